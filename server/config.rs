@@ -1,0 +1,124 @@
+//! Configuration: one struct per area, built from `downwatch serve` flags and their
+//! environment variables (see `main.rs`), or in code by tests.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use ipnet::IpNet;
+
+use crate::store::GateLimits;
+
+/// Everything a running Downwatch needs to know.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `DATABASE_URL`: Postgres connection URL.
+    pub database_url: String,
+    /// `REDIS_URL`: Redis connection URL.
+    pub redis_url: String,
+    /// Prefix for every Redis key (empty in production; unique per test).
+    pub redis_prefix: String,
+    /// `DOWNWATCH_LISTEN`: address to bind.
+    pub listen: SocketAddr,
+    /// `DOWNWATCH_SECRET`: master secret for reporter hashes.
+    pub secret: Secret,
+    /// `DOWNWATCH_ADMIN_TOKEN`: bearer token for admin endpoints; none disables them.
+    pub admin_token: Option<Secret>,
+    /// `DOWNWATCH_TRUSTED_PROXIES`: peers whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpNet>,
+    /// `GEOIP_CITY_DB`: MaxMind City or Country database.
+    pub geoip_city_db: Option<PathBuf>,
+    /// `GEOIP_ASN_DB`: MaxMind ASN database.
+    pub geoip_asn_db: Option<PathBuf>,
+    /// `DOWNWATCH_DATA_DIR`: where local data lives.
+    pub data_dir: PathBuf,
+    pub ingest: IngestConfig,
+    pub gate: GateLimits,
+}
+
+/// The ingest queue and group commit.
+#[derive(Debug, Clone, Copy)]
+pub struct IngestConfig {
+    /// Reports waiting for a commit before new ones are refused with 503.
+    pub queue_capacity: usize,
+    /// Most reports in one batch (one INSERT, one Redis pipeline).
+    pub max_batch: usize,
+    /// How long the first report of a batch waits for company.
+    pub linger: Duration,
+    /// Batches committed concurrently.
+    pub writers: usize,
+    /// Postgres connections.
+    pub db_pool_size: usize,
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        Self {
+            queue_capacity: 20_000,
+            max_batch: 1_000,
+            linger: Duration::from_millis(2),
+            writers: 4,
+            db_pool_size: 16,
+        }
+    }
+}
+
+/// The default abuse-gate limits: one counted report per reporter and service per 15
+/// minutes, 30 reports per address per hour.
+pub const DEFAULT_GATE: GateLimits = GateLimits {
+    dedupe_secs: 15 * 60,
+    rate_limit: 30,
+    rate_window_secs: 3600,
+};
+
+/// A secret string that never shows in `Debug` output or logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Parses a comma-separated list of addresses or CIDR networks.
+pub fn parse_networks(raw: &str) -> Result<Vec<IpNet>, String> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(IpNet::from))
+                .map_err(|_| format!("{s:?} is not an IP address or CIDR network"))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_do_not_print() {
+        assert_eq!(format!("{:?}", Secret::new("hunter2")), "Secret(***)");
+    }
+
+    #[test]
+    fn networks_parse_addresses_and_cidrs() {
+        let nets = parse_networks("127.0.0.1, 10.0.0.0/8,::1").expect("valid");
+        assert_eq!(nets.len(), 3);
+        assert!(parse_networks("10.0.0.0/8,nonsense").is_err());
+        assert!(parse_networks("").expect("empty is fine").is_empty());
+    }
+}

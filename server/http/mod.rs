@@ -1,0 +1,130 @@
+//! The HTTP edge: routes, request logging, and the state every handler shares.
+//! Handlers are thin: parse, call the domain, map the result.
+
+mod body;
+mod client;
+mod health;
+pub mod problem;
+mod reports;
+mod services;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::{web, HttpResponse};
+use tracing::info;
+
+use crate::catalog::CatalogCache;
+use crate::config::Config;
+use crate::ingest::Ingest;
+use crate::store::{BucketStore, CatalogStore, ReportLog, StoreError};
+use problem::ApiError;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub catalog: Arc<CatalogCache>,
+    pub catalog_store: Arc<dyn CatalogStore>,
+    pub log: Arc<dyn ReportLog>,
+    pub buckets: Arc<dyn BucketStore>,
+    pub ingest: Arc<Ingest>,
+}
+
+impl AppState {
+    /// Reloads the in-memory catalog from its store.
+    pub async fn refresh_catalog(&self) -> Result<(), StoreError> {
+        self.catalog
+            .replace(self.catalog_store.list_services().await?);
+        Ok(())
+    }
+}
+
+/// Registers every route on an actix `App`.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::PathConfig::default()
+            .error_handler(|err, _| ApiError::invalid("path", err.to_string()).into()),
+    )
+    .route("/healthz", web::get().to(health::healthz))
+    .route("/readyz", web::get().to(health::readyz))
+    .route("/report", web::post().to(reports::create_report_form))
+    .service(
+        web::scope("/api/v1")
+            .route("/reports", web::post().to(reports::create_report))
+            .route("/services", web::get().to(services::list_services))
+            .route("/services", web::post().to(services::create_service))
+            .route("/services/{slug}", web::get().to(services::get_service))
+            .route("/services/{slug}", web::put().to(services::update_service)),
+    )
+    .default_service(web::to(not_found));
+}
+
+async fn not_found(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
+    // A known path with the wrong method is a 405, not a 404.
+    let known = [
+        "/healthz",
+        "/readyz",
+        "/report",
+        "/api/v1/reports",
+        "/api/v1/services",
+    ];
+    if known.contains(&req.path()) || req.path().starts_with("/api/v1/services/") {
+        return Err(ApiError::MethodNotAllowed);
+    }
+    Err(ApiError::NotFound {
+        what: format!("path {:?}", truncate(req.path(), 100)),
+    })
+}
+
+fn truncate(s: &str, max: usize) -> &str {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+/// Request logging: id, method, route, status and latency — never the client address.
+pub fn log_requests<S, B>(
+    req: actix_web::dev::ServiceRequest,
+    srv: &S,
+) -> impl std::future::Future<Output = Result<ServiceResponse<B>, actix_web::Error>> + use<S, B>
+where
+    S: Service<
+        actix_web::dev::ServiceRequest,
+        Response = ServiceResponse<B>,
+        Error = actix_web::Error,
+    >,
+{
+    let started = Instant::now();
+    let id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_graphic()))
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+    let method = req.method().clone();
+    let route = req
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let fut = srv.call(req);
+    async move {
+        let mut res = fut.await?;
+        let status = res.status().as_u16();
+        info!(
+            request_id = %id,
+            method = %method,
+            route = %route,
+            status,
+            latency_us = started.elapsed().as_micros() as u64,
+            "request"
+        );
+        if let Ok(value) = HeaderValue::from_str(&id) {
+            res.headers_mut()
+                .insert(HeaderName::from_static("x-request-id"), value);
+        }
+        Ok(res)
+    }
+}

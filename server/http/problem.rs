@@ -1,0 +1,303 @@
+//! The one mapping from errors to HTTP: RFC 9457 `application/problem+json` bodies.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+use crate::ingest::IngestError;
+use crate::store::StoreError;
+
+/// Seconds a client should wait after a 503.
+const RETRY_UNAVAILABLE_SECS: u64 = 5;
+
+/// Every error an HTTP handler can answer with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{field}: {reason}")]
+    Invalid { field: String, reason: String },
+    #[error("{what} not found")]
+    NotFound { what: String },
+    #[error("unsupported content type")]
+    UnsupportedMediaType { expected: &'static str },
+    #[error("request body too large")]
+    PayloadTooLarge { limit: usize },
+    #[error("rate limited")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("authentication required")]
+    Unauthorized,
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error("conflict: {0}")]
+    Conflict(String),
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("service unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        ApiError::Invalid {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// The problem type: a stable identifier, relative to the site.
+    fn kind(&self) -> &'static str {
+        match self {
+            ApiError::Invalid { .. } => "invalid-request",
+            ApiError::NotFound { .. } => "not-found",
+            ApiError::UnsupportedMediaType { .. } => "unsupported-media-type",
+            ApiError::PayloadTooLarge { .. } => "payload-too-large",
+            ApiError::RateLimited { .. } => "rate-limited",
+            ApiError::Unauthorized => "unauthorized",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::MethodNotAllowed => "method-not-allowed",
+            ApiError::Unavailable(_) => "unavailable",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            ApiError::Invalid { .. } => "The request is invalid",
+            ApiError::NotFound { .. } => "Not found",
+            ApiError::UnsupportedMediaType { .. } => "Unsupported content type",
+            ApiError::PayloadTooLarge { .. } => "Request body too large",
+            ApiError::RateLimited { .. } => "Too many reports",
+            ApiError::Unauthorized => "Authentication required",
+            ApiError::Forbidden(_) => "Forbidden",
+            ApiError::Conflict(_) => "Conflict",
+            ApiError::MethodNotAllowed => "Method not allowed",
+            ApiError::Unavailable(_) => "Temporarily unavailable",
+            ApiError::Internal(_) => "Internal error",
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            ApiError::Invalid { reason, .. } => reason.clone(),
+            ApiError::NotFound { what } => format!("{what} does not exist"),
+            ApiError::UnsupportedMediaType { expected } => {
+                format!("send the body as {expected}")
+            }
+            ApiError::PayloadTooLarge { limit } => {
+                format!("the body must be at most {limit} bytes")
+            }
+            ApiError::RateLimited { retry_after_secs } => format!(
+                "this address sent too many reports; try again in {retry_after_secs} seconds"
+            ),
+            ApiError::Unauthorized => {
+                "send the admin token as `Authorization: Bearer <token>`".into()
+            }
+            ApiError::Forbidden(why) | ApiError::Conflict(why) => why.clone(),
+            ApiError::MethodNotAllowed => "this resource does not accept that method".into(),
+            // Do not leak internals: the cause is in the log.
+            ApiError::Unavailable(_) => {
+                "storage is temporarily unavailable; nothing was recorded, try again shortly".into()
+            }
+            ApiError::Internal(_) => "something went wrong on our side".into(),
+        }
+    }
+
+    fn field(&self) -> Option<&str> {
+        match self {
+            ApiError::Invalid { field, .. } => Some(field),
+            ApiError::UnsupportedMediaType { .. } => Some("content-type"),
+            ApiError::PayloadTooLarge { .. } => Some("body"),
+            ApiError::Unauthorized => Some("authorization"),
+            _ => None,
+        }
+    }
+
+    fn retry_after(&self) -> Option<u64> {
+        match self {
+            ApiError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            ApiError::Unavailable(_) => Some(RETRY_UNAVAILABLE_SECS),
+            _ => None,
+        }
+    }
+}
+
+/// The body of an `application/problem+json` response.
+#[derive(Debug, Serialize)]
+pub struct Problem<'a> {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: &'a str,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<&'a str>,
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            ApiError::Invalid { .. } => StatusCode::BAD_REQUEST,
+            ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
+            ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            ApiError::Internal(cause) => tracing::error!(error = %cause, "internal error"),
+            ApiError::Unavailable(cause) => tracing::warn!(error = %cause, "answered 503"),
+            _ => {}
+        }
+        let status = self.status_code();
+        let body = Problem {
+            kind: format!("/problems/{}", self.kind()),
+            title: self.title(),
+            status: status.as_u16(),
+            detail: self.detail(),
+            field: self.field(),
+        };
+        let mut response = HttpResponse::build(status);
+        response.insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        ));
+        if let Some(secs) = self.retry_after() {
+            response.insert_header((header::RETRY_AFTER, secs.to_string()));
+        }
+        if matches!(self, ApiError::Unauthorized) {
+            response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        response.body(serde_json::to_string(&body).unwrap_or_default())
+    }
+}
+
+impl From<IngestError> for ApiError {
+    fn from(e: IngestError) -> Self {
+        match e {
+            IngestError::Invalid { field, reason } => ApiError::invalid(field, reason),
+            IngestError::UnknownService(slug) => ApiError::NotFound {
+                what: format!("service {slug:?}"),
+            },
+            IngestError::RateLimited { retry_after_secs } => {
+                ApiError::RateLimited { retry_after_secs }
+            }
+            IngestError::Busy => ApiError::Unavailable("ingest queue full".into()),
+            IngestError::Unavailable(why) => ApiError::Unavailable(why),
+            IngestError::ShuttingDown => ApiError::Unavailable("shutting down".into()),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable { .. } => ApiError::Unavailable(e.to_string()),
+            StoreError::Conflict => ApiError::Conflict("it already exists".into()),
+            StoreError::Failed { .. } => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::MessageBody;
+
+    fn render(e: ApiError) -> (StatusCode, Option<String>, serde_json::Value) {
+        let response = e.error_response();
+        let status = response.status();
+        let retry = response
+            .headers()
+            .get(header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        assert_eq!(
+            response
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok()),
+            Some("application/problem+json")
+        );
+        let bytes = response.into_body().try_into_bytes().unwrap_or_default();
+        let body = serde_json::from_slice(&bytes).expect("problem body is JSON");
+        (status, retry, body)
+    }
+
+    #[test]
+    fn validation_errors_name_the_field() {
+        let (status, _, body) = render(ApiError::invalid("symptoms", "at most 3"));
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(body["field"], "symptoms");
+        assert_eq!(body["status"], 400);
+        assert_eq!(body["type"], "/problems/invalid-request");
+        assert_eq!(body["detail"], "at most 3");
+    }
+
+    #[test]
+    fn rate_limits_and_outages_say_when_to_retry() {
+        let (status, retry, _) = render(ApiError::RateLimited {
+            retry_after_secs: 42,
+        });
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(retry.as_deref(), Some("42"));
+        let (status, retry, body) = render(ApiError::Unavailable("pg down at 10.0.0.1".into()));
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(retry.is_some());
+        assert!(!body["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("10.0.0.1"));
+    }
+
+    #[test]
+    fn store_errors_map_to_503_409_and_opaque_500() {
+        let down = StoreError::Unavailable {
+            store: "postgres",
+            reason: "refused".into(),
+        };
+        assert_eq!(render(down.into()).0, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(render(StoreError::Conflict.into()).0, StatusCode::CONFLICT);
+        let failed = StoreError::Failed {
+            store: "postgres",
+            reason: "syntax error in secret".into(),
+        };
+        let (status, _, body) = render(failed.into());
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!body["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("secret"));
+    }
+
+    #[test]
+    fn ingest_errors_map_to_their_statuses() {
+        let cases = [
+            (
+                IngestError::UnknownService("x".into()),
+                StatusCode::NOT_FOUND,
+            ),
+            (IngestError::Busy, StatusCode::SERVICE_UNAVAILABLE),
+            (IngestError::ShuttingDown, StatusCode::SERVICE_UNAVAILABLE),
+            (
+                IngestError::RateLimited {
+                    retry_after_secs: 1,
+                },
+                StatusCode::TOO_MANY_REQUESTS,
+            ),
+        ];
+        for (e, status) in cases {
+            assert_eq!(render(e.into()).0, status);
+        }
+    }
+}

@@ -1,0 +1,241 @@
+//! `/api/v1/services`: the catalog, searchable; admins create and update services.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq;
+
+use super::body::{parse_json, parse_query, read_text, require_content_type, MAX_BODY};
+use super::problem::ApiError;
+use super::AppState;
+use crate::catalog::countries::is_country;
+use crate::catalog::symptoms::{category_symptoms, is_symptom, CATEGORIES};
+use crate::catalog::{Service, ServiceSlug};
+
+/// Most services one list answer holds.
+const MAX_LIMIT: usize = 500;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    q: Option<String>,
+    category: Option<String>,
+    limit: Option<usize>,
+}
+
+#[derive(Serialize)]
+struct ServiceList<'a> {
+    /// How many services match, before `limit`.
+    total: usize,
+    services: Vec<&'a Service>,
+}
+
+/// `GET /api/v1/services?q=&category=&limit=`
+pub async fn list_services(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let query: ListQuery = parse_query(req.query_string())?;
+    let q = query
+        .q
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or("")
+        .to_lowercase();
+    if q.chars().count() > 100 {
+        return Err(ApiError::invalid("q", "at most 100 characters"));
+    }
+    if let Some(c) = &query.category {
+        if category_symptoms(c).is_none() {
+            let known: Vec<&str> = CATEGORIES.iter().map(|(c, _, _)| *c).collect();
+            return Err(ApiError::invalid(
+                "category",
+                format!("unknown category; one of {}", known.join(", ")),
+            ));
+        }
+    }
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::invalid(
+            "limit",
+            format!("must be 1 to {MAX_LIMIT}"),
+        ));
+    }
+    let all = state.catalog.all();
+    let matching: Vec<&Service> = all
+        .iter()
+        .map(|s| s.as_ref())
+        .filter(|s| query.category.as_ref().is_none_or(|c| &s.category == c))
+        .filter(|s| q.is_empty() || s.matches(&q))
+        .collect();
+    let total = matching.len();
+    let services = matching.into_iter().take(limit).collect();
+    Ok(HttpResponse::Ok().json(ServiceList { total, services }))
+}
+
+/// `GET /api/v1/services/{slug}`
+pub async fn get_service(
+    slug: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let service = state.catalog.get(&slug).ok_or_else(|| ApiError::NotFound {
+        what: format!("service {:?}", slug.as_str()),
+    })?;
+    Ok(HttpResponse::Ok().json(service.as_ref()))
+}
+
+/// The body of a create or update.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServiceBody {
+    slug: Option<String>,
+    name: String,
+    category: String,
+    #[serde(default)]
+    aliases: Vec<String>,
+    url: Option<String>,
+    country: Option<String>,
+    symptoms: Option<Vec<String>>,
+}
+
+/// `POST /api/v1/services` (admin)
+pub async fn create_service(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    require_admin(&req, &state)?;
+    require_content_type(&req, "application/json")?;
+    let body: ServiceBody = parse_json(&read_text(&req, payload, MAX_BODY).await?)?;
+    let slug = body
+        .slug
+        .clone()
+        .ok_or_else(|| ApiError::invalid("slug", "missing field `slug`"))?;
+    let service = to_service(slug, body)?;
+    state
+        .catalog_store
+        .create_service(&service)
+        .await
+        .map_err(|e| match e {
+            crate::store::StoreError::Conflict => {
+                ApiError::Conflict(format!("service {:?} already exists", service.slug))
+            }
+            other => other.into(),
+        })?;
+    state.refresh_catalog().await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/services/{}", service.slug),
+        ))
+        .json(&service))
+}
+
+/// `PUT /api/v1/services/{slug}` (admin): replaces the service.
+pub async fn update_service(
+    req: HttpRequest,
+    slug: web::Path<String>,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    require_admin(&req, &state)?;
+    require_content_type(&req, "application/json")?;
+    let body: ServiceBody = parse_json(&read_text(&req, payload, MAX_BODY).await?)?;
+    if body.slug.as_ref().is_some_and(|s| s != slug.as_str()) {
+        return Err(ApiError::invalid("slug", "a slug cannot be changed"));
+    }
+    let service = to_service(slug.into_inner(), body)?;
+    if !state.catalog_store.update_service(&service).await? {
+        return Err(ApiError::NotFound {
+            what: format!("service {:?}", service.slug),
+        });
+    }
+    state.refresh_catalog().await?;
+    Ok(HttpResponse::Ok().json(&service))
+}
+
+fn to_service(slug: String, body: ServiceBody) -> Result<Service, ApiError> {
+    ServiceSlug::parse(&slug).map_err(|r| ApiError::invalid("slug", format!("slug {r}")))?;
+    let name = body.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 80 {
+        return Err(ApiError::invalid("name", "must be 1 to 80 characters"));
+    }
+    let defaults = category_symptoms(&body.category)
+        .ok_or_else(|| ApiError::invalid("category", "unknown category"))?;
+    if body.aliases.len() > 20
+        || body
+            .aliases
+            .iter()
+            .any(|a| a.trim().is_empty() || a.chars().count() > 60)
+    {
+        return Err(ApiError::invalid(
+            "aliases",
+            "at most 20 aliases of 1 to 60 characters",
+        ));
+    }
+    if let Some(url) = &body.url {
+        if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 300 {
+            return Err(ApiError::invalid(
+                "url",
+                "must be an http(s) URL of at most 300 characters",
+            ));
+        }
+    }
+    let country = body.country.map(|c| c.to_ascii_uppercase());
+    if let Some(c) = &country {
+        if !is_country(c) {
+            return Err(ApiError::invalid(
+                "country",
+                "must be an ISO 3166-1 alpha-2 code",
+            ));
+        }
+    }
+    let symptoms = match body.symptoms {
+        Some(list) => {
+            if list.is_empty() || list.len() > 16 {
+                return Err(ApiError::invalid("symptoms", "name 1 to 16 symptoms"));
+            }
+            if let Some(bad) = list.iter().find(|s| !is_symptom(s)) {
+                return Err(ApiError::invalid(
+                    "symptoms",
+                    format!("{bad:?} is not a known symptom"),
+                ));
+            }
+            list
+        }
+        None => defaults.iter().map(|s| (*s).to_owned()).collect(),
+    };
+    Ok(Service {
+        slug,
+        name,
+        category: body.category,
+        aliases: body
+            .aliases
+            .iter()
+            .map(|a| a.trim().to_lowercase())
+            .collect(),
+        url: body.url,
+        country,
+        symptoms,
+    })
+}
+
+/// Checks the bearer token against the configured admin token in constant time.
+fn require_admin(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
+    let Some(expected) = &state.config.admin_token else {
+        return Err(ApiError::Forbidden(
+            "the admin API is disabled: set DOWNWATCH_ADMIN_TOKEN".into(),
+        ));
+    };
+    let given = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or(ApiError::Unauthorized)?;
+    if bool::from(given.as_bytes().ct_eq(expected.expose().as_bytes())) {
+        Ok(())
+    } else {
+        Err(ApiError::Unauthorized)
+    }
+}

@@ -1,0 +1,90 @@
+//! Keeping Redis buckets equal to the Postgres log: the reconciler rebuilds minute buckets
+//! whose update failed after their reports were committed, and `rebuild` recomputes every
+//! bucket of a period (the `downwatch rebuild-buckets` command).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use tracing::{info, warn};
+
+use crate::store::{minute_of, BucketStore, NewReport, ReportLog, StoreError};
+
+/// A minute bucket is only rebuilt once it is this old, so that no report of that minute is
+/// still on its way to Redis while the bucket is recomputed.
+const SETTLE: TimeDelta = TimeDelta::seconds(120);
+
+/// Rebuilds the noted minute buckets that have settled; returns how many were rebuilt.
+pub async fn repair_once(
+    log: &dyn ReportLog,
+    buckets: &dyn BucketStore,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let pending = log.pending_bucket_repairs(500).await?;
+    let settled: Vec<_> = pending
+        .into_iter()
+        .filter(|(_, minute)| *minute + SETTLE <= now)
+        .collect();
+    if settled.is_empty() {
+        return Ok(0);
+    }
+    buckets.ping().await?;
+    for (service, minute) in &settled {
+        let reports = log
+            .counted_between(*minute, *minute + TimeDelta::minutes(1), Some(service))
+            .await?;
+        buckets.rebuild(service, *minute, &reports).await?;
+    }
+    log.clear_bucket_repairs(&settled).await?;
+    Ok(settled.len())
+}
+
+/// Runs `repair_once` every `every` until the process ends.
+pub async fn run(log: Arc<dyn ReportLog>, buckets: Arc<dyn BucketStore>, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match repair_once(log.as_ref(), buckets.as_ref(), Utc::now()).await {
+            Ok(0) => {}
+            Ok(n) => info!(buckets = n, "rebuilt minute buckets from the report log"),
+            Err(e) => warn!(error = %e, "bucket repair postponed"),
+        }
+    }
+}
+
+/// Recomputes every minute bucket in `[since, until)` from the log, an hour at a time,
+/// calling `progress(done_hours, total_hours, buckets_so_far)` after each hour.
+pub async fn rebuild(
+    log: &dyn ReportLog,
+    buckets: &dyn BucketStore,
+    since: DateTime<Utc>,
+    until: DateTime<Utc>,
+    mut progress: impl FnMut(i64, i64, usize),
+) -> Result<usize, StoreError> {
+    let start = minute_of(since);
+    let total_hours = ((until - start).num_minutes() + 59) / 60;
+    let mut rebuilt = 0;
+    let mut from = start;
+    let mut done = 0;
+    while from < until {
+        let to = (from + TimeDelta::hours(1)).min(until);
+        let reports = log.counted_between(from, to, None).await?;
+        let mut by_bucket: BTreeMap<(String, DateTime<Utc>), Vec<NewReport>> = BTreeMap::new();
+        for r in reports {
+            by_bucket
+                .entry((r.service.clone(), minute_of(r.received_at)))
+                .or_default()
+                .push(r);
+        }
+        for ((service, minute), reports) in &by_bucket {
+            buckets.rebuild(service, *minute, reports).await?;
+        }
+        rebuilt += by_bucket.len();
+        done += 1;
+        progress(done, total_hours, rebuilt);
+        from = to;
+    }
+    Ok(rebuilt)
+}

@@ -1,0 +1,151 @@
+//! Turning what a client sent into a report Downwatch can count: parse, don't validate.
+
+use std::sync::Arc;
+
+use crate::catalog::countries::{is_country, is_subdivision_suffix};
+use crate::catalog::symptoms::is_symptom;
+use crate::catalog::{CatalogCache, Service, ServiceSlug};
+
+use super::IngestError;
+
+/// Most symptoms one report may name.
+pub const MAX_SYMPTOMS: usize = 3;
+
+/// What a client sent, before validation (from JSON or an HTML form).
+#[derive(Debug, Clone, Default)]
+pub struct ReportInput {
+    pub service: String,
+    pub symptoms: Vec<String>,
+    pub region: Option<String>,
+}
+
+/// A region the reporter chose: an ISO 3166-1 country, optionally with an ISO 3166-2
+/// subdivision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Region {
+    pub country: String,
+    /// Full ISO 3166-2 code, e.g. `IT-25`.
+    pub subdivision: Option<String>,
+}
+
+impl Region {
+    /// Parses `IT` or `IT-25` (any case, surrounding spaces ignored).
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let code = raw.trim().to_ascii_uppercase();
+        if code.len() > 6 {
+            return Err(
+                "must be an ISO 3166-1 code like IT or an ISO 3166-2 code like IT-25".into(),
+            );
+        }
+        let (country, sub) = match code.split_once('-') {
+            Some((c, s)) => (c, Some(s)),
+            None => (code.as_str(), None),
+        };
+        if !is_country(country) {
+            return Err(format!(
+                "{country:?} is not an ISO 3166-1 alpha-2 country code"
+            ));
+        }
+        if let Some(sub) = sub {
+            if !is_subdivision_suffix(sub) {
+                return Err(format!("{code:?} is not an ISO 3166-2 subdivision code"));
+            }
+        }
+        Ok(Self {
+            country: country.to_owned(),
+            subdivision: sub.map(|_| code.clone()),
+        })
+    }
+}
+
+/// A report that passed validation.
+#[derive(Debug, Clone)]
+pub struct ValidReport {
+    pub service: Arc<Service>,
+    pub symptoms: Vec<String>,
+    pub region: Option<Region>,
+}
+
+/// Validates `input` against the catalog.
+pub fn validate(input: ReportInput, catalog: &CatalogCache) -> Result<ValidReport, IngestError> {
+    let invalid = |field: &'static str, reason: String| IngestError::Invalid { field, reason };
+    let slug = ServiceSlug::parse(&input.service)
+        .map_err(|r| invalid("service", format!("service slug {r}")))?;
+    let service = catalog
+        .get(slug.as_str())
+        .ok_or_else(|| IngestError::UnknownService(slug.as_str().to_owned()))?;
+
+    if input.symptoms.is_empty() {
+        return Err(invalid("symptoms", "name at least one symptom".into()));
+    }
+    let mut symptoms: Vec<String> = Vec::with_capacity(MAX_SYMPTOMS);
+    for raw in &input.symptoms {
+        let code = raw.trim();
+        if code.len() > 32 || !is_symptom(code) {
+            return Err(invalid(
+                "symptoms",
+                format!("{:?} is not a known symptom", truncate(code)),
+            ));
+        }
+        if !service.symptoms.iter().any(|s| s == code) {
+            return Err(invalid(
+                "symptoms",
+                format!(
+                    "{code:?} is not a symptom of {}; allowed: {}",
+                    service.name,
+                    service.symptoms.join(", ")
+                ),
+            ));
+        }
+        if !symptoms.iter().any(|s| s == code) {
+            symptoms.push(code.to_owned());
+        }
+    }
+    if symptoms.len() > MAX_SYMPTOMS {
+        return Err(invalid(
+            "symptoms",
+            format!("at most {MAX_SYMPTOMS} symptoms per report"),
+        ));
+    }
+
+    let region = match input.region.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => Some(Region::parse(raw).map_err(|r| invalid("region", r))?),
+    };
+    Ok(ValidReport {
+        service,
+        symptoms,
+        region,
+    })
+}
+
+fn truncate(s: &str) -> String {
+    s.chars().take(32).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions_parse() {
+        assert_eq!(
+            Region::parse(" it-25 "),
+            Ok(Region {
+                country: "IT".into(),
+                subdivision: Some("IT-25".into())
+            })
+        );
+        assert_eq!(
+            Region::parse("GB"),
+            Ok(Region {
+                country: "GB".into(),
+                subdivision: None
+            })
+        );
+        assert!(Region::parse("XX").is_err());
+        assert!(Region::parse("IT-").is_err());
+        assert!(Region::parse("IT-ABCD").is_err());
+        assert!(Region::parse("Italy").is_err());
+    }
+}

@@ -1,0 +1,15 @@
+//! Downwatch: a self-hostable, crowdsourced outage detector.
+//!
+//! A report enters at [`http`], goes through [`ingest`] (validation, [`geo`] lookup,
+//! pseudonymisation, abuse gate, group commit) and lands in the [`store`]s: the Postgres
+//! report log first, then the Redis minute buckets. [`catalog`] says what can be reported,
+//! [`config`] and [`startup`] wire it all together.
+
+pub mod catalog;
+pub mod config;
+pub mod geo;
+pub mod http;
+pub mod ingest;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

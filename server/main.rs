@@ -1,0 +1,211 @@
+//! The `downwatch` command line: every subcommand calls into the library.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::{Args, Parser, Subcommand};
+use ipnet::IpNet;
+
+use downwatch::config::{parse_networks, Config, IngestConfig, Secret, DEFAULT_GATE};
+use downwatch::ingest::reconcile;
+use downwatch::startup::Application;
+use downwatch::store::postgres::{run_migrations, PgStore};
+use downwatch::store::redis::RedisStore;
+use downwatch::store::GateLimits;
+
+/// Downwatch: crowdsourced outage detection. People report problems with a service;
+/// Downwatch counts them, compares them with the normal level and tells when it is down.
+#[derive(Parser)]
+#[command(name = "downwatch", version, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server and API (migrates the database first).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate(DatabaseArgs),
+    /// Recompute the Redis minute buckets from the Postgres report log.
+    RebuildBuckets(RebuildArgs),
+}
+
+#[derive(Args)]
+struct DatabaseArgs {
+    /// Postgres connection URL.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    database_url: String,
+}
+
+#[derive(Args)]
+struct RedisArgs {
+    /// Redis connection URL.
+    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
+    redis_url: String,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    database: DatabaseArgs,
+    #[command(flatten)]
+    redis: RedisArgs,
+    /// Address and port to listen on.
+    #[arg(long, env = "DOWNWATCH_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Master secret for reporter pseudonyms (16+ characters). Share it between the nodes of
+    /// one deployment. Without it a random one is made at start, so duplicates are not
+    /// recognised across restarts.
+    #[arg(long, env = "DOWNWATCH_SECRET", hide_env_values = true)]
+    secret: Option<String>,
+    /// Bearer token for admin endpoints; without it they are disabled.
+    #[arg(long, env = "DOWNWATCH_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
+    /// Comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is trusted.
+    #[arg(long, env = "DOWNWATCH_TRUSTED_PROXIES", value_parser = parse_networks, default_value = "")]
+    trusted_proxies: std::vec::Vec<IpNet>,
+    /// MaxMind City or Country database (.mmdb).
+    #[arg(long, env = "GEOIP_CITY_DB")]
+    geoip_city_db: Option<PathBuf>,
+    /// MaxMind ASN database (.mmdb).
+    #[arg(long, env = "GEOIP_ASN_DB")]
+    geoip_asn_db: Option<PathBuf>,
+    /// Directory for local data.
+    #[arg(long, env = "DOWNWATCH_DATA_DIR", default_value = "./downwatch-data")]
+    data_dir: PathBuf,
+    /// Seconds during which a reporter's repeat report for one service is not counted.
+    #[arg(long, env = "DOWNWATCH_DEDUPE_SECS", default_value_t = DEFAULT_GATE.dedupe_secs)]
+    dedupe_secs: u64,
+    /// Reports one address may send per rate window.
+    #[arg(long, env = "DOWNWATCH_RATE_LIMIT", default_value_t = DEFAULT_GATE.rate_limit)]
+    rate_limit: u64,
+    /// Length of the rate window in seconds.
+    #[arg(long, env = "DOWNWATCH_RATE_WINDOW_SECS", default_value_t = DEFAULT_GATE.rate_window_secs)]
+    rate_window_secs: u64,
+    /// Most reports committed in one batch.
+    #[arg(long, env = "DOWNWATCH_MAX_BATCH", default_value_t = IngestConfig::default().max_batch)]
+    max_batch: usize,
+    /// Reports that may wait for a commit before new ones get 503.
+    #[arg(long, env = "DOWNWATCH_QUEUE_CAPACITY", default_value_t = IngestConfig::default().queue_capacity)]
+    queue_capacity: usize,
+}
+
+#[derive(Args)]
+struct RebuildArgs {
+    #[command(flatten)]
+    database: DatabaseArgs,
+    #[command(flatten)]
+    redis: RedisArgs,
+    /// Start of the period: a date (2026-11-27) or an RFC 3339 time. The hot window is 26 h.
+    #[arg(long, value_parser = parse_since)]
+    since: DateTime<Utc>,
+}
+
+fn parse_since(raw: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+        .ok_or_else(|| format!("{raw:?} is neither a date (YYYY-MM-DD) nor an RFC 3339 time"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    downwatch::telemetry::init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("downwatch: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve(args) => serve(args).await,
+            Command::Migrate(args) => migrate(args).await,
+            Command::RebuildBuckets(args) => rebuild(args).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("downwatch: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let secret = match args.secret {
+        Some(s) if s.len() >= 16 => Secret::new(s),
+        Some(_) => anyhow::bail!("DOWNWATCH_SECRET must be at least 16 characters"),
+        None => {
+            tracing::warn!(
+                "DOWNWATCH_SECRET is not set: using a random secret, so repeat reports are not recognised across restarts or nodes"
+            );
+            Secret::new(uuid::Uuid::new_v4().simple().to_string())
+        }
+    };
+    let config = Config {
+        database_url: args.database.database_url,
+        redis_url: args.redis.redis_url,
+        redis_prefix: String::new(),
+        listen: args.listen,
+        secret,
+        admin_token: args.admin_token.filter(|t| !t.is_empty()).map(Secret::new),
+        trusted_proxies: args.trusted_proxies,
+        geoip_city_db: args.geoip_city_db,
+        geoip_asn_db: args.geoip_asn_db,
+        data_dir: args.data_dir,
+        ingest: IngestConfig {
+            max_batch: args.max_batch.clamp(1, 4000),
+            queue_capacity: args.queue_capacity.max(1),
+            ..IngestConfig::default()
+        },
+        gate: GateLimits {
+            dedupe_secs: args.dedupe_secs.max(1),
+            rate_limit: args.rate_limit,
+            rate_window_secs: args.rate_window_secs.max(1),
+        },
+    };
+    let listener = TcpListener::bind(config.listen)
+        .with_context(|| format!("cannot listen on {} (DOWNWATCH_LISTEN)", config.listen))?;
+    let app = Application::build(config, listener).await?;
+    tracing::info!(port = app.port(), "Downwatch is serving");
+    app.run_until_stopped().await?;
+    Ok(())
+}
+
+async fn migrate(args: DatabaseArgs) -> anyhow::Result<()> {
+    let applied = run_migrations(&args.database_url).await?;
+    if applied.is_empty() {
+        println!("database schema is up to date");
+    }
+    for version in applied {
+        println!("applied migration {version}");
+    }
+    Ok(())
+}
+
+async fn rebuild(args: RebuildArgs) -> anyhow::Result<()> {
+    let pg = PgStore::new(&args.database.database_url, 2)?;
+    let redis = RedisStore::connect(&args.redis.redis_url, "").await?;
+    let now = Utc::now();
+    let rebuilt = reconcile::rebuild(&pg, &redis, args.since, now, |done, total, buckets| {
+        eprintln!("rebuild-buckets: hour {done}/{total}, {buckets} minute buckets rebuilt");
+    })
+    .await?;
+    println!(
+        "rebuilt {rebuilt} minute buckets since {}",
+        args.since.to_rfc3339()
+    );
+    Ok(())
+}

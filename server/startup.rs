@@ -1,0 +1,184 @@
+//! Wiring: stores, GeoIP, catalog and ingest queue → `AppState` → an HTTP server on a
+//! given listener. Used by `downwatch serve` and by the integration tests.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::{web, App, HttpServer};
+use chrono::{TimeDelta, Utc};
+use tokio::task::JoinHandle;
+use tracing::{info, warn};
+
+use crate::catalog::seed::seed_services;
+use crate::catalog::CatalogCache;
+use crate::config::Config;
+use crate::geo::GeoIp;
+use crate::http::{self, AppState};
+use crate::ingest::privacy::Hasher;
+use crate::ingest::queue::{self, Committer};
+use crate::ingest::{reconcile, Ingest};
+use crate::store::postgres::{run_migrations, PgStore};
+use crate::store::redis::RedisStore;
+use crate::store::{CatalogStore, ReportLog};
+
+/// Why Downwatch could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("Postgres: {0}")]
+    Postgres(crate::store::StoreError),
+    #[error("Redis: {0}")]
+    Redis(crate::store::StoreError),
+    #[error("{0}")]
+    Geo(#[from] crate::geo::GeoError),
+    #[error("built-in catalog: {0}")]
+    Seed(#[from] crate::catalog::seed::SeedError),
+    #[error("cannot listen: {0}")]
+    Listen(#[from] std::io::Error),
+}
+
+/// A started Downwatch: its HTTP server and the background tasks it needs.
+pub struct Application {
+    server: Server,
+    port: u16,
+    ingest_task: JoinHandle<()>,
+    background: Vec<JoinHandle<()>>,
+}
+
+impl Application {
+    /// Connects to the stores, migrates, seeds the catalog and binds the server.
+    pub async fn build(config: Config, listener: TcpListener) -> Result<Self, StartupError> {
+        let config = Arc::new(config);
+        let applied = run_migrations(&config.database_url)
+            .await
+            .map_err(StartupError::Postgres)?;
+        if !applied.is_empty() {
+            info!(migrations = applied.len(), "database schema migrated");
+        }
+        let pg = Arc::new(
+            PgStore::new(&config.database_url, config.ingest.db_pool_size)
+                .map_err(StartupError::Postgres)?,
+        );
+        let redis = Arc::new(
+            RedisStore::connect(&config.redis_url, &config.redis_prefix)
+                .await
+                .map_err(StartupError::Redis)?,
+        );
+        let today = Utc::now().date_naive();
+        pg.ensure_partitions(today - TimeDelta::days(1), 4)
+            .await
+            .map_err(StartupError::Postgres)?;
+
+        let seeded = pg
+            .seed_services(&seed_services()?)
+            .await
+            .map_err(StartupError::Postgres)?;
+        let catalog = Arc::new(CatalogCache::default());
+        catalog.replace(pg.list_services().await.map_err(StartupError::Postgres)?);
+        info!(services = catalog.len(), new = seeded, "catalog loaded");
+
+        let geo = Arc::new(GeoIp::open(
+            config.geoip_city_db.as_deref(),
+            config.geoip_asn_db.as_deref(),
+        )?);
+        info!("{}", geo.describe());
+
+        let (queue, ingest_task) = queue::start(
+            config.ingest,
+            Committer {
+                log: pg.clone(),
+                gate: redis.clone(),
+                buckets: redis.clone(),
+                limits: config.gate,
+            },
+        );
+        let ingest = Arc::new(Ingest::new(
+            catalog.clone(),
+            geo,
+            Hasher::new(config.secret.clone()),
+            queue,
+        ));
+        let state = web::Data::new(AppState {
+            config: config.clone(),
+            catalog: catalog.clone(),
+            catalog_store: pg.clone(),
+            log: pg.clone(),
+            buckets: redis.clone(),
+            ingest,
+        });
+
+        let background = vec![
+            tokio::spawn(reconcile::run(
+                pg.clone(),
+                redis.clone(),
+                Duration::from_secs(10),
+            )),
+            tokio::spawn(maintain_partitions(pg.clone())),
+            tokio::spawn(refresh_catalog(state.clone())),
+        ];
+
+        let port = listener.local_addr()?.port();
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap_fn(http::log_requests)
+                .app_data(state.clone())
+                .configure(http::routes)
+        })
+        .listen(listener)?
+        .shutdown_timeout(30)
+        .run();
+        Ok(Self {
+            server,
+            port,
+            ingest_task,
+            background,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until the server stops (SIGINT/SIGTERM), then drains the ingest queue.
+    pub async fn run_until_stopped(self) -> Result<(), std::io::Error> {
+        let result = self.server.await;
+        for task in &self.background {
+            task.abort();
+        }
+        info!("server stopped; draining the ingest queue");
+        // The queue closes once the server's workers (and their AppState) are gone.
+        if tokio::time::timeout(Duration::from_secs(30), self.ingest_task)
+            .await
+            .is_err()
+        {
+            warn!("ingest queue did not drain within 30 s");
+        }
+        info!("stopped");
+        result
+    }
+}
+
+/// Creates tomorrow's partitions well ahead, every hour.
+async fn maintain_partitions(log: Arc<PgStore>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        let today = Utc::now().date_naive();
+        if let Err(e) = log.ensure_partitions(today, 3).await {
+            warn!(error = %e, "could not create report partitions");
+        }
+    }
+}
+
+/// Picks up catalog changes made through other processes.
+async fn refresh_catalog(state: web::Data<AppState>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(30));
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        if let Err(e) = state.refresh_catalog().await {
+            warn!(error = %e, "could not refresh the catalog");
+        }
+    }
+}

@@ -1,0 +1,176 @@
+//! Storage seams. Postgres holds what must last (catalog, report log); Redis holds what is
+//! hot and can be rebuilt (minute buckets, unique-reporter HyperLogLogs, abuse-gate keys).
+//! Each is reached through a trait so that other implementations can stand in.
+
+pub mod postgres;
+pub mod redis;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::catalog::Service;
+
+/// Why a store call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The store cannot be reached or did not answer: the caller should retry later.
+    #[error("{store} unavailable: {reason}")]
+    Unavailable { store: &'static str, reason: String },
+    /// The store answered with an error.
+    #[error("{store} error: {reason}")]
+    Failed { store: &'static str, reason: String },
+    /// A unique key already exists.
+    #[error("already exists")]
+    Conflict,
+}
+
+impl StoreError {
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, StoreError::Unavailable { .. })
+    }
+}
+
+/// A report ready to be written: validated, located, with its reporter hashed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewReport {
+    pub received_at: DateTime<Utc>,
+    pub service: String,
+    pub symptoms: Vec<String>,
+    /// False for a repeat from the same reporter within the dedupe window.
+    pub counted: bool,
+    /// Keyed hash of (IP, user agent) under the day's key.
+    pub reporter: Vec<u8>,
+    /// Keyed hash of the reporter's /24 (IPv4) or /48 (IPv6) under the day's key.
+    pub subnet: Vec<u8>,
+    pub country: Option<String>,
+    pub subdivision: Option<String>,
+    pub city: Option<String>,
+    pub lat: Option<f32>,
+    pub lon: Option<f32>,
+    pub asn: Option<i32>,
+    pub as_org: Option<String>,
+    /// Where the region came from: `geoip`, `form` or `none`.
+    pub region_source: &'static str,
+}
+
+/// The append-only report log (Postgres): the source of truth.
+#[async_trait]
+pub trait ReportLog: Send + Sync {
+    /// Writes a batch in one transaction; returns each report's id, in order.
+    async fn append(&self, batch: &[NewReport]) -> Result<Vec<i64>, StoreError>;
+    /// Counted reports received in `[from, to)`, oldest first, for rebuilding buckets.
+    async fn counted_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        service: Option<&str>,
+    ) -> Result<Vec<NewReport>, StoreError>;
+    /// Creates the daily partitions from `first` for `days` days.
+    async fn ensure_partitions(&self, first: NaiveDate, days: i32) -> Result<(), StoreError>;
+    /// Notes minute buckets that Redis missed, to be rebuilt later.
+    async fn note_bucket_repairs(
+        &self,
+        minutes: &[(String, DateTime<Utc>)],
+    ) -> Result<(), StoreError>;
+    /// Up to `limit` minute buckets waiting to be rebuilt, noted before `before`.
+    async fn pending_bucket_repairs(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<(String, DateTime<Utc>)>, StoreError>;
+    /// Forgets repaired minute buckets.
+    async fn clear_bucket_repairs(
+        &self,
+        minutes: &[(String, DateTime<Utc>)],
+    ) -> Result<(), StoreError>;
+    async fn ping(&self) -> Result<(), StoreError>;
+}
+
+/// The service catalog (Postgres).
+#[async_trait]
+pub trait CatalogStore: Send + Sync {
+    async fn list_services(&self) -> Result<Vec<Service>, StoreError>;
+    /// Inserts services that do not exist yet; returns how many were new.
+    async fn seed_services(&self, services: &[Service]) -> Result<usize, StoreError>;
+    /// Creates a service; `Conflict` when the slug exists.
+    async fn create_service(&self, service: &Service) -> Result<(), StoreError>;
+    /// Replaces a service; returns false when the slug does not exist.
+    async fn update_service(&self, service: &Service) -> Result<bool, StoreError>;
+}
+
+/// One abuse-gate question: may this reporter, from this address, report this service now?
+#[derive(Debug, Clone)]
+pub struct GateCheck {
+    /// Keyed hash of the client address (hex), for the per-address rate limit.
+    pub address: String,
+    /// Keyed hash of the reporter (hex), for the per-service dedupe window.
+    pub reporter: String,
+    pub service: String,
+}
+
+/// The abuse gate's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GateOutcome {
+    /// First report of this reporter for this service in the window: count it.
+    Counted,
+    /// A repeat within the window: log it, do not count it.
+    Duplicate,
+    /// Too many reports from this address: refuse, retry after this many seconds.
+    RateLimited { retry_after_secs: u64 },
+}
+
+/// Limits applied by the abuse gate.
+#[derive(Debug, Clone, Copy)]
+pub struct GateLimits {
+    pub dedupe_secs: u64,
+    pub rate_limit: u64,
+    pub rate_window_secs: u64,
+}
+
+/// Dedupe and rate-limit state shared by all processes (Redis).
+#[async_trait]
+pub trait AbuseGate: Send + Sync {
+    /// Answers every check of a batch in one round trip.
+    async fn check(
+        &self,
+        checks: &[GateCheck],
+        limits: GateLimits,
+    ) -> Result<Vec<GateOutcome>, StoreError>;
+    /// Undoes what `check` recorded for reports that were finally not written.
+    async fn release(&self, checks: &[(GateCheck, GateOutcome)]) -> Result<(), StoreError>;
+}
+
+/// What one minute bucket of one service holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MinuteBucket {
+    pub total: i64,
+    /// `(field, count)` pairs: `sym:<code>`, `cc:<country>`, `sd:<subdivision>`, `asn:<n>`.
+    pub fields: Vec<(String, i64)>,
+    /// Approximate unique reporters (HyperLogLog).
+    pub unique_reporters: i64,
+}
+
+/// Minute buckets of counted reports per service (Redis): rebuildable from the log.
+#[async_trait]
+pub trait BucketStore: Send + Sync {
+    /// Adds counted reports to their minute buckets in one round trip.
+    async fn apply(&self, reports: &[NewReport]) -> Result<(), StoreError>;
+    /// Replaces one service-minute with exactly these reports (used by the reconciler).
+    async fn rebuild(
+        &self,
+        service: &str,
+        minute: DateTime<Utc>,
+        reports: &[NewReport],
+    ) -> Result<(), StoreError>;
+    async fn minute(
+        &self,
+        service: &str,
+        minute: DateTime<Utc>,
+    ) -> Result<MinuteBucket, StoreError>;
+    async fn ping(&self) -> Result<(), StoreError>;
+}
+
+/// The start of the minute holding `t`.
+pub fn minute_of(t: DateTime<Utc>) -> DateTime<Utc> {
+    let secs = t.timestamp() - t.timestamp().rem_euclid(60);
+    DateTime::from_timestamp(secs, 0).unwrap_or(t)
+}

@@ -1,0 +1,121 @@
+//! The append-only report log and the bucket-repair list in Postgres.
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Date, Integer};
+use diesel_async::RunQueryDsl;
+
+use super::models::{NewReportRow, ReportRow};
+use super::schema::{bucket_repairs, reports};
+use super::{db_error, PgStore};
+use crate::store::{NewReport, ReportLog, StoreError};
+
+#[async_trait]
+impl ReportLog for PgStore {
+    async fn append(&self, batch: &[NewReport]) -> Result<Vec<i64>, StoreError> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut conn = self.conn().await?;
+        let rows: Vec<NewReportRow<'_>> = batch.iter().map(NewReportRow::from).collect();
+        // One multi-row INSERT is one statement, hence atomic: the whole batch or nothing.
+        // Postgres returns the rows of INSERT … VALUES … RETURNING in VALUES order.
+        diesel::insert_into(reports::table)
+            .values(&rows)
+            .returning(reports::id)
+            .get_results(&mut conn)
+            .await
+            .map_err(db_error)
+    }
+
+    async fn counted_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        service: Option<&str>,
+    ) -> Result<Vec<NewReport>, StoreError> {
+        let mut conn = self.conn().await?;
+        let mut query = reports::table
+            .filter(reports::received_at.ge(from))
+            .filter(reports::received_at.lt(to))
+            .filter(reports::counted.eq(true))
+            .select(ReportRow::as_select())
+            .order((reports::received_at, reports::id))
+            .into_boxed();
+        if let Some(service) = service {
+            query = query.filter(reports::service.eq(service.to_owned()));
+        }
+        let rows: Vec<ReportRow> = query.load(&mut conn).await.map_err(db_error)?;
+        Ok(rows.into_iter().map(NewReport::from).collect())
+    }
+
+    async fn ensure_partitions(&self, first: NaiveDate, days: i32) -> Result<(), StoreError> {
+        let mut conn = self.conn().await?;
+        diesel::sql_query("SELECT downwatch_ensure_report_partitions($1, $2)")
+            .bind::<Date, _>(first)
+            .bind::<Integer, _>(days)
+            .execute(&mut conn)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn note_bucket_repairs(
+        &self,
+        minutes: &[(String, DateTime<Utc>)],
+    ) -> Result<(), StoreError> {
+        if minutes.is_empty() {
+            return Ok(());
+        }
+        let mut conn = self.conn().await?;
+        let rows: Vec<_> = minutes
+            .iter()
+            .map(|(s, m)| (bucket_repairs::service.eq(s), bucket_repairs::minute.eq(m)))
+            .collect();
+        diesel::insert_into(bucket_repairs::table)
+            .values(&rows)
+            .on_conflict_do_nothing()
+            .execute(&mut conn)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+
+    async fn pending_bucket_repairs(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
+        let mut conn = self.conn().await?;
+        bucket_repairs::table
+            .select((bucket_repairs::service, bucket_repairs::minute))
+            .order(bucket_repairs::minute)
+            .limit(limit)
+            .load(&mut conn)
+            .await
+            .map_err(db_error)
+    }
+
+    async fn clear_bucket_repairs(
+        &self,
+        minutes: &[(String, DateTime<Utc>)],
+    ) -> Result<(), StoreError> {
+        let mut conn = self.conn().await?;
+        for (service, minute) in minutes {
+            diesel::delete(bucket_repairs::table.find((service, minute)))
+                .execute(&mut conn)
+                .await
+                .map_err(db_error)?;
+        }
+        Ok(())
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        let mut conn = self.conn().await?;
+        diesel::sql_query("SELECT 1")
+            .execute(&mut conn)
+            .await
+            .map_err(db_error)?;
+        Ok(())
+    }
+}

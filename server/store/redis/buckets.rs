@@ -1,0 +1,135 @@
+//! Per-service minute buckets: counter hashes and unique-reporter HyperLogLogs.
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::{redis_error, RedisStore, BUCKET_TTL_SECS, STORE};
+use crate::store::{minute_of, BucketStore, MinuteBucket, NewReport, StoreError};
+
+/// The counter fields one report adds to its minute bucket.
+fn bucket_fields(r: &NewReport) -> Vec<String> {
+    let mut fields = Vec::with_capacity(r.symptoms.len() + 4);
+    fields.push("total".to_owned());
+    fields.extend(r.symptoms.iter().map(|s| format!("sym:{s}")));
+    if let Some(c) = &r.country {
+        fields.push(format!("cc:{c}"));
+    }
+    if let Some(s) = &r.subdivision {
+        fields.push(format!("sd:{s}"));
+    }
+    if let Some(a) = r.asn {
+        fields.push(format!("asn:{a}"));
+    }
+    fields
+}
+
+impl RedisStore {
+    /// Adds `reports` to `pipe`, merging increments per key and field.
+    fn add_reports(&self, pipe: &mut redis::Pipeline, reports: &[NewReport]) {
+        let mut counters: HashMap<(String, String), i64> = HashMap::new();
+        let mut reporters: HashMap<String, Vec<String>> = HashMap::new();
+        let mut last_seen: HashMap<&str, i64> = HashMap::new();
+        for r in reports.iter().filter(|r| r.counted) {
+            let minute = minute_of(r.received_at);
+            let key = self.keys.minute(&r.service, minute);
+            for field in bucket_fields(r) {
+                *counters.entry((key.clone(), field)).or_default() += 1;
+            }
+            reporters
+                .entry(self.keys.minute_reporters(&r.service, minute))
+                .or_default()
+                .push(hex::encode(&r.reporter));
+            let seen = last_seen.entry(&r.service).or_default();
+            *seen = (*seen).max(r.received_at.timestamp());
+        }
+        let mut touched: Vec<&String> = Vec::new();
+        for ((key, field), n) in &counters {
+            pipe.hincr(key, field, *n).ignore();
+            touched.push(key);
+        }
+        for (key, members) in &reporters {
+            pipe.pfadd(key, members).ignore();
+            touched.push(key);
+        }
+        touched.sort();
+        touched.dedup();
+        for key in touched {
+            pipe.expire(key, BUCKET_TTL_SECS).ignore();
+        }
+        for (service, at) in last_seen {
+            pipe.zadd(self.keys.active_services(), service, at).ignore();
+        }
+    }
+}
+
+#[async_trait]
+impl BucketStore for RedisStore {
+    async fn apply(&self, reports: &[NewReport]) -> Result<(), StoreError> {
+        let mut pipe = redis::pipe();
+        self.add_reports(&mut pipe, reports);
+        let mut conn = self.conn.clone();
+        pipe.query_async::<()>(&mut conn).await.map_err(redis_error)
+    }
+
+    async fn rebuild(
+        &self,
+        service: &str,
+        minute: DateTime<Utc>,
+        reports: &[NewReport],
+    ) -> Result<(), StoreError> {
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        pipe.del(self.keys.minute(service, minute)).ignore();
+        pipe.del(self.keys.minute_reporters(service, minute))
+            .ignore();
+        let own: Vec<NewReport> = reports
+            .iter()
+            .filter(|r| r.service == service && minute_of(r.received_at) == minute)
+            .cloned()
+            .collect();
+        self.add_reports(&mut pipe, &own);
+        let mut conn = self.conn.clone();
+        pipe.query_async::<()>(&mut conn).await.map_err(redis_error)
+    }
+
+    async fn minute(
+        &self,
+        service: &str,
+        minute: DateTime<Utc>,
+    ) -> Result<MinuteBucket, StoreError> {
+        let mut conn = self.conn.clone();
+        let (fields, unique): (HashMap<String, i64>, i64) = redis::pipe()
+            .hgetall(self.keys.minute(service, minute))
+            .pfcount(self.keys.minute_reporters(service, minute))
+            .query_async(&mut conn)
+            .await
+            .map_err(redis_error)?;
+        let total = fields.get("total").copied().unwrap_or(0);
+        let mut fields: Vec<(String, i64)> =
+            fields.into_iter().filter(|(f, _)| f != "total").collect();
+        fields.sort();
+        Ok(MinuteBucket {
+            total,
+            fields,
+            unique_reporters: unique,
+        })
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        let pong: String = redis::cmd("PING")
+            .query_async(&mut conn)
+            .await
+            .map_err(redis_error)?;
+        if pong == "PONG" {
+            Ok(())
+        } else {
+            Err(StoreError::Failed {
+                store: STORE,
+                reason: format!("unexpected PING answer {pong}"),
+            })
+        }
+    }
+}

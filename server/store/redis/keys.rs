@@ -1,0 +1,76 @@
+//! Every Redis key Downwatch uses, built in one place.
+//!
+//! Keys of one service share the hash tag `{s:<slug>}` so that Redis Cluster keeps them on
+//! one shard; the abuse-gate keys of one client address share `{a:<hash>}` so that the gate
+//! script, which touches the rate-limit and dedupe keys together, stays on one slot.
+
+use chrono::{DateTime, Utc};
+
+/// Builds keys under a prefix (empty in production, unique per test).
+#[derive(Debug, Clone)]
+pub struct Keys {
+    prefix: String,
+}
+
+impl Keys {
+    pub fn new(prefix: &str) -> Self {
+        Self {
+            prefix: prefix.to_owned(),
+        }
+    }
+
+    pub fn prefix(&self) -> &str {
+        &self.prefix
+    }
+
+    /// Hash of counters for one service-minute: `total`, `sym:*`, `cc:*`, `sd:*`, `asn:*`.
+    pub fn minute(&self, service: &str, minute: DateTime<Utc>) -> String {
+        format!(
+            "{}dw:{{s:{service}}}:m:{}",
+            self.prefix,
+            minute.timestamp() / 60
+        )
+    }
+
+    /// HyperLogLog of reporters for one service-minute.
+    pub fn minute_reporters(&self, service: &str, minute: DateTime<Utc>) -> String {
+        format!(
+            "{}dw:{{s:{service}}}:u:{}",
+            self.prefix,
+            minute.timestamp() / 60
+        )
+    }
+
+    /// Sorted set of services by the time of their last counted report.
+    pub fn active_services(&self) -> String {
+        format!("{}dw:active", self.prefix)
+    }
+
+    /// Counter of reports from one address in the current rate-limit window.
+    pub fn rate(&self, address: &str) -> String {
+        format!("{}dw:{{a:{address}}}:rl", self.prefix)
+    }
+
+    /// Marker that one reporter already reported one service within the dedupe window.
+    pub fn dedupe(&self, address: &str, service: &str, reporter: &str) -> String {
+        format!("{}dw:{{a:{address}}}:dd:{service}:{reporter}", self.prefix)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_keys_share_one_hash_tag() {
+        let keys = Keys::new("t1:");
+        let m = DateTime::from_timestamp(120, 0).expect("valid");
+        assert_eq!(keys.minute("netflix", m), "t1:dw:{s:netflix}:m:2");
+        assert_eq!(keys.minute_reporters("netflix", m), "t1:dw:{s:netflix}:u:2");
+        assert_eq!(keys.rate("ab"), "t1:dw:{a:ab}:rl");
+        assert_eq!(
+            keys.dedupe("ab", "netflix", "cd"),
+            "t1:dw:{a:ab}:dd:netflix:cd"
+        );
+    }
+}

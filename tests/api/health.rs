@@ -1,0 +1,62 @@
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn healthz_answers_and_readyz_reports_both_stores() {
+    let app = spawn_app().await;
+    let health = app
+        .http
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(health.status(), 200);
+    let ready = app.http.get(app.url("/readyz")).send().await.expect("sent");
+    assert_eq!(ready.status(), 200);
+    let body: serde_json::Value = ready.json().await.expect("json");
+    assert_eq!(body["postgres"], "ok");
+    assert_eq!(body["redis"], "ok");
+}
+
+#[tokio::test]
+async fn unknown_paths_and_methods_are_problems() {
+    let app = spawn_app().await;
+    let missing = app
+        .http
+        .get(app.url("/api/v1/nothing"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(missing.status(), 404);
+    assert_eq!(
+        missing.headers()["content-type"],
+        "application/problem+json"
+    );
+    let wrong = app
+        .http
+        .delete(app.url("/api/v1/reports"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(wrong.status(), 405);
+    assert_eq!(wrong.headers()["content-type"], "application/problem+json");
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id() {
+    let app = spawn_app().await;
+    let res = app
+        .http
+        .get(app.url("/healthz"))
+        .header("x-request-id", "abc-123")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.headers()["x-request-id"], "abc-123");
+    let res = app
+        .http
+        .get(app.url("/healthz"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.headers()["x-request-id"].len(), 32);
+}

@@ -1,0 +1,307 @@
+//! `spawn_app()`: a real Downwatch on 127.0.0.1:0 against real Postgres and Redis, with its
+//! own database (dropped afterwards) and its own Redis key prefix (deleted afterwards).
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::time::Duration;
+
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use serde_json::Value;
+
+use downwatch::config::{Config, IngestConfig, Secret, DEFAULT_GATE};
+use downwatch::startup::Application;
+use downwatch::store::postgres::PgStore;
+use downwatch::store::redis::RedisStore;
+
+use crate::geoip_fixture::{write_geoip_fixture, GeoFixture};
+
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+
+/// The Postgres server the tests use (a maintenance database on it).
+pub fn admin_database_url() -> String {
+    std::env::var("DOWNWATCH_TEST_DATABASE_URL")
+        .or_else(|_| std::env::var("DATABASE_URL"))
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+pub fn redis_url() -> String {
+    std::env::var("DOWNWATCH_TEST_REDIS_URL")
+        .or_else(|_| std::env::var("REDIS_URL"))
+        .unwrap_or_else(|_| "redis://127.0.0.1:6379/".to_owned())
+}
+
+/// `url` with its database name replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let authority_end = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[authority_end..].find('/') {
+        Some(i) => &base[..authority_end + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub http: reqwest::Client,
+    pub database_url: String,
+    pub db_name: String,
+    pub prefix: String,
+    pub pg: PgStore,
+    pub redis: RedisStore,
+    pub geo: GeoFixture,
+    _dir: tempfile::TempDir,
+}
+
+/// Options a test may change before the app starts.
+pub struct TestOptions {
+    pub trusted_proxies: &'static str,
+    pub geoip: bool,
+    pub admin_token: Option<&'static str>,
+    pub config: Box<dyn FnOnce(&mut Config)>,
+}
+
+impl Default for TestOptions {
+    fn default() -> Self {
+        Self {
+            trusted_proxies: "127.0.0.1,::1",
+            geoip: true,
+            admin_token: Some(ADMIN_TOKEN),
+            config: Box::new(|_| {}),
+        }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(TestOptions::default()).await
+}
+
+pub async fn spawn_app_with(options: TestOptions) -> TestApp {
+    if std::env::var_os("TEST_LOG").is_some() {
+        downwatch::telemetry::init();
+    }
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let db_name = format!("dwtest_{id}");
+    let admin_url = admin_database_url();
+    let mut admin = AsyncPgConnection::establish(&admin_url)
+        .await
+        .unwrap_or_else(|e| {
+            panic!("cannot reach the test Postgres at {admin_url}: {e} (run scripts/test)")
+        });
+    diesel::sql_query(format!("CREATE DATABASE \"{db_name}\""))
+        .execute(&mut admin)
+        .await
+        .expect("create test database");
+    let database_url = with_database(&admin_url, &db_name);
+    let prefix = format!("t{}:", &id[..12]);
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let geo = write_geoip_fixture(dir.path());
+    let mut config = Config {
+        database_url: database_url.clone(),
+        redis_url: redis_url(),
+        redis_prefix: prefix.clone(),
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        secret: Secret::new("test-secret-0123456789"),
+        admin_token: options.admin_token.map(Secret::new),
+        trusted_proxies: downwatch::config::parse_networks(options.trusted_proxies)
+            .expect("trusted proxies"),
+        geoip_city_db: options.geoip.then(|| geo.city_db.clone()),
+        geoip_asn_db: options.geoip.then(|| geo.asn_db.clone()),
+        data_dir: dir.path().to_owned(),
+        ingest: IngestConfig {
+            db_pool_size: 8,
+            ..IngestConfig::default()
+        },
+        gate: DEFAULT_GATE,
+    };
+    (options.config)(&mut config);
+
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let app = Application::build(config.clone(), listener)
+        .await
+        .expect("application starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+
+    let pg = PgStore::new(&database_url, 2).expect("pg store");
+    let redis = RedisStore::connect(&config.redis_url, &prefix)
+        .await
+        .expect("redis store");
+    TestApp {
+        address,
+        http: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("http client"),
+        database_url,
+        db_name,
+        prefix,
+        pg,
+        redis,
+        geo,
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// Posts a JSON report as if forwarded for `client_ip` by the trusted local proxy.
+    pub async fn report_from(&self, client_ip: &str, body: &Value) -> reqwest::Response {
+        self.http
+            .post(self.url("/api/v1/reports"))
+            .header("x-forwarded-for", client_ip)
+            .header("user-agent", "downwatch-tests")
+            .json(body)
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// A direct connection to this test's database.
+    pub async fn db(&self) -> AsyncPgConnection {
+        AsyncPgConnection::establish(&self.database_url)
+            .await
+            .expect("connect to test database")
+    }
+
+    /// Runs a query returning one bigint column named `n`.
+    pub async fn count(&self, sql: &str) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = self.db().await;
+        let row: N = diesel::sql_query(sql)
+            .get_result(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("query {sql}: {e}"));
+        row.n
+    }
+
+    /// Every key under this test's prefix, with a text dump of its value.
+    pub fn redis_dump(&self) -> HashMap<String, String> {
+        let client = redis::Client::open(redis_url()).expect("redis client");
+        let mut conn = client.get_connection().expect("redis connection");
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("{}*", self.prefix))
+            .query(&mut conn)
+            .expect("keys");
+        keys.into_iter()
+            .map(|k| {
+                let kind: String = redis::cmd("TYPE").arg(&k).query(&mut conn).expect("type");
+                let value = match kind.as_str() {
+                    "hash" => {
+                        let h: Vec<(String, String)> = redis::cmd("HGETALL")
+                            .arg(&k)
+                            .query(&mut conn)
+                            .expect("hgetall");
+                        format!("{h:?}")
+                    }
+                    "zset" => {
+                        let z: Vec<String> = redis::cmd("ZRANGE")
+                            .arg(&k)
+                            .arg(0)
+                            .arg(-1)
+                            .query(&mut conn)
+                            .expect("zrange");
+                        format!("{z:?}")
+                    }
+                    _ => {
+                        let v: Option<Vec<u8>> =
+                            redis::cmd("GET").arg(&k).query(&mut conn).unwrap_or(None);
+                        String::from_utf8_lossy(&v.unwrap_or_default()).into_owned()
+                    }
+                };
+                (k, value)
+            })
+            .collect()
+    }
+
+    /// Sum of a field over every minute bucket of `service` (all services when `None`).
+    pub fn bucket_sum(&self, service: Option<&str>, field: &str) -> i64 {
+        let client = redis::Client::open(redis_url()).expect("redis client");
+        let mut conn = client.get_connection().expect("redis connection");
+        let pattern = match service {
+            Some(s) => format!("{}dw:{{s:{s}}}:m:*", self.prefix),
+            None => format!("{}dw:{{s:*}}:m:*", self.prefix),
+        };
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(pattern)
+            .query(&mut conn)
+            .expect("keys");
+        keys.iter()
+            .map(|k| {
+                let v: Option<i64> = redis::cmd("HGET")
+                    .arg(k)
+                    .arg(field)
+                    .query(&mut conn)
+                    .expect("hget");
+                v.unwrap_or(0)
+            })
+            .sum()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let db_name = self.db_name.clone();
+        let prefix = self.prefix.clone();
+        // Cleanup must not depend on the test's runtime, which may be shutting down.
+        let cleanup = std::thread::spawn(move || {
+            if let Ok(client) = redis::Client::open(redis_url()) {
+                if let Ok(mut conn) = client.get_connection() {
+                    let keys: Vec<String> = redis::cmd("KEYS")
+                        .arg(format!("{prefix}*"))
+                        .query(&mut conn)
+                        .unwrap_or_default();
+                    for chunk in keys.chunks(500) {
+                        let _: Result<i64, _> = redis::cmd("DEL").arg(chunk).query(&mut conn);
+                    }
+                }
+            }
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async move {
+                if let Ok(mut admin) = AsyncPgConnection::establish(&admin_database_url()).await {
+                    let _ = diesel::sql_query(format!(
+                        "DROP DATABASE IF EXISTS \"{db_name}\" WITH (FORCE)"
+                    ))
+                    .execute(&mut admin)
+                    .await;
+                }
+            });
+        });
+        let _ = cleanup.join();
+    }
+}
+
+#[test]
+fn database_names_are_swapped_in_urls() {
+    assert_eq!(
+        with_database("postgres://postgres@127.0.0.1:5432/postgres", "x"),
+        "postgres://postgres@127.0.0.1:5432/x"
+    );
+    assert_eq!(
+        with_database("postgres://u:p@h:1/db?sslmode=disable", "x"),
+        "postgres://u:p@h:1/x?sslmode=disable"
+    );
+    assert_eq!(with_database("postgres://h:1", "x"), "postgres://h:1/x");
+}

@@ -1,0 +1,9 @@
+//! The integration suite: one binary, real Postgres and Redis (see `helpers`).
+
+mod geo;
+mod geoip_fixture;
+mod health;
+mod helpers;
+mod reports;
+mod reports_invalid;
+mod services;
