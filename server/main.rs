@@ -75,6 +75,9 @@ struct ServeArgs {
     /// MaxMind ASN database (.mmdb).
     #[arg(long, env = "GEOIP_ASN_DB")]
     geoip_asn_db: Option<PathBuf>,
+    /// Prefix for every Redis key, to share one Redis between deployments or tests.
+    #[arg(long, env = "DOWNWATCH_REDIS_PREFIX", default_value = "")]
+    redis_prefix: String,
     /// Directory for local data.
     #[arg(long, env = "DOWNWATCH_DATA_DIR", default_value = "./downwatch-data")]
     data_dir: PathBuf,
@@ -157,7 +160,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let config = Config {
         database_url: args.database.database_url,
         redis_url: args.redis.redis_url,
-        redis_prefix: String::new(),
+        redis_prefix: args.redis_prefix,
         listen: args.listen,
         secret,
         admin_token: args.admin_token.filter(|t| !t.is_empty()).map(Secret::new),

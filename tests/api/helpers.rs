@@ -49,16 +49,84 @@ fn with_database(url: &str, name: &str) -> String {
     }
 }
 
+/// A database of its own on the test Postgres, and a Redis key prefix of its own; both are
+/// removed on drop, even when the test panics.
+pub struct TestDb {
+    pub database_url: String,
+    pub db_name: String,
+    pub prefix: String,
+}
+
+impl TestDb {
+    pub async fn create() -> Self {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let db_name = format!("dwtest_{id}");
+        let admin_url = admin_database_url();
+        let mut admin = AsyncPgConnection::establish(&admin_url)
+            .await
+            .unwrap_or_else(|e| {
+                panic!("cannot reach the test Postgres at {admin_url}: {e} (run scripts/test)")
+            });
+        diesel::sql_query(format!("CREATE DATABASE \"{db_name}\""))
+            .execute(&mut admin)
+            .await
+            .expect("create test database");
+        Self {
+            database_url: with_database(&admin_url, &db_name),
+            db_name,
+            prefix: format!("t{}:", &id[..12]),
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let db_name = self.db_name.clone();
+        let prefix = self.prefix.clone();
+        // Cleanup must not depend on the test's runtime, which may be shutting down.
+        let cleanup = std::thread::spawn(move || {
+            if let Ok(client) = redis::Client::open(redis_url()) {
+                if let Ok(mut conn) = client.get_connection() {
+                    let keys: Vec<String> = redis::cmd("KEYS")
+                        .arg(format!("{prefix}*"))
+                        .query(&mut conn)
+                        .unwrap_or_default();
+                    for chunk in keys.chunks(500) {
+                        let _: Result<i64, _> = redis::cmd("DEL").arg(chunk).query(&mut conn);
+                    }
+                }
+            }
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async move {
+                if let Ok(mut admin) = AsyncPgConnection::establish(&admin_database_url()).await {
+                    let _ = diesel::sql_query(format!(
+                        "DROP DATABASE IF EXISTS \"{db_name}\" WITH (FORCE)"
+                    ))
+                    .execute(&mut admin)
+                    .await;
+                }
+            });
+        });
+        let _ = cleanup.join();
+    }
+}
+
 pub struct TestApp {
     pub address: String,
     pub http: reqwest::Client,
     pub database_url: String,
-    pub db_name: String,
     pub prefix: String,
     pub pg: PgStore,
     pub redis: RedisStore,
     pub geo: GeoFixture,
     _dir: tempfile::TempDir,
+    // Last: dropped after everything that uses it.
+    _db: TestDb,
 }
 
 /// Options a test may change before the app starts.
@@ -88,20 +156,9 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         downwatch::telemetry::init();
     }
-    let id = uuid::Uuid::new_v4().simple().to_string();
-    let db_name = format!("dwtest_{id}");
-    let admin_url = admin_database_url();
-    let mut admin = AsyncPgConnection::establish(&admin_url)
-        .await
-        .unwrap_or_else(|e| {
-            panic!("cannot reach the test Postgres at {admin_url}: {e} (run scripts/test)")
-        });
-    diesel::sql_query(format!("CREATE DATABASE \"{db_name}\""))
-        .execute(&mut admin)
-        .await
-        .expect("create test database");
-    let database_url = with_database(&admin_url, &db_name);
-    let prefix = format!("t{}:", &id[..12]);
+    let db = TestDb::create().await;
+    let database_url = db.database_url.clone();
+    let prefix = db.prefix.clone();
 
     let dir = tempfile::tempdir().expect("temp dir");
     let geo = write_geoip_fixture(dir.path());
@@ -144,13 +201,30 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
             .build()
             .expect("http client"),
         database_url,
-        db_name,
         prefix,
         pg,
         redis,
         geo,
         _dir: dir,
+        _db: db,
     }
+}
+
+/// Runs a query returning one bigint column named `n` on the database at `url`.
+pub async fn count_in(url: &str, sql: &str) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = AsyncPgConnection::establish(url)
+        .await
+        .expect("connect to test database");
+    let row: N = diesel::sql_query(sql)
+        .get_result(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("query {sql}: {e}"));
+    row.n
 }
 
 impl TestApp {
@@ -179,17 +253,7 @@ impl TestApp {
 
     /// Runs a query returning one bigint column named `n`.
     pub async fn count(&self, sql: &str) -> i64 {
-        #[derive(diesel::QueryableByName)]
-        struct N {
-            #[diesel(sql_type = diesel::sql_types::BigInt)]
-            n: i64,
-        }
-        let mut conn = self.db().await;
-        let row: N = diesel::sql_query(sql)
-            .get_result(&mut conn)
-            .await
-            .unwrap_or_else(|e| panic!("query {sql}: {e}"));
-        row.n
+        count_in(&self.database_url, sql).await
     }
 
     /// Every key under this test's prefix, with a text dump of its value.
@@ -253,43 +317,6 @@ impl TestApp {
                 v.unwrap_or(0)
             })
             .sum()
-    }
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        let db_name = self.db_name.clone();
-        let prefix = self.prefix.clone();
-        // Cleanup must not depend on the test's runtime, which may be shutting down.
-        let cleanup = std::thread::spawn(move || {
-            if let Ok(client) = redis::Client::open(redis_url()) {
-                if let Ok(mut conn) = client.get_connection() {
-                    let keys: Vec<String> = redis::cmd("KEYS")
-                        .arg(format!("{prefix}*"))
-                        .query(&mut conn)
-                        .unwrap_or_default();
-                    for chunk in keys.chunks(500) {
-                        let _: Result<i64, _> = redis::cmd("DEL").arg(chunk).query(&mut conn);
-                    }
-                }
-            }
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
-            rt.block_on(async move {
-                if let Ok(mut admin) = AsyncPgConnection::establish(&admin_database_url()).await {
-                    let _ = diesel::sql_query(format!(
-                        "DROP DATABASE IF EXISTS \"{db_name}\" WITH (FORCE)"
-                    ))
-                    .execute(&mut admin)
-                    .await;
-                }
-            });
-        });
-        let _ = cleanup.join();
     }
 }
 

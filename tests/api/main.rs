@@ -6,4 +6,6 @@ mod health;
 mod helpers;
 mod reports;
 mod reports_invalid;
+mod resilience;
 mod services;
+mod shutdown;

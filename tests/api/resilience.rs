@@ -1,0 +1,141 @@
+//! What happens when a store fails: nothing half-written, buckets rebuilt from the log.
+
+use chrono::{TimeDelta, Utc};
+use diesel_async::RunQueryDsl;
+use serde_json::{json, Value};
+
+use downwatch::ingest::reconcile::{rebuild, repair_once};
+use downwatch::store::{minute_of, NewReport, ReportLog};
+
+use crate::geoip_fixture::{MILAN_V4, ROME_V4};
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn a_failed_postgres_commit_answers_503_and_changes_nothing() {
+    let app = spawn_app().await;
+    let mut conn = app.db().await;
+    diesel::sql_query("ALTER TABLE reports RENAME TO reports_away")
+        .execute(&mut conn)
+        .await
+        .expect("rename");
+
+    let body = json!({"service": "netflix", "symptoms": ["login"]});
+    let res = app.report_from(MILAN_V4, &body).await;
+    assert_eq!(res.status(), 503);
+    assert!(res.headers().contains_key("retry-after"));
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+
+    diesel::sql_query("ALTER TABLE reports_away RENAME TO reports")
+        .execute(&mut conn)
+        .await
+        .expect("rename back");
+    assert_eq!(app.count("SELECT count(*) AS n FROM reports").await, 0);
+    assert_eq!(app.bucket_sum(None, "total"), 0);
+
+    // The refused report left no dedupe mark: the retry counts.
+    let retry = app.report_from(MILAN_V4, &body).await;
+    assert_eq!(retry.status(), 202);
+    let ack: Value = retry.json().await.expect("json");
+    assert_eq!(ack["counted"], true);
+}
+
+fn logged(service: &str, minutes_ago: i64, n: u8) -> NewReport {
+    NewReport {
+        received_at: Utc::now() - TimeDelta::minutes(minutes_ago),
+        service: service.to_owned(),
+        symptoms: vec!["login".to_owned()],
+        counted: true,
+        reporter: vec![n; 16],
+        subnet: vec![n; 16],
+        country: Some("IT".to_owned()),
+        subdivision: None,
+        city: None,
+        lat: None,
+        lon: None,
+        asn: Some(3269),
+        as_org: None,
+        region_source: "geoip",
+    }
+}
+
+#[tokio::test]
+async fn the_reconciler_rebuilds_noted_minutes_from_the_log() {
+    let app = spawn_app().await;
+    // Three reports committed while Redis was away; one more still in the settling period.
+    let old: Vec<NewReport> = (1..=3).map(|n| logged("netflix", 5, n)).collect();
+    let fresh = logged("netflix", 0, 9);
+    app.pg.append(&old).await.expect("append");
+    app.pg
+        .append(std::slice::from_ref(&fresh))
+        .await
+        .expect("append");
+    let old_minute = minute_of(old[0].received_at);
+    let fresh_minute = minute_of(fresh.received_at);
+    app.pg
+        .note_bucket_repairs(&[
+            ("netflix".into(), old_minute),
+            ("netflix".into(), fresh_minute),
+        ])
+        .await
+        .expect("note");
+
+    let repaired = repair_once(&app.pg, &app.redis, Utc::now())
+        .await
+        .expect("repair");
+    assert_eq!(repaired, 1, "only the settled minute is rebuilt");
+    let bucket = downwatch::store::BucketStore::minute(&app.redis, "netflix", old_minute)
+        .await
+        .expect("bucket");
+    assert_eq!(bucket.total, 3);
+    assert_eq!(bucket.unique_reporters, 3);
+    assert_eq!(
+        app.count("SELECT count(*) AS n FROM bucket_repairs").await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn rebuild_buckets_recomputes_redis_from_the_log() {
+    let app = spawn_app().await;
+    for (ip, service) in [
+        (MILAN_V4, "netflix"),
+        (ROME_V4, "netflix"),
+        (MILAN_V4, "spotify"),
+    ] {
+        let res = app
+            .report_from(ip, &json!({"service": service, "symptoms": ["login"]}))
+            .await;
+        assert_eq!(res.status(), 202);
+    }
+    let before = app.redis_dump();
+    // Lose every bucket, as a Redis restart without persistence would.
+    let client = redis::Client::open(crate::helpers::redis_url()).expect("client");
+    let mut conn = client.get_connection().expect("conn");
+    for key in before
+        .keys()
+        .filter(|k| k.contains(":m:") || k.contains(":u:"))
+    {
+        let _: i64 = redis::cmd("DEL").arg(key).query(&mut conn).expect("del");
+    }
+    assert_eq!(app.bucket_sum(None, "total"), 0);
+
+    let since = Utc::now() - TimeDelta::hours(2);
+    let mut calls = 0;
+    let rebuilt = rebuild(
+        &app.pg,
+        &app.redis,
+        since,
+        Utc::now() + TimeDelta::minutes(1),
+        |_, _, _| calls += 1,
+    )
+    .await
+    .expect("rebuild");
+    assert!(rebuilt >= 2);
+    assert!(calls >= 2, "progress is reported per hour");
+    assert_eq!(app.bucket_sum(Some("netflix"), "total"), 2);
+    assert_eq!(app.bucket_sum(Some("spotify"), "total"), 1);
+    let after = app.redis_dump();
+    for (key, value) in before.iter().filter(|(k, _)| k.contains(":m:")) {
+        assert_eq!(after.get(key), Some(value), "{key} rebuilt identically");
+    }
+}
