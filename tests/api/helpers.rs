@@ -269,10 +269,11 @@ impl TestApp {
                 let kind: String = redis::cmd("TYPE").arg(&k).query(&mut conn).expect("type");
                 let value = match kind.as_str() {
                     "hash" => {
-                        let h: Vec<(String, String)> = redis::cmd("HGETALL")
+                        let mut h: Vec<(String, String)> = redis::cmd("HGETALL")
                             .arg(&k)
                             .query(&mut conn)
                             .expect("hgetall");
+                        h.sort();
                         format!("{h:?}")
                     }
                     "zset" => {
