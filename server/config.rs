@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use ipnet::IpNet;
 
+use crate::detect::config::DetectConfig;
 use crate::store::GateLimits;
 
 /// Everything a running Downwatch needs to know.
@@ -35,6 +36,10 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub ingest: IngestConfig,
     pub gate: GateLimits,
+    /// Detector thresholds and windows.
+    pub detect: DetectConfig,
+    /// Whether this process campaigns for detector leadership (`DOWNWATCH_DETECTOR`).
+    pub run_detector: bool,
 }
 
 /// The ingest queue and group commit.
@@ -57,7 +62,7 @@ impl Default for IngestConfig {
         Self {
             queue_capacity: 20_000,
             max_batch: 1_000,
-            linger: Duration::from_millis(2),
+            linger: Duration::ZERO,
             writers: 4,
             db_pool_size: 16,
         }

@@ -2,11 +2,13 @@
 //!
 //! A report enters at [`http`], goes through [`ingest`] (validation, [`geo`] lookup,
 //! pseudonymisation, abuse gate, group commit) and lands in the [`store`]s: the Postgres
-//! report log first, then the Redis minute buckets. [`catalog`] says what can be reported,
+//! report log first, then the Redis minute buckets. [`detect`] compares the buckets with baselines and keeps incidents;
+//! [`catalog`] says what can be reported,
 //! [`config`] and [`startup`] wire it all together.
 
 pub mod catalog;
 pub mod config;
+pub mod detect;
 pub mod geo;
 pub mod http;
 pub mod ingest;

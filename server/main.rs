@@ -10,11 +10,12 @@ use clap::{Args, Parser, Subcommand};
 use ipnet::IpNet;
 
 use downwatch::config::{parse_networks, Config, IngestConfig, Secret, DEFAULT_GATE};
+use downwatch::detect::config::DetectConfig;
 use downwatch::ingest::reconcile;
 use downwatch::startup::Application;
 use downwatch::store::postgres::{run_migrations, PgStore};
 use downwatch::store::redis::RedisStore;
-use downwatch::store::GateLimits;
+use downwatch::store::{GateLimits, RollupStore};
 
 /// Downwatch: crowdsourced outage detection. People report problems with a service;
 /// Downwatch counts them, compares them with the normal level and tells when it is down.
@@ -28,11 +29,54 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the web server and API (migrates the database first).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations and exit.
     Migrate(DatabaseArgs),
     /// Recompute the Redis minute buckets from the Postgres report log.
     RebuildBuckets(RebuildArgs),
+    /// Recompute the 15-minute rollups (the detector's history) from the report log.
+    Rollup(RollupArgs),
+    /// Run the detector offline over a CSV time series `timestamp,value`; writes
+    /// `timestamp,value,anomaly_score,state` to stdout, one row per input row.
+    Replay(ReplayArgs),
+}
+
+#[derive(Args)]
+struct RollupArgs {
+    #[command(flatten)]
+    database: DatabaseArgs,
+    /// Start of the period to recompute: a date (2026-11-27) or an RFC 3339 time.
+    #[arg(long, value_parser = parse_since)]
+    since: DateTime<Utc>,
+}
+
+#[derive(Args)]
+struct ReplayArgs {
+    /// CSV file with a `timestamp,value` header; `-` or no flag reads standard input.
+    #[arg(long, default_value = "-")]
+    input: PathBuf,
+    /// Bucket length: 1m, 5m, 15m, 1h (inferred from the timestamps when not given).
+    #[arg(long, value_parser = parse_bucket)]
+    bucket: Option<u32>,
+}
+
+fn parse_bucket(raw: &str) -> Result<u32, String> {
+    let (number, unit) = raw.split_at(
+        raw.trim_end_matches(|c: char| c.is_ascii_alphabetic())
+            .len(),
+    );
+    let n: u32 = number
+        .parse()
+        .map_err(|_| format!("{raw:?} is not a bucket length like 1m, 5m, 15m or 1h"))?;
+    let minutes = match unit {
+        "m" | "min" | "" => n,
+        "h" => n.saturating_mul(60),
+        _ => return Err(format!("{raw:?}: the unit must be m or h")),
+    };
+    if minutes == 0 || minutes > 24 * 60 {
+        return Err(format!("{raw:?}: between 1 minute and 24 hours"));
+    }
+    Ok(minutes)
 }
 
 #[derive(Args)]
@@ -90,6 +134,9 @@ struct ServeArgs {
     /// Length of the rate window in seconds.
     #[arg(long, env = "DOWNWATCH_RATE_WINDOW_SECS", default_value_t = DEFAULT_GATE.rate_window_secs)]
     rate_window_secs: u64,
+    /// Do not campaign for detector leadership in this process (web-only node).
+    #[arg(long, env = "DOWNWATCH_NO_DETECTOR")]
+    no_detector: bool,
     /// Most reports committed in one batch.
     #[arg(long, env = "DOWNWATCH_MAX_BATCH", default_value_t = IngestConfig::default().max_batch)]
     max_batch: usize,
@@ -132,9 +179,11 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Serve(args) => serve(args).await,
+            Command::Serve(args) => serve(*args).await,
             Command::Migrate(args) => migrate(args).await,
             Command::RebuildBuckets(args) => rebuild(args).await,
+            Command::Rollup(args) => rollup(args).await,
+            Command::Replay(args) => replay(args),
         }
     });
     match result {
@@ -173,6 +222,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             queue_capacity: args.queue_capacity.max(1),
             ..IngestConfig::default()
         },
+        detect: DetectConfig::default(),
+        run_detector: !args.no_detector,
         gate: GateLimits {
             dedupe_secs: args.dedupe_secs.max(1),
             rate_limit: args.rate_limit,
@@ -209,6 +260,36 @@ async fn rebuild(args: RebuildArgs) -> anyhow::Result<()> {
     println!(
         "rebuilt {rebuilt} minute buckets since {}",
         args.since.to_rfc3339()
+    );
+    Ok(())
+}
+
+async fn rollup(args: RollupArgs) -> anyhow::Result<()> {
+    let pg = PgStore::new(&args.database.database_url, 2)?;
+    eprintln!(
+        "rollup: recomputing 15-minute rollups since {} …",
+        args.since.to_rfc3339()
+    );
+    let rows = pg.rebuild_rollups(args.since).await?;
+    println!("rollup: {rows} rollup rows written");
+    Ok(())
+}
+
+fn replay(args: ReplayArgs) -> anyhow::Result<()> {
+    let cfg = DetectConfig::default();
+    let stdout = std::io::stdout();
+    let out = std::io::BufWriter::new(stdout.lock());
+    let summary = if args.input.as_os_str() == "-" {
+        let stdin = std::io::stdin();
+        downwatch::detect::replay::replay(stdin.lock(), out, args.bucket, &cfg)?
+    } else {
+        let file = std::fs::File::open(&args.input)
+            .with_context(|| format!("cannot open {}", args.input.display()))?;
+        downwatch::detect::replay::replay(std::io::BufReader::new(file), out, args.bucket, &cfg)?
+    };
+    eprintln!(
+        "replay: {} rows, {}-minute buckets, {} state changes",
+        summary.rows, summary.bucket_minutes, summary.transitions
     );
     Ok(())
 }

@@ -14,6 +14,7 @@ use tracing::{info, warn};
 use crate::catalog::seed::seed_services;
 use crate::catalog::CatalogCache;
 use crate::config::Config;
+use crate::detect::leader;
 use crate::geo::GeoIp;
 use crate::http::{self, AppState};
 use crate::ingest::privacy::Hasher;
@@ -108,7 +109,7 @@ impl Application {
             ingest,
         });
 
-        let background = vec![
+        let mut background = vec![
             tokio::spawn(reconcile::run(
                 pg.clone(),
                 redis.clone(),
@@ -117,6 +118,16 @@ impl Application {
             tokio::spawn(maintain_partitions(pg.clone())),
             tokio::spawn(refresh_catalog(state.clone())),
         ];
+        if config.run_detector {
+            background.push(tokio::spawn(leader::run(
+                config.database_url.clone(),
+                config.detect.clone(),
+                redis.clone(),
+                pg.clone(),
+            )));
+        } else {
+            info!("detector disabled in this process");
+        }
 
         let port = listener.local_addr()?.port();
         let server = HttpServer::new(move || {

@@ -149,6 +149,20 @@ pub struct MinuteBucket {
     pub unique_reporters: i64,
 }
 
+/// One service's buckets over a window of minutes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ServiceWindow {
+    pub service: String,
+    /// Counted reports per minute, oldest first.
+    pub per_minute: Vec<i64>,
+    /// Unique reporters over the whole window (HyperLogLog union).
+    pub unique_reporters: i64,
+    /// Summed counters: `total`, `sym:*`, `cc:*`, `sd:*`, `asn:*`.
+    pub fields: std::collections::HashMap<String, i64>,
+    /// Counted reports per subnet: `<country or ZZ>:<subnet hash>` → count.
+    pub subnets: std::collections::HashMap<String, i64>,
+}
+
 /// Minute buckets of counted reports per service (Redis): rebuildable from the log.
 #[async_trait]
 pub trait BucketStore: Send + Sync {
@@ -166,6 +180,14 @@ pub trait BucketStore: Send + Sync {
         service: &str,
         minute: DateTime<Utc>,
     ) -> Result<MinuteBucket, StoreError>;
+    /// What each service's buckets hold over `minutes` (a window of consecutive minutes).
+    async fn windows(
+        &self,
+        services: &[String],
+        minutes: &[DateTime<Utc>],
+    ) -> Result<Vec<ServiceWindow>, StoreError>;
+    /// Services with a counted report at or after `since`.
+    async fn active_services(&self, since: DateTime<Utc>) -> Result<Vec<String>, StoreError>;
     async fn ping(&self) -> Result<(), StoreError>;
 }
 
@@ -173,4 +195,107 @@ pub trait BucketStore: Send + Sync {
 pub fn minute_of(t: DateTime<Utc>) -> DateTime<Utc> {
     let secs = t.timestamp() - t.timestamp().rem_euclid(60);
     DateTime::from_timestamp(secs, 0).unwrap_or(t)
+}
+
+/// Counted reports of one service in one country ('ZZ' when unknown) in one 15-minute bucket.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RollupRow {
+    pub service: String,
+    pub bucket: DateTime<Utc>,
+    pub country: String,
+    pub reports: i32,
+    pub unique_reporters: i32,
+}
+
+/// The 15-minute rollups of the report log (Postgres): history for baselines.
+#[async_trait]
+pub trait RollupStore: Send + Sync {
+    /// Adds the reports received since the watermark and before `to` to the rollups and moves
+    /// the watermark to `to`, in one transaction. Returns the period processed, if any.
+    async fn roll_up(
+        &self,
+        to: DateTime<Utc>,
+    ) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, StoreError>;
+    /// Recomputes every rollup from the 15-minute bucket holding `since` up to the watermark.
+    async fn rebuild_rollups(&self, since: DateTime<Utc>) -> Result<u64, StoreError>;
+    /// All-symptom rollups in `[from, to)`, of some services or of all.
+    async fn history(
+        &self,
+        services: Option<&[String]>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<RollupRow>, StoreError>;
+}
+
+/// The start of the 15-minute bucket holding `t`.
+pub fn quarter_of(t: DateTime<Utc>) -> DateTime<Utc> {
+    let secs = t.timestamp() - t.timestamp().rem_euclid(900);
+    DateTime::from_timestamp(secs, 0).unwrap_or(t)
+}
+
+/// An incident's figures at one tick, as the detector writes them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IncidentTick {
+    pub service: String,
+    /// `global` or an ISO 3166-1 country code.
+    pub scope: String,
+    /// `possible-problems` or `problems`.
+    pub severity: String,
+    pub at: DateTime<Utc>,
+    pub observed: f64,
+    pub expected: f64,
+    pub score: f64,
+    pub evidence: serde_json::Value,
+}
+
+/// An open incident as the detector remembers it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenIncident {
+    pub id: i64,
+    pub service: String,
+    pub scope: String,
+    pub severity: String,
+    pub started_at: DateTime<Utc>,
+    pub peak_observed: f64,
+}
+
+/// What the detector leader writes (Postgres). Implementations hold the leadership: writes
+/// fail once it is lost, so a deposed leader cannot write.
+#[async_trait]
+pub trait DetectorStore: Send {
+    /// The saved state machines: `(service, scope, tracker as JSON)`.
+    async fn load_trackers(
+        &mut self,
+    ) -> Result<Vec<(String, String, serde_json::Value)>, StoreError>;
+    async fn save_trackers(
+        &mut self,
+        rows: &[(String, String, serde_json::Value)],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    async fn open_incidents(&mut self) -> Result<Vec<OpenIncident>, StoreError>;
+    /// Opens an incident, or returns the one already open for that service and scope.
+    async fn open_incident(
+        &mut self,
+        tick: &IncidentTick,
+        methodology: &str,
+    ) -> Result<OpenIncident, StoreError>;
+    /// Records a tick of an open incident: escalation when `escalated`, peak and evidence
+    /// when the peak grew, an `updated` event when `event` (at most one per kind and minute).
+    async fn update_incident(
+        &mut self,
+        id: i64,
+        tick: &IncidentTick,
+        escalated: bool,
+        event: bool,
+    ) -> Result<(), StoreError>;
+    async fn resolve_incident(&mut self, id: i64, tick: &IncidentTick) -> Result<(), StoreError>;
+    /// Incidents overlapping `[since, now)`: `(service, scope, started_at, resolved_at)`.
+    async fn incident_periods(
+        &mut self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(String, String, DateTime<Utc>, Option<DateTime<Utc>>)>, StoreError>;
+    /// The organisation names of autonomous systems, from recent reports.
+    async fn as_orgs(&mut self, asns: &[i32]) -> Result<Vec<(i32, String)>, StoreError>;
+    /// Whether this store still holds the leadership.
+    async fn still_leader(&mut self) -> bool;
 }

@@ -11,6 +11,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::Value;
 
 use downwatch::config::{Config, IngestConfig, Secret, DEFAULT_GATE};
+use downwatch::detect::config::DetectConfig;
 use downwatch::startup::Application;
 use downwatch::store::postgres::PgStore;
 use downwatch::store::redis::RedisStore;
@@ -179,6 +180,9 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
             ..IngestConfig::default()
         },
         gate: DEFAULT_GATE,
+        detect: DetectConfig::default(),
+        // Tests drive the detector tick by tick.
+        run_detector: false,
     };
     (options.config)(&mut config);
 

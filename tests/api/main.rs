@@ -1,5 +1,6 @@
 //! The integration suite: one binary, real Postgres and Redis (see `helpers`).
 
+mod detect;
 mod geo;
 mod geoip_fixture;
 mod health;

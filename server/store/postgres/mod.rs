@@ -2,8 +2,10 @@
 //! tokio-postgres, no libpq) and a deadpool connection pool.
 
 mod catalog;
+pub mod detector;
 pub mod models;
 mod reports;
+mod rollups;
 pub mod schema;
 
 use std::time::Duration;

@@ -41,3 +41,68 @@ diesel::table! {
         noted_at -> Timestamptz,
     }
 }
+
+diesel::table! {
+    rollups (service, bucket, country, symptom) {
+        service -> Text,
+        bucket -> Timestamptz,
+        country -> Text,
+        symptom -> Text,
+        reports -> Integer,
+        unique_reporters -> Integer,
+    }
+}
+
+diesel::table! {
+    rollup_watermark (id) {
+        id -> Bool,
+        done_to -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    incidents (id) {
+        id -> BigInt,
+        service -> Text,
+        scope -> Text,
+        status -> Text,
+        severity -> Text,
+        started_at -> Timestamptz,
+        escalated_at -> Nullable<Timestamptz>,
+        resolved_at -> Nullable<Timestamptz>,
+        peak_at -> Timestamptz,
+        peak_observed -> Double,
+        peak_expected -> Double,
+        peak_score -> Double,
+        total_reports -> BigInt,
+        evidence -> Jsonb,
+        methodology -> Text,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    incident_events (id) {
+        id -> BigInt,
+        incident_id -> BigInt,
+        at -> Timestamptz,
+        kind -> Text,
+        state -> Text,
+        observed -> Double,
+        expected -> Double,
+        score -> Double,
+        detail -> Jsonb,
+    }
+}
+
+diesel::table! {
+    detector_series (service, scope) {
+        service -> Text,
+        scope -> Text,
+        tracker -> Jsonb,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(incident_events -> incidents (incident_id));
+diesel::allow_tables_to_appear_in_same_query!(incidents, incident_events);

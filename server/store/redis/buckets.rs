@@ -6,7 +6,18 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::{redis_error, RedisStore, BUCKET_TTL_SECS, STORE};
-use crate::store::{minute_of, BucketStore, MinuteBucket, NewReport, StoreError};
+use crate::store::{minute_of, BucketStore, MinuteBucket, NewReport, ServiceWindow, StoreError};
+
+fn parse<T: redis::FromRedisValue>(value: Option<redis::Value>) -> Result<T, StoreError> {
+    let value = value.ok_or_else(|| StoreError::Failed {
+        store: STORE,
+        reason: "pipeline answered too few values".into(),
+    })?;
+    redis::from_redis_value(value).map_err(|e| StoreError::Failed {
+        store: STORE,
+        reason: e.to_string(),
+    })
+}
 
 /// The counter fields one report adds to its minute bucket.
 fn bucket_fields(r: &NewReport) -> Vec<String> {
@@ -37,6 +48,14 @@ impl RedisStore {
             for field in bucket_fields(r) {
                 *counters.entry((key.clone(), field)).or_default() += 1;
             }
+            let subnet = format!(
+                "{}:{}",
+                r.country.as_deref().unwrap_or("ZZ"),
+                hex::encode(&r.subnet[..r.subnet.len().min(6)])
+            );
+            *counters
+                .entry((self.keys.minute_subnets(&r.service, minute), subnet))
+                .or_default() += 1;
             reporters
                 .entry(self.keys.minute_reporters(&r.service, minute))
                 .or_default()
@@ -115,6 +134,65 @@ impl BucketStore for RedisStore {
             fields,
             unique_reporters: unique,
         })
+    }
+
+    async fn windows(
+        &self,
+        services: &[String],
+        minutes: &[DateTime<Utc>],
+    ) -> Result<Vec<ServiceWindow>, StoreError> {
+        let mut out = Vec::with_capacity(services.len());
+        let mut conn = self.conn.clone();
+        for chunk in services.chunks(250) {
+            let mut pipe = redis::pipe();
+            for service in chunk {
+                for m in minutes {
+                    pipe.hgetall(self.keys.minute(service, *m));
+                    pipe.hgetall(self.keys.minute_subnets(service, *m));
+                }
+                let hlls: Vec<String> = minutes
+                    .iter()
+                    .map(|m| self.keys.minute_reporters(service, *m))
+                    .collect();
+                pipe.pfcount(hlls);
+            }
+            let values: Vec<redis::Value> =
+                pipe.query_async(&mut conn).await.map_err(redis_error)?;
+            let mut values = values.into_iter();
+            for service in chunk {
+                let mut window = ServiceWindow {
+                    service: service.clone(),
+                    ..ServiceWindow::default()
+                };
+                for _ in minutes {
+                    let counters: HashMap<String, i64> = parse(values.next())?;
+                    let subnets: HashMap<String, i64> = parse(values.next())?;
+                    window
+                        .per_minute
+                        .push(counters.get("total").copied().unwrap_or(0));
+                    for (field, n) in counters {
+                        *window.fields.entry(field).or_default() += n;
+                    }
+                    for (subnet, n) in subnets {
+                        *window.subnets.entry(subnet).or_default() += n;
+                    }
+                }
+                window.unique_reporters = parse(values.next())?;
+                out.push(window);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn active_services(&self, since: DateTime<Utc>) -> Result<Vec<String>, StoreError> {
+        let mut conn = self.conn.clone();
+        redis::cmd("ZRANGEBYSCORE")
+            .arg(self.keys.active_services())
+            .arg(since.timestamp())
+            .arg("+inf")
+            .query_async(&mut conn)
+            .await
+            .map_err(redis_error)
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

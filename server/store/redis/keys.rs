@@ -41,6 +41,15 @@ impl Keys {
         )
     }
 
+    /// Hash of counted reports per subnet (`<country>:<subnet hash>`) for one service-minute.
+    pub fn minute_subnets(&self, service: &str, minute: DateTime<Utc>) -> String {
+        format!(
+            "{}dw:{{s:{service}}}:n:{}",
+            self.prefix,
+            minute.timestamp() / 60
+        )
+    }
+
     /// Sorted set of services by the time of their last counted report.
     pub fn active_services(&self) -> String {
         format!("{}dw:active", self.prefix)

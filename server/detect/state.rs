@@ -1,0 +1,218 @@
+//! The per-series state machine: ok → possible problems → problems → ok, with hysteresis so
+//! that one noisy minute neither opens nor closes an incident.
+//!
+//! A series enters a state when all of that state's thresholds hold. It never steps down from
+//! problems to possible problems (an incident keeps its peak severity); it returns to ok only
+//! after `calm_minutes` of uninterrupted calm.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::config::DetectConfig;
+use super::score::Score;
+
+/// How a series is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum State {
+    Ok,
+    PossibleProblems,
+    Problems,
+}
+
+impl State {
+    /// The name used in the API and in CSV files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Ok => "ok",
+            State::PossibleProblems => "possible-problems",
+            State::Problems => "problems",
+        }
+    }
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A state name that is none of `ok`, `possible-problems`, `problems`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown state {0:?} (expected ok, possible-problems or problems)")]
+pub struct UnknownState(pub String);
+
+impl FromStr for State {
+    type Err = UnknownState;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "ok" => Ok(State::Ok),
+            "possible-problems" => Ok(State::PossibleProblems),
+            "problems" => Ok(State::Problems),
+            other => Err(UnknownState(other.chars().take(40).collect())),
+        }
+    }
+}
+
+/// A change of state, stamped with the end of the minute that caused it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Transition {
+    pub from: State,
+    pub to: State,
+    pub at: DateTime<Utc>,
+}
+
+/// The state of one series and the clocks that drive its hysteresis; small enough to persist.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Tracker {
+    pub state: State,
+    /// When the current state was entered (`None` for a series that has always been ok).
+    pub since: Option<DateTime<Utc>>,
+    /// First decision of the current run of calm minutes while not ok.
+    pub calm_since: Option<DateTime<Utc>>,
+}
+
+impl Default for Tracker {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Tracker {
+    /// A series that is ok.
+    pub fn new() -> Self {
+        Self {
+            state: State::Ok,
+            since: None,
+            calm_since: None,
+        }
+    }
+
+    /// Takes the decision for the window ending at `at`; returns the transition, if any.
+    pub fn step(
+        &mut self,
+        at: DateTime<Utc>,
+        score: &Score,
+        cfg: &DetectConfig,
+    ) -> Option<Transition> {
+        let next = if score.meets(&cfg.problems) {
+            State::Problems
+        } else if self.state == State::Ok && score.meets(&cfg.possible) {
+            State::PossibleProblems
+        } else if self.state != State::Ok && self.calm_long_enough(at, score, cfg) {
+            State::Ok
+        } else {
+            self.state
+        };
+        if next == self.state {
+            return None;
+        }
+        let from = self.state;
+        self.state = next;
+        self.since = Some(at);
+        self.calm_since = None;
+        Some(Transition { from, to: next, at })
+    }
+
+    /// Updates the calm clock and says whether calm has lasted `calm_minutes`.
+    fn calm_long_enough(&mut self, at: DateTime<Utc>, score: &Score, cfg: &DetectConfig) -> bool {
+        let calm = score.ratio < cfg.leave_ratio
+            || score.neg_log10_p < cfg.leave_neg_log10_p
+            || score.observed < cfg.possible.min_reporters / 2.0;
+        if !calm {
+            self.calm_since = None;
+            return false;
+        }
+        let since = *self.calm_since.get_or_insert(at);
+        at - since >= Duration::minutes(i64::from(cfg.calm_minutes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::score::score;
+    use chrono::TimeZone;
+
+    fn minute(m: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 27, 14, 0, 0)
+            .single()
+            .expect("valid")
+            + Duration::minutes(m)
+    }
+
+    /// Drives a tracker with one observed count per minute against an expectation of 4.
+    fn run(counts: &[f64]) -> (Tracker, Vec<Transition>) {
+        let cfg = DetectConfig::default();
+        let mut t = Tracker::new();
+        let mut out = Vec::new();
+        for (i, &c) in counts.iter().enumerate() {
+            out.extend(t.step(minute(i as i64), &score(c, 4.0, &cfg), &cfg));
+        }
+        (t, out)
+    }
+
+    #[test]
+    fn state_names_round_trip() {
+        for s in [State::Ok, State::PossibleProblems, State::Problems] {
+            assert_eq!(s.as_str().parse::<State>(), Ok(s));
+            let json = serde_json::to_string(&s).expect("serializes");
+            assert_eq!(json, format!("\"{}\"", s.as_str()));
+            assert_eq!(serde_json::from_str::<State>(&json).expect("parses"), s);
+        }
+        assert!("down".parse::<State>().is_err());
+    }
+
+    #[test]
+    fn normal_minutes_stay_ok() {
+        let (t, out) = run(&[4.0, 6.0, 3.0, 9.0, 2.0]);
+        assert_eq!(t.state, State::Ok);
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn moderate_surge_is_possible_problems_then_escalates_and_never_steps_down() {
+        let (t, out) = run(&[18.0, 60.0, 18.0, 18.0]);
+        assert_eq!(t.state, State::Problems);
+        assert_eq!(out.len(), 2);
+        assert_eq!(
+            (out[0].from, out[0].to),
+            (State::Ok, State::PossibleProblems)
+        );
+        assert_eq!(
+            (out[1].from, out[1].to),
+            (State::PossibleProblems, State::Problems)
+        );
+    }
+
+    #[test]
+    fn returns_to_ok_only_after_ten_calm_minutes() {
+        let mut counts = vec![60.0];
+        counts.extend([4.0; 10]);
+        let (t, _) = run(&counts);
+        assert_eq!(
+            t.state,
+            State::Problems,
+            "ten calm decisions span nine minutes"
+        );
+        counts.push(4.0);
+        let (t, out) = run(&counts);
+        assert_eq!(t.state, State::Ok);
+        assert_eq!(out.last().map(|x| x.at), Some(minute(11)));
+    }
+
+    #[test]
+    fn a_non_calm_minute_restarts_the_calm_clock() {
+        let mut counts = vec![60.0];
+        counts.extend([4.0; 8]);
+        counts.push(14.0); // ratio 3.5 and p < 1%: not calm, yet below the entry thresholds
+        counts.extend([4.0; 8]);
+        let (t, _) = run(&counts);
+        assert_eq!(t.state, State::Problems);
+        assert!(t.calm_since.is_some());
+    }
+}

@@ -1,0 +1,170 @@
+//! 15-minute rollups of counted reports, maintained incrementally behind a watermark.
+
+use async_trait::async_trait;
+use chrono::{DateTime, TimeDelta, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::Timestamptz;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+
+use super::schema::{rollup_watermark, rollups};
+use super::{db_error, PgStore};
+use crate::store::{quarter_of, RollupRow, RollupStore, StoreError};
+
+/// Adds the counted reports of `[$1, $2)` to the rollups: one row per service, bucket and
+/// country for all symptoms ('*'), and one per symptom.
+const ADD_PERIOD: &str = r#"
+WITH r AS (
+    SELECT service,
+           date_bin('15 minutes', received_at, TIMESTAMPTZ '2000-01-01 00:00:00+00') AS bucket,
+           coalesce(country, 'ZZ') AS country,
+           symptoms,
+           reporter
+    FROM reports
+    WHERE counted AND received_at >= $1 AND received_at < $2
+), agg AS (
+    SELECT service, bucket, country, '*' AS symptom,
+           count(*)::int AS reports, count(DISTINCT reporter)::int AS uniq
+    FROM r GROUP BY 1, 2, 3
+    UNION ALL
+    SELECT service, bucket, country, s,
+           count(*)::int, count(DISTINCT reporter)::int
+    FROM r, unnest(symptoms) AS s GROUP BY 1, 2, 3, 4
+)
+INSERT INTO rollups (service, bucket, country, symptom, reports, unique_reporters)
+SELECT service, bucket, country, symptom, reports, uniq FROM agg
+ON CONFLICT (service, bucket, country, symptom) DO UPDATE
+SET reports = rollups.reports + excluded.reports,
+    unique_reporters = rollups.unique_reporters + excluded.unique_reporters
+"#;
+
+async fn add_period(
+    conn: &mut AsyncPgConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::sql_query(ADD_PERIOD)
+        .bind::<Timestamptz, _>(from)
+        .bind::<Timestamptz, _>(to)
+        .execute(conn)
+        .await
+}
+
+#[derive(QueryableByName)]
+struct Earliest {
+    #[diesel(sql_type = diesel::sql_types::Nullable<Timestamptz>)]
+    earliest: Option<DateTime<Utc>>,
+}
+
+#[async_trait]
+impl RollupStore for PgStore {
+    async fn roll_up(
+        &self,
+        to: DateTime<Utc>,
+    ) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, StoreError> {
+        let mut conn = self.conn().await?;
+        conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
+            let done: Option<DateTime<Utc>> = rollup_watermark::table
+                .select(rollup_watermark::done_to)
+                .for_update()
+                .first(conn)
+                .await
+                .optional()?;
+            let from = match done {
+                Some(d) => d,
+                None => {
+                    let first: Earliest =
+                        diesel::sql_query("SELECT min(received_at) AS earliest FROM reports")
+                            .get_result(conn)
+                            .await?;
+                    quarter_of(first.earliest.unwrap_or(to))
+                }
+            };
+            if from >= to {
+                return Ok(None);
+            }
+            add_period(conn, from, to).await?;
+            diesel::insert_into(rollup_watermark::table)
+                .values((
+                    rollup_watermark::id.eq(true),
+                    rollup_watermark::done_to.eq(to),
+                ))
+                .on_conflict(rollup_watermark::id)
+                .do_update()
+                .set(rollup_watermark::done_to.eq(to))
+                .execute(conn)
+                .await?;
+            Ok(Some((from, to)))
+        })
+        .await
+        .map_err(db_error)
+    }
+
+    async fn rebuild_rollups(&self, since: DateTime<Utc>) -> Result<u64, StoreError> {
+        let mut conn = self.conn().await?;
+        let from = quarter_of(since);
+        conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
+            let done: Option<DateTime<Utc>> = rollup_watermark::table
+                .select(rollup_watermark::done_to)
+                .for_update()
+                .first(conn)
+                .await
+                .optional()?;
+            let Some(to) = done else {
+                return Ok(0);
+            };
+            diesel::delete(rollups::table.filter(rollups::bucket.ge(from)))
+                .execute(conn)
+                .await?;
+            // Hour by hour keeps each statement's memory small.
+            let mut rows = 0u64;
+            let mut start = from;
+            while start < to {
+                let end = (start + TimeDelta::hours(1)).min(to);
+                rows += add_period(conn, start, end).await? as u64;
+                start = end;
+            }
+            Ok(rows)
+        })
+        .await
+        .map_err(db_error)
+    }
+
+    async fn history(
+        &self,
+        services: Option<&[String]>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<RollupRow>, StoreError> {
+        let mut conn = self.conn().await?;
+        let mut query = rollups::table
+            .filter(rollups::symptom.eq("*"))
+            .filter(rollups::bucket.ge(from))
+            .filter(rollups::bucket.lt(to))
+            .select((
+                rollups::service,
+                rollups::bucket,
+                rollups::country,
+                rollups::reports,
+                rollups::unique_reporters,
+            ))
+            .order((rollups::service, rollups::bucket))
+            .into_boxed();
+        if let Some(services) = services {
+            query = query.filter(rollups::service.eq_any(services.to_vec()));
+        }
+        let rows: Vec<(String, DateTime<Utc>, String, i32, i32)> =
+            query.load(&mut conn).await.map_err(db_error)?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(service, bucket, country, reports, unique_reporters)| RollupRow {
+                    service,
+                    bucket,
+                    country,
+                    reports,
+                    unique_reporters,
+                },
+            )
+            .collect())
+    }
+}
