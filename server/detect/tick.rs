@@ -28,6 +28,9 @@ const ONE_COUNTRY_SHARE: f64 = 0.8;
 const COUNTRY_MIN_HISTORY_REPORTS: i64 = 50;
 /// How long an active service stays on the detector's list after its last report.
 const ACTIVE_FOR: TimeDelta = TimeDelta::hours(2);
+/// Samples of an incident's first hours are kept out of the baseline; past this, the new
+/// level is learnt, so that a lasting change of volume cannot keep an incident open forever.
+const EXCLUDE_INCIDENT_FOR: TimeDelta = TimeDelta::hours(6);
 /// Minutes between two `updated` events of one incident.
 const UPDATE_EVERY_MINUTES: i64 = 5;
 
@@ -57,6 +60,9 @@ pub struct Detector {
     open: HashMap<SeriesKey, OpenIncident>,
     /// Baselines hold the rollups of every quarter before this.
     learnt_to: Option<DateTime<Utc>>,
+    /// The first quarter of history Downwatch has (its deployment, or `history_days` ago):
+    /// a series without reports since then was quiet, not unknown.
+    history_start: Option<DateTime<Utc>>,
     last_update: HashMap<i64, DateTime<Utc>>,
 }
 
@@ -75,6 +81,7 @@ impl Detector {
             series: HashMap::new(),
             open: HashMap::new(),
             learnt_to: None,
+            history_start: None,
             last_update: HashMap::new(),
         }
     }
@@ -102,11 +109,19 @@ impl Detector {
         Ok(())
     }
 
+    /// The series of `key`; a new one has been quiet since the history started.
     fn series_mut(&mut self, key: &SeriesKey) -> &mut Series {
         let cfg = &self.cfg;
-        self.series.entry(key.clone()).or_insert_with(|| Series {
-            baseline: Baseline::new(cfg),
-            tracker: Tracker::new(),
+        let (start, end) = (self.history_start, self.learnt_to);
+        self.series.entry(key.clone()).or_insert_with(|| {
+            let mut baseline = Baseline::new(cfg);
+            if let (Some(start), Some(end)) = (start, end) {
+                push_quiet(&mut baseline, start, end);
+            }
+            Series {
+                baseline,
+                tracker: Tracker::new(),
+            }
         })
     }
 
@@ -120,13 +135,24 @@ impl Detector {
             None => to - TimeDelta::days(i64::from(self.cfg.history_days)),
         };
         let rows = self.rollups.history(None, from, to).await?;
+        if self.history_start.is_none() {
+            match rows.iter().map(|r| r.bucket).min() {
+                Some(first) => self.history_start = Some(first),
+                // No history at all yet: wait for the first rollups.
+                None => return Ok(0),
+            }
+        }
+        let start = self.history_start.unwrap_or(from).max(from);
         let periods = self.store.incident_periods(from).await?;
         let in_incident = |service: &str, scope: &str, t: DateTime<Utc>| {
-            periods.iter().any(|(s, sc, start, end)| {
+            periods.iter().any(|(s, sc, begin, end)| {
+                let end = end.map_or(*begin + EXCLUDE_INCIDENT_FOR, |e| {
+                    e.min(*begin + EXCLUDE_INCIDENT_FOR)
+                });
                 s == service
                     && (sc == scope || sc == "global")
-                    && t + TimeDelta::minutes(15) > *start
-                    && end.is_none_or(|e| t < e)
+                    && t + TimeDelta::minutes(15) > *begin
+                    && t < end
             })
         };
         // Per series, the counted reports of each quarter (absent quarters had none).
@@ -158,7 +184,7 @@ impl Detector {
                 continue;
             }
             let series = self.series_mut(&key);
-            let mut t = from;
+            let mut t = start;
             while t < to {
                 let value = quarters.get(&t).copied().unwrap_or(0) as f64;
                 series.baseline.push(&Sample {
@@ -280,6 +306,12 @@ impl Detector {
             let s = self.score_series(key, window, minutes);
             let cfg = self.cfg.clone();
             let series = self.series_mut(key);
+            // A series is judged once it has enough history to say what is normal.
+            if series.baseline.minutes_of_history() < u64::from(cfg.warmup_minutes) {
+                report.series += 1;
+                scores.insert(key.1.clone(), s);
+                continue;
+            }
             let before = series.tracker.clone();
             if series.tracker.step(at, &s, &cfg).is_some() {
                 report.transitions += 1;
@@ -437,5 +469,19 @@ fn worse(a: State, b: State) -> State {
         a
     } else {
         b
+    }
+}
+
+/// Teaches `baseline` that `[from, to)` had no reports.
+fn push_quiet(baseline: &mut Baseline, from: DateTime<Utc>, to: DateTime<Utc>) {
+    let mut t = from;
+    while t < to {
+        baseline.push(&Sample {
+            start: t,
+            minutes: 15,
+            value: 0.0,
+            anomalous: false,
+        });
+        t += TimeDelta::minutes(15);
     }
 }

@@ -91,6 +91,7 @@ fn next_minute() -> DateTime<Utc> {
 #[tokio::test]
 async fn a_surge_opens_one_incident_with_evidence_and_calm_resolves_it() {
     let app = spawn_app().await;
+    deployed_a_week_ago(&app).await;
     let mut d = detector(&app).await;
     surge(&app, "chatgpt", "login", &spread(40)).await;
 
@@ -185,6 +186,7 @@ async fn only_one_process_leads_and_a_successor_takes_over() {
 #[tokio::test]
 async fn a_flood_from_one_subnet_opens_nothing() {
     let app = spawn_app().await;
+    deployed_a_week_ago(&app).await;
     let mut d = detector(&app).await;
     let office: Vec<String> = (1..=80).map(|i| format!("10.1.2.{i}")).collect();
     surge(&app, "netflix", "login", &office).await;
@@ -196,6 +198,7 @@ async fn a_flood_from_one_subnet_opens_nothing() {
 #[tokio::test]
 async fn an_isp_outage_blamed_on_a_service_shows_the_network_concentration() {
     let app = spawn_app().await;
+    deployed_a_week_ago(&app).await;
     let mut d = detector(&app).await;
     let milan: Vec<String> = (0..30).map(|i| format!("81.56.{i}.7")).collect();
     surge(&app, "netflix", "video-streaming", &milan).await;
@@ -214,6 +217,24 @@ async fn an_isp_outage_blamed_on_a_service_shows_the_network_concentration() {
     );
     assert_eq!(evidence["network_concentration"]["share"], 1.0);
     assert_eq!(evidence["top_subdivisions"][0]["key"], "IT-25");
+}
+
+/// A deployment with a week of history (of another service): the service under test has
+/// been quiet all that time.
+async fn deployed_a_week_ago(app: &TestApp) {
+    seed_history(app, "wikipedia", &["DE"], 3).await;
+}
+
+#[tokio::test]
+async fn without_any_history_nothing_is_judged_yet() {
+    let app = spawn_app().await;
+    let mut d = detector(&app).await;
+    surge(&app, "chatgpt", "login", &spread(40)).await;
+    let report = d.tick(next_minute()).await.expect("tick");
+    assert!(
+        report.opened.is_empty(),
+        "a fresh deployment has no normal level yet: {report:?}"
+    );
 }
 
 /// Seven days of steady history: `per_quarter` counted reports in each country every 15 minutes.
