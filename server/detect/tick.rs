@@ -57,6 +57,8 @@ pub struct Detector {
     buckets: Arc<dyn BucketStore>,
     rollups: Arc<dyn RollupStore>,
     series: HashMap<SeriesKey, Series>,
+    /// The country scopes with a series, per service.
+    countries: HashMap<String, Vec<String>>,
     open: HashMap<SeriesKey, OpenIncident>,
     /// Baselines hold the rollups of every quarter before this.
     learnt_to: Option<DateTime<Utc>>,
@@ -79,6 +81,7 @@ impl Detector {
             buckets,
             rollups,
             series: HashMap::new(),
+            countries: HashMap::new(),
             open: HashMap::new(),
             learnt_to: None,
             history_start: None,
@@ -113,6 +116,12 @@ impl Detector {
     fn series_mut(&mut self, key: &SeriesKey) -> &mut Series {
         let cfg = &self.cfg;
         let (start, end) = (self.history_start, self.learnt_to);
+        if key.1 != "global" && !self.series.contains_key(key) {
+            self.countries
+                .entry(key.0.clone())
+                .or_default()
+                .push(key.1.clone());
+        }
         self.series.entry(key.clone()).or_insert_with(|| {
             let mut baseline = Baseline::new(cfg);
             if let (Some(start), Some(end)) = (start, end) {
@@ -176,6 +185,7 @@ impl Detector {
             }
         }
         let mut learnt = 0;
+        let mut fed: HashSet<SeriesKey> = HashSet::with_capacity(per_series.len());
         for (key, quarters) in per_series {
             let known = self.series.contains_key(&key);
             let enough = key.1 == "global"
@@ -196,26 +206,17 @@ impl Detector {
                 t += TimeDelta::minutes(15);
             }
             learnt += 1;
+            fed.insert(key);
         }
         // Known series without reports in the period still learn that it was quiet.
         let quiet: Vec<SeriesKey> = self
             .series
             .keys()
-            .filter(|k| !rows.iter().any(|r| r.service == k.0))
+            .filter(|k| !fed.contains(*k))
             .cloned()
             .collect();
         for key in quiet {
-            let series = self.series_mut(&key);
-            let mut t = from;
-            while t < to {
-                series.baseline.push(&Sample {
-                    start: t,
-                    minutes: 15,
-                    value: 0.0,
-                    anomalous: false,
-                });
-                t += TimeDelta::minutes(15);
-            }
+            push_quiet(&mut self.series_mut(&key).baseline, start, to);
         }
         self.learnt_to = Some(to);
         Ok(learnt)
@@ -295,12 +296,9 @@ impl Detector {
         // The series to score: global, and each country that has a baseline of its own or
         // is in a non-ok state.
         let mut keys: Vec<SeriesKey> = vec![(service.clone(), "global".to_owned())];
-        keys.extend(
-            self.series
-                .keys()
-                .filter(|k| k.0 == service && k.1 != "global")
-                .cloned(),
-        );
+        if let Some(countries) = self.countries.get(&service) {
+            keys.extend(countries.iter().map(|c| (service.clone(), c.clone())));
+        }
         let mut scores: HashMap<String, Score> = HashMap::new();
         for key in &keys {
             let s = self.score_series(key, window, minutes);
