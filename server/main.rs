@@ -58,6 +58,19 @@ struct ReplayArgs {
     /// Bucket length: 1m, 5m, 15m, 1h (inferred from the timestamps when not given).
     #[arg(long, value_parser = parse_bucket)]
     bucket: Option<u32>,
+    /// TOML file overriding detector thresholds, as for `serve --detect-config`.
+    #[arg(long, env = "DOWNWATCH_DETECT_CONFIG")]
+    config: Option<PathBuf>,
+}
+
+fn load_detect_config(path: Option<&PathBuf>) -> anyhow::Result<DetectConfig> {
+    let Some(path) = path else {
+        return Ok(DetectConfig::default());
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read detector config {}", path.display()))?;
+    DetectConfig::from_toml(&text)
+        .map_err(|e| anyhow::anyhow!("detector config {}: {e}", path.display()))
 }
 
 fn parse_bucket(raw: &str) -> Result<u32, String> {
@@ -134,6 +147,9 @@ struct ServeArgs {
     /// Length of the rate window in seconds.
     #[arg(long, env = "DOWNWATCH_RATE_WINDOW_SECS", default_value_t = DEFAULT_GATE.rate_window_secs)]
     rate_window_secs: u64,
+    /// TOML file overriding detector thresholds (see docs/detection.md); defaults otherwise.
+    #[arg(long, env = "DOWNWATCH_DETECT_CONFIG")]
+    detect_config: Option<PathBuf>,
     /// Do not campaign for detector leadership in this process (web-only node).
     #[arg(long, env = "DOWNWATCH_NO_DETECTOR")]
     no_detector: bool,
@@ -222,7 +238,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             queue_capacity: args.queue_capacity.max(1),
             ..IngestConfig::default()
         },
-        detect: DetectConfig::default(),
+        detect: load_detect_config(args.detect_config.as_ref())?,
         run_detector: !args.no_detector,
         gate: GateLimits {
             dedupe_secs: args.dedupe_secs.max(1),
@@ -276,7 +292,7 @@ async fn rollup(args: RollupArgs) -> anyhow::Result<()> {
 }
 
 fn replay(args: ReplayArgs) -> anyhow::Result<()> {
-    let cfg = DetectConfig::default();
+    let cfg = load_detect_config(args.config.as_ref())?;
     let stdout = std::io::stdout();
     let out = std::io::BufWriter::new(stdout.lock());
     let summary = if args.input.as_os_str() == "-" {

@@ -2,13 +2,14 @@
 //! baseline memory. An incident records [`METHODOLOGY_VERSION`] so that a reader can tell
 //! which rules flagged it.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Version of the detection method; bump it whenever a default below or a formula changes.
 pub const METHODOLOGY_VERSION: &str = "dw-detect-1";
 
 /// Three conditions that must all hold for a series to enter a state.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Thresholds {
     /// Least surprise, as `-log10 P(X >= observed | expected)`: 6 means "one chance in a
     /// million of seeing this many reports by bad luck alone".
@@ -20,7 +21,8 @@ pub struct Thresholds {
 }
 
 /// How detection decides; [`Default`] gives the published method.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct DetectConfig {
     /// Observation window in minutes: reports are compared over the last this many minutes.
     pub window_minutes: u32,
@@ -81,6 +83,21 @@ impl Default for DetectConfig {
 }
 
 #[cfg(test)]
+mod config_file_tests {
+    use super::*;
+
+    #[test]
+    fn a_file_overrides_some_fields_and_keeps_the_rest() {
+        let cfg = DetectConfig::from_toml("window_minutes = 10\n[possible]\nmin_neg_log10_p = 5.0\nmin_ratio = 2.5\nmin_reporters = 4.0\n").expect("valid");
+        assert_eq!(cfg.window_minutes, 10);
+        assert_eq!(cfg.possible.min_ratio, 2.5);
+        assert_eq!(cfg.problems, DetectConfig::default().problems);
+        assert!(DetectConfig::from_toml("window_minutes = 0").is_err());
+        assert!(DetectConfig::from_toml("windw_minutes = 5").is_err());
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -92,5 +109,41 @@ mod tests {
         assert!(cfg.problems.min_reporters > cfg.possible.min_reporters);
         assert!(cfg.leave_ratio < cfg.possible.min_ratio);
         assert!(cfg.level_bounds.0 <= 1.0 && 1.0 <= cfg.level_bounds.1);
+    }
+}
+
+impl DetectConfig {
+    /// Reads a TOML file of overrides (any field of [`DetectConfig`]; the rest keep their
+    /// defaults) and checks that the numbers make sense.
+    pub fn from_toml(text: &str) -> Result<Self, String> {
+        let cfg: DetectConfig = toml::from_str(text).map_err(|e| e.to_string())?;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Says what is wrong with a configuration, if anything.
+    pub fn validate(&self) -> Result<(), String> {
+        let positive = [
+            ("possible.min_ratio", self.possible.min_ratio),
+            ("problems.min_ratio", self.problems.min_ratio),
+            ("leave_ratio", self.leave_ratio),
+            ("min_expected_per_window", self.min_expected_per_window),
+            ("prior_per_minute", self.prior_per_minute),
+            ("subnet_cap", self.subnet_cap),
+        ];
+        if let Some((name, _)) = positive.iter().find(|(_, v)| !(v.is_finite() && *v > 0.0)) {
+            return Err(format!("{name} must be a positive number"));
+        }
+        if self.window_minutes == 0 || self.window_minutes > 60 {
+            return Err("window_minutes must be 1 to 60".into());
+        }
+        if self.history_days == 0 || self.history_days > 365 {
+            return Err("history_days must be 1 to 365".into());
+        }
+        if !(self.level_bounds.0 > 0.0 && self.level_bounds.0 <= 1.0 && self.level_bounds.1 >= 1.0)
+        {
+            return Err("level_bounds must be (low <= 1, high >= 1) with low > 0".into());
+        }
+        Ok(())
     }
 }
