@@ -158,8 +158,9 @@ async fn run(
     let mut detector = Detector::new(
         DetectConfig::default(),
         Box::new(leader),
-        Arc::new(redis),
+        Arc::new(redis.clone()),
         Arc::new(pg),
+        Arc::new(redis),
     );
     let started = Instant::now();
     let learnt = detector.learn(now).await?;

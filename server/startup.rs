@@ -124,6 +124,7 @@ impl Application {
                 config.detect.clone(),
                 redis.clone(),
                 pg.clone(),
+                redis.clone(),
             )));
         } else {
             info!("detector disabled in this process");

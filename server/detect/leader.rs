@@ -11,7 +11,7 @@ use tracing::{info, warn};
 use super::config::DetectConfig;
 use super::tick::Detector;
 use crate::store::postgres::detector::PgLeader;
-use crate::store::{minute_of, BucketStore, RollupStore};
+use crate::store::{minute_of, BucketStore, RollupStore, StatusBoard};
 
 /// How often a follower tries to become the leader.
 const CAMPAIGN_EVERY: Duration = Duration::from_secs(5);
@@ -22,6 +22,7 @@ pub async fn run(
     cfg: DetectConfig,
     buckets: Arc<dyn BucketStore>,
     rollups: Arc<dyn RollupStore>,
+    board: Arc<dyn StatusBoard>,
 ) {
     loop {
         match PgLeader::try_acquire(&database_url).await {
@@ -32,6 +33,7 @@ pub async fn run(
                     Box::new(session),
                     buckets.clone(),
                     rollups.clone(),
+                    board.clone(),
                 );
                 lead(&mut detector, rollups.as_ref()).await;
                 warn!("detector leadership lost");

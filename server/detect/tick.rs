@@ -15,8 +15,8 @@ use super::evidence::{evidence, scoped_reports, scoped_subnets};
 use super::score::{score, Score};
 use super::state::{State, Tracker};
 use crate::store::{
-    minute_of, quarter_of, BucketStore, DetectorStore, IncidentTick, OpenIncident, RollupStore,
-    ServiceWindow, StoreError,
+    minute_of, quarter_of, BucketStore, DetectorStore, IncidentTick, LiveEvent, OpenIncident,
+    RollupStore, ServiceStatus, ServiceWindow, StatusBoard, StoreError,
 };
 
 /// The series of one service: `global`, or one country.
@@ -43,6 +43,9 @@ pub struct TickReport {
     pub escalated: Vec<i64>,
     pub resolved: Vec<i64>,
     pub transitions: usize,
+    /// What the tick tells readers: one status per service, events of what changed.
+    pub statuses: Vec<ServiceStatus>,
+    pub events: Vec<LiveEvent>,
 }
 
 struct Series {
@@ -56,6 +59,7 @@ pub struct Detector {
     store: Box<dyn DetectorStore>,
     buckets: Arc<dyn BucketStore>,
     rollups: Arc<dyn RollupStore>,
+    board: Arc<dyn StatusBoard>,
     series: HashMap<SeriesKey, Series>,
     /// The country scopes with a series, per service.
     countries: HashMap<String, Vec<String>>,
@@ -74,12 +78,14 @@ impl Detector {
         store: Box<dyn DetectorStore>,
         buckets: Arc<dyn BucketStore>,
         rollups: Arc<dyn RollupStore>,
+        board: Arc<dyn StatusBoard>,
     ) -> Self {
         Self {
             cfg,
             store,
             buckets,
             rollups,
+            board,
             series: HashMap::new(),
             countries: HashMap::new(),
             open: HashMap::new(),
@@ -260,6 +266,10 @@ impl Detector {
         if !changed.is_empty() {
             self.store.save_trackers(&changed, at).await?;
         }
+        self.board.publish_statuses(&report.statuses).await?;
+        for event in &report.events {
+            self.board.publish_event(event).await?;
+        }
         debug!(
             services = report.services,
             series = report.series,
@@ -311,8 +321,16 @@ impl Detector {
                 continue;
             }
             let before = series.tracker.clone();
-            if series.tracker.step(at, &s, &cfg).is_some() {
+            if let Some(t) = series.tracker.step(at, &s, &cfg) {
                 report.transitions += 1;
+                report.events.push(LiveEvent {
+                    kind: "state-changed".into(),
+                    service: key.0.clone(),
+                    scope: key.1.clone(),
+                    incident_id: None,
+                    state: t.to.as_str().into(),
+                    at,
+                });
                 info!(service = %key.0, scope = %key.1, from = ?before.state, to = ?series.tracker.state, "state changed");
             }
             if series.tracker != before {
@@ -417,6 +435,9 @@ impl Detector {
                     let opened = self.store.open_incident(&tick, METHODOLOGY_VERSION).await?;
                     info!(service = %service, scope = %scope, incident = opened.id, severity = %tick.severity, "incident opened");
                     report.opened.push(opened.id);
+                    report
+                        .events
+                        .push(incident_event("incident-opened", &tick, opened.id));
                     self.last_update.insert(opened.id, at);
                     self.open.insert(key, opened);
                 }
@@ -431,6 +452,9 @@ impl Detector {
                     if escalated {
                         info!(service = %service, scope = %scope, incident = open.id, "incident escalated");
                         report.escalated.push(open.id);
+                        report
+                            .events
+                            .push(incident_event("incident-escalated", &tick, open.id));
                     }
                     if event {
                         self.last_update.insert(open.id, at);
@@ -446,12 +470,42 @@ impl Detector {
                     self.store.resolve_incident(open.id, &tick).await?;
                     info!(service = %service, scope = %scope, incident = open.id, "incident resolved");
                     report.resolved.push(open.id);
+                    let mut resolved = incident_event("incident-resolved", &tick, open.id);
+                    resolved.state = State::Ok.as_str().into();
+                    report.events.push(resolved);
                     self.open.remove(&key);
                     self.last_update.remove(&open.id);
                 }
                 (None, None) => {}
             }
         }
+
+        let global = scores
+            .get("global")
+            .copied()
+            .unwrap_or_else(|| score(0.0, 0.0, &self.cfg));
+        let tracker = self
+            .series
+            .get(&(service.clone(), "global".to_owned()))
+            .map(|s| s.tracker.clone())
+            .unwrap_or_default();
+        report.statuses.push(ServiceStatus {
+            service: service.clone(),
+            state: tracker.state.as_str().into(),
+            since: tracker.since,
+            reports: scoped_reports(window, "global"),
+            expected: global.expected,
+            ratio: global.ratio,
+            score: global.anomaly,
+            window_minutes: self.cfg.window_minutes,
+            at,
+            open_incidents: self
+                .open
+                .iter()
+                .filter(|(k, _)| k.0 == service)
+                .map(|(_, o)| o.id)
+                .collect(),
+        });
         Ok(())
     }
 }
@@ -481,5 +535,16 @@ fn push_quiet(baseline: &mut Baseline, from: DateTime<Utc>, to: DateTime<Utc>) {
             anomalous: false,
         });
         t += TimeDelta::minutes(15);
+    }
+}
+
+fn incident_event(kind: &str, tick: &IncidentTick, id: i64) -> LiveEvent {
+    LiveEvent {
+        kind: kind.into(),
+        service: tick.service.clone(),
+        scope: tick.scope.clone(),
+        incident_id: Some(id),
+        state: tick.severity.clone(),
+        at: tick.at,
     }
 }

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use downwatch::detect::config::DetectConfig;
 use downwatch::detect::tick::Detector;
 use downwatch::store::postgres::detector::PgLeader;
-use downwatch::store::{quarter_of, RollupStore};
+use downwatch::store::{quarter_of, RollupStore, StatusBoard};
 
 use crate::helpers::{spawn_app, TestApp};
 
@@ -24,6 +24,7 @@ async fn detector(app: &TestApp) -> Detector {
         Box::new(leader),
         Arc::new(app.redis.clone()),
         Arc::new(app.pg.clone()),
+        Arc::new(app.redis.clone()),
     );
     d.resume().await.expect("resume");
     d
@@ -110,6 +111,34 @@ async fn a_surge_opens_one_incident_with_evidence_and_calm_resolves_it() {
     assert!(evidence["expected"].as_f64().is_some_and(|e| e < 5.0));
     assert_eq!(evidence["top_symptoms"][0]["key"], "login");
     assert_eq!(evidence["top_countries"].as_array().map(Vec::len), Some(4));
+
+    // Every node can read what the leader decided.
+    let status = app
+        .redis
+        .status("chatgpt")
+        .await
+        .expect("status")
+        .expect("published");
+    assert_eq!(status.state, "problems");
+    assert_eq!(status.reports, 40);
+    assert_eq!(status.open_incidents, vec![*id]);
+    let events = app
+        .redis
+        .events_after(None, std::time::Duration::ZERO)
+        .await
+        .expect("events");
+    let kinds: Vec<&str> = events.iter().map(|(_, e)| e.kind.as_str()).collect();
+    assert!(
+        kinds.contains(&"state-changed") && kinds.contains(&"incident-opened"),
+        "{kinds:?}"
+    );
+    let last = events.last().map(|(id, _)| id.clone());
+    assert!(app
+        .redis
+        .events_after(last.as_deref(), std::time::Duration::ZERO)
+        .await
+        .expect("events")
+        .is_empty());
 
     // The same tick again (a new leader replaying it) changes nothing.
     let again = d.tick(at).await.expect("tick");

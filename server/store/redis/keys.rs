@@ -55,6 +55,16 @@ impl Keys {
         format!("{}dw:active", self.prefix)
     }
 
+    /// Hash of the detector's last status per service.
+    pub fn status(&self) -> String {
+        format!("{}dw:status", self.prefix)
+    }
+
+    /// Capped stream of live events.
+    pub fn events(&self) -> String {
+        format!("{}dw:events", self.prefix)
+    }
+
     /// Counter of reports from one address in the current rate-limit window.
     pub fn rate(&self, address: &str) -> String {
         format!("{}dw:{{a:{address}}}:rl", self.prefix)

@@ -1,5 +1,6 @@
 //! Redis implementation of the hot stores: abuse gate and minute buckets.
 
+mod board;
 mod buckets;
 mod gate;
 pub mod keys;
@@ -19,6 +20,7 @@ pub const BUCKET_TTL_SECS: i64 = 26 * 3600;
 /// The Redis store. Cloning is cheap: the connection manager multiplexes one connection.
 #[derive(Clone)]
 pub struct RedisStore {
+    client: redis::Client,
     conn: ConnectionManager,
     keys: Keys,
     gate_script: redis::Script,
@@ -37,10 +39,11 @@ impl RedisStore {
             .set_response_timeout(Some(Duration::from_secs(2)))
             .set_number_of_retries(2)
             .set_max_delay(Duration::from_secs(1));
-        let conn = ConnectionManager::new_with_config(client, config)
+        let conn = ConnectionManager::new_with_config(client.clone(), config)
             .await
             .map_err(redis_error)?;
         Ok(Self {
+            client,
             conn,
             keys: Keys::new(prefix),
             gate_script: redis::Script::new(gate::GATE_SCRIPT),
