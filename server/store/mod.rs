@@ -2,10 +2,8 @@
 //! hot and can be rebuilt (minute buckets, unique-reporter HyperLogLogs, abuse-gate keys).
 //! Each is reached through a trait so that other implementations can stand in.
 
-pub mod memory;
 pub mod postgres;
 pub mod redis;
-pub mod sqlite;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
