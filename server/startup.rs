@@ -106,6 +106,9 @@ impl Application {
             catalog_store: pg.clone(),
             log: pg.clone(),
             buckets: redis.clone(),
+            rollups: pg.clone(),
+            incidents: pg.clone(),
+            board: redis.clone(),
             ingest,
         });
 

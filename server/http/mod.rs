@@ -3,10 +3,14 @@
 
 mod body;
 mod client;
+mod format;
 mod health;
+mod incidents;
+mod params;
 pub mod problem;
 mod reports;
 mod services;
+mod status;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -19,7 +23,9 @@ use tracing::info;
 use crate::catalog::CatalogCache;
 use crate::config::Config;
 use crate::ingest::Ingest;
-use crate::store::{BucketStore, CatalogStore, ReportLog, StoreError};
+use crate::store::{
+    BucketStore, CatalogStore, IncidentReader, ReportLog, RollupStore, StatusBoard, StoreError,
+};
 use problem::ApiError;
 
 /// What every handler can reach.
@@ -29,6 +35,9 @@ pub struct AppState {
     pub catalog_store: Arc<dyn CatalogStore>,
     pub log: Arc<dyn ReportLog>,
     pub buckets: Arc<dyn BucketStore>,
+    pub rollups: Arc<dyn RollupStore>,
+    pub incidents: Arc<dyn IncidentReader>,
+    pub board: Arc<dyn StatusBoard>,
     pub ingest: Arc<Ingest>,
 }
 
@@ -56,7 +65,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/services", web::get().to(services::list_services))
             .route("/services", web::post().to(services::create_service))
             .route("/services/{slug}", web::get().to(services::get_service))
-            .route("/services/{slug}", web::put().to(services::update_service)),
+            .route("/services/{slug}", web::put().to(services::update_service))
+            .route("/services/{slug}/status", web::get().to(status::get_status))
+            .route("/trending", web::get().to(status::trending))
+            .route("/incidents", web::get().to(incidents::list_incidents))
+            .route("/incidents/{id}", web::get().to(incidents::get_incident)),
     )
     .default_service(web::to(not_found));
 }

@@ -14,7 +14,7 @@ use downwatch::store::{quarter_of, RollupStore, StatusBoard};
 
 use crate::helpers::{spawn_app, TestApp};
 
-async fn detector(app: &TestApp) -> Detector {
+pub(crate) async fn detector(app: &TestApp) -> Detector {
     let leader = PgLeader::try_acquire(&app.database_url)
         .await
         .expect("campaign")
@@ -31,7 +31,7 @@ async fn detector(app: &TestApp) -> Detector {
 }
 
 /// Posts one report per address and waits until all are in the buckets.
-async fn surge(app: &TestApp, service: &str, symptom: &str, addresses: &[String]) {
+pub(crate) async fn surge(app: &TestApp, service: &str, symptom: &str, addresses: &[String]) {
     for ip in addresses {
         let res = app
             .report_from(ip, &json!({"service": service, "symptoms": [symptom]}))
@@ -47,7 +47,7 @@ async fn surge(app: &TestApp, service: &str, symptom: &str, addresses: &[String]
     panic!("reports did not reach the buckets");
 }
 
-fn spread(n: u32) -> Vec<String> {
+pub(crate) fn spread(n: u32) -> Vec<String> {
     (0..n)
         .map(|i| match i % 4 {
             0 => format!("81.56.{}.1", i),
@@ -85,7 +85,7 @@ async fn incidents(app: &TestApp) -> Vec<(i64, String, String, String, Value)> {
 }
 
 /// The tick that sees the current minute's reports in its window.
-fn next_minute() -> DateTime<Utc> {
+pub(crate) fn next_minute() -> DateTime<Utc> {
     Utc::now() + TimeDelta::minutes(1)
 }
 
@@ -250,7 +250,7 @@ async fn an_isp_outage_blamed_on_a_service_shows_the_network_concentration() {
 
 /// A deployment with a week of history (of another service): the service under test has
 /// been quiet all that time.
-async fn deployed_a_week_ago(app: &TestApp) {
+pub(crate) async fn deployed_a_week_ago(app: &TestApp) {
     seed_history(app, "wikipedia", &["DE"], 3).await;
 }
 

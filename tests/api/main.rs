@@ -5,6 +5,7 @@ mod geo;
 mod geoip_fixture;
 mod health;
 mod helpers;
+mod read_api;
 mod reports;
 mod reports_invalid;
 mod resilience;

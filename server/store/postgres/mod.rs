@@ -3,6 +3,7 @@
 
 mod catalog;
 pub mod detector;
+mod incidents;
 pub mod models;
 mod reports;
 mod rollups;
