@@ -9,6 +9,7 @@ mod incidents;
 mod params;
 pub mod problem;
 mod reports;
+mod series;
 mod services;
 mod status;
 
@@ -67,6 +68,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/services/{slug}", web::get().to(services::get_service))
             .route("/services/{slug}", web::put().to(services::update_service))
             .route("/services/{slug}/status", web::get().to(status::get_status))
+            .route("/services/{slug}/series", web::get().to(series::get_series))
+            .route(
+                "/services/{slug}/breakdown",
+                web::get().to(series::get_breakdown),
+            )
+            .route("/map", web::get().to(series::get_map))
             .route("/trending", web::get().to(status::trending))
             .route("/incidents", web::get().to(incidents::list_incidents))
             .route("/incidents/{id}", web::get().to(incidents::get_incident)),

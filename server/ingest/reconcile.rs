@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 use tracing::{info, warn};
 
-use crate::store::{minute_of, BucketStore, NewReport, ReportLog, StoreError};
+use crate::store::{minute_of, BucketStore, NewReport, ReportLog, StoreError, ALL_SERVICES};
 
 /// A minute bucket is only rebuilt once it is this old, so that no report of that minute is
 /// still on its way to Redis while the bucket is recomputed.
@@ -30,11 +30,22 @@ pub async fn repair_once(
         return Ok(0);
     }
     buckets.ping().await?;
+    let mut aggregates: Vec<DateTime<Utc>> = Vec::new();
     for (service, minute) in &settled {
         let reports = log
             .counted_between(*minute, *minute + TimeDelta::minutes(1), Some(service))
             .await?;
         buckets.rebuild(service, *minute, &reports).await?;
+        if !aggregates.contains(minute) {
+            aggregates.push(*minute);
+        }
+    }
+    // The all-services buckets of those minutes, from every service's reports.
+    for minute in aggregates {
+        let reports = log
+            .counted_between(minute, minute + TimeDelta::minutes(1), None)
+            .await?;
+        buckets.rebuild(ALL_SERVICES, minute, &reports).await?;
     }
     log.clear_bucket_repairs(&settled).await?;
     Ok(settled.len())
@@ -78,8 +89,15 @@ pub async fn rebuild(
                 .or_default()
                 .push(r);
         }
+        let mut all: BTreeMap<DateTime<Utc>, Vec<NewReport>> = BTreeMap::new();
         for ((service, minute), reports) in &by_bucket {
             buckets.rebuild(service, *minute, reports).await?;
+            all.entry(*minute)
+                .or_default()
+                .extend(reports.iter().cloned());
+        }
+        for (minute, reports) in &all {
+            buckets.rebuild(ALL_SERVICES, *minute, reports).await?;
         }
         rebuilt += by_bucket.len();
         done += 1;

@@ -188,8 +188,43 @@ pub trait BucketStore: Send + Sync {
     ) -> Result<Vec<ServiceWindow>, StoreError>;
     /// Services with a counted report at or after `since`.
     async fn active_services(&self, since: DateTime<Utc>) -> Result<Vec<String>, StoreError>;
+    /// For each minute, the counter `field` (`total`, `cc:IT`, …) of `service`; and for each
+    /// group of `per_step` consecutive minutes, the unique reporters of the group.
+    async fn minute_series(
+        &self,
+        service: &str,
+        minutes: &[DateTime<Utc>],
+        field: &str,
+        per_step: usize,
+    ) -> Result<(Vec<i64>, Vec<i64>), StoreError> {
+        let mut counts = Vec::with_capacity(minutes.len());
+        let mut unique = Vec::new();
+        for step in minutes.chunks(per_step.max(1)) {
+            let mut step_unique = 0;
+            for m in step {
+                let w = self
+                    .windows(&[service.to_owned()], std::slice::from_ref(m))
+                    .await?;
+                let w = w.into_iter().next().unwrap_or_default();
+                counts.push(w.fields.get(field).copied().unwrap_or(0));
+            }
+            if let Some(w) = self
+                .windows(&[service.to_owned()], step)
+                .await?
+                .into_iter()
+                .next()
+            {
+                step_unique = w.unique_reporters;
+            }
+            unique.push(step_unique);
+        }
+        Ok((counts, unique))
+    }
     async fn ping(&self) -> Result<(), StoreError>;
 }
+
+/// The pseudo-service whose minute buckets add up every service (for the all-services map).
+pub const ALL_SERVICES: &str = "*";
 
 /// The start of the minute holding `t`.
 pub fn minute_of(t: DateTime<Utc>) -> DateTime<Utc> {
@@ -218,6 +253,24 @@ pub trait RollupStore: Send + Sync {
     ) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, StoreError>;
     /// Recomputes every rollup from the 15-minute bucket holding `since` up to the watermark.
     async fn rebuild_rollups(&self, since: DateTime<Utc>) -> Result<u64, StoreError>;
+    /// Rollups are complete before this time (`None` before the first rollup).
+    async fn watermark(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        Ok(None)
+    }
+    /// The first quarter of history Downwatch has.
+    async fn history_start(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        Ok(None)
+    }
+    /// The typical counted reports per country in the `window_minutes` before `at`, averaged
+    /// over the same time of day on up to 7 previous days; of one service or of all.
+    async fn typical_by_country(
+        &self,
+        _service: Option<&str>,
+        _at: DateTime<Utc>,
+        _window_minutes: i64,
+    ) -> Result<Vec<(String, f64)>, StoreError> {
+        Ok(Vec::new())
+    }
     /// All-symptom rollups in `[from, to)`, of some services or of all.
     async fn history(
         &self,

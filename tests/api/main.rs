@@ -9,5 +9,6 @@ mod read_api;
 mod reports;
 mod reports_invalid;
 mod resilience;
+mod series_api;
 mod services;
 mod shutdown;

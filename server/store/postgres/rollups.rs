@@ -129,6 +129,62 @@ impl RollupStore for PgStore {
         .map_err(db_error)
     }
 
+    async fn watermark(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let mut conn = self.conn().await?;
+        rollup_watermark::table
+            .select(rollup_watermark::done_to)
+            .first(&mut conn)
+            .await
+            .optional()
+            .map_err(db_error)
+    }
+
+    async fn history_start(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let mut conn = self.conn().await?;
+        rollups::table
+            .select(diesel::dsl::min(rollups::bucket))
+            .first(&mut conn)
+            .await
+            .map_err(db_error)
+    }
+
+    async fn typical_by_country(
+        &self,
+        service: Option<&str>,
+        at: DateTime<Utc>,
+        window_minutes: i64,
+    ) -> Result<Vec<(String, f64)>, StoreError> {
+        #[derive(QueryableByName)]
+        struct Typical {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            country: String,
+            #[diesel(sql_type = diesel::sql_types::Double)]
+            expected: f64,
+        }
+        let mut conn = self.conn().await?;
+        // The same window of time on each of the previous 7 days, averaged over the days
+        // that history covers.
+        let rows: Vec<Typical> = diesel::sql_query(
+            "WITH days AS (
+                 SELECT LEAST(7, GREATEST(1, floor(extract(epoch FROM ($2 - min(bucket))) / 86400)))::float8 AS n
+                 FROM rollups)
+             SELECT country, sum(reports)::float8 / (SELECT n FROM days) AS expected
+             FROM rollups
+             WHERE symptom = '*' AND ($1::text IS NULL OR service = $1)
+               AND bucket >= $2 - interval '7 days' - make_interval(mins => $3::int)
+               AND bucket < $2 - interval '1 day' + interval '1 minute'
+               AND mod(extract(epoch FROM ($2 - bucket))::bigint, 86400) BETWEEN 1 AND $3 * 60
+             GROUP BY country",
+        )
+        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(service)
+        .bind::<Timestamptz, _>(at)
+        .bind::<diesel::sql_types::BigInt, _>(window_minutes)
+        .load(&mut conn)
+        .await
+        .map_err(db_error)?;
+        Ok(rows.into_iter().map(|t| (t.country, t.expected)).collect())
+    }
+
     async fn history(
         &self,
         services: Option<&[String]>,

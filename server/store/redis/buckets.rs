@@ -6,7 +6,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::{redis_error, RedisStore, BUCKET_TTL_SECS, STORE};
-use crate::store::{minute_of, BucketStore, MinuteBucket, NewReport, ServiceWindow, StoreError};
+use crate::store::{
+    minute_of, BucketStore, MinuteBucket, NewReport, ServiceWindow, StoreError, ALL_SERVICES,
+};
 
 fn parse<T: redis::FromRedisValue>(value: Option<redis::Value>) -> Result<T, StoreError> {
     let value = value.ok_or_else(|| StoreError::Failed {
@@ -33,19 +35,27 @@ fn bucket_fields(r: &NewReport) -> Vec<String> {
     if let Some(a) = r.asn {
         fields.push(format!("asn:{a}"));
     }
+    if let (Some(lat), Some(lon)) = (r.lat, r.lon) {
+        fields.push(format!("pt:{lat:.1},{lon:.1}"));
+    }
     fields
 }
 
 impl RedisStore {
-    /// Adds `reports` to `pipe`, merging increments per key and field.
-    fn add_reports(&self, pipe: &mut redis::Pipeline, reports: &[NewReport]) {
+    /// Adds `reports` to `pipe`, merging increments per key and field; `aggregate` also adds
+    /// them to the all-services buckets.
+    fn add_reports(&self, pipe: &mut redis::Pipeline, reports: &[NewReport], aggregate: bool) {
         let mut counters: HashMap<(String, String), i64> = HashMap::new();
         let mut reporters: HashMap<String, Vec<String>> = HashMap::new();
         let mut last_seen: HashMap<&str, i64> = HashMap::new();
         for r in reports.iter().filter(|r| r.counted) {
             let minute = minute_of(r.received_at);
             let key = self.keys.minute(&r.service, minute);
+            let all = self.keys.minute(ALL_SERVICES, minute);
             for field in bucket_fields(r) {
+                if aggregate {
+                    *counters.entry((all.clone(), field.clone())).or_default() += 1;
+                }
                 *counters.entry((key.clone(), field)).or_default() += 1;
             }
             let subnet = format!(
@@ -87,7 +97,7 @@ impl RedisStore {
 impl BucketStore for RedisStore {
     async fn apply(&self, reports: &[NewReport]) -> Result<(), StoreError> {
         let mut pipe = redis::pipe();
-        self.add_reports(&mut pipe, reports);
+        self.add_reports(&mut pipe, reports, true);
         let mut conn = self.conn.clone();
         pipe.query_async::<()>(&mut conn).await.map_err(redis_error)
     }
@@ -105,10 +115,28 @@ impl BucketStore for RedisStore {
             .ignore();
         let own: Vec<NewReport> = reports
             .iter()
-            .filter(|r| r.service == service && minute_of(r.received_at) == minute)
+            .filter(|r| {
+                (service == ALL_SERVICES || r.service == service)
+                    && minute_of(r.received_at) == minute
+            })
             .cloned()
             .collect();
-        self.add_reports(&mut pipe, &own);
+        if service == ALL_SERVICES {
+            // Only the aggregate: each service's own buckets are rebuilt on their own.
+            let key = self.keys.minute(ALL_SERVICES, minute);
+            let mut counters: HashMap<String, i64> = HashMap::new();
+            for r in own.iter().filter(|r| r.counted) {
+                for field in bucket_fields(r) {
+                    *counters.entry(field).or_default() += 1;
+                }
+            }
+            for (field, n) in &counters {
+                pipe.hincr(&key, field, *n).ignore();
+            }
+            pipe.expire(&key, BUCKET_TTL_SECS).ignore();
+        } else {
+            self.add_reports(&mut pipe, &own, false);
+        }
         let mut conn = self.conn.clone();
         pipe.query_async::<()>(&mut conn).await.map_err(redis_error)
     }
@@ -182,6 +210,40 @@ impl BucketStore for RedisStore {
             }
         }
         Ok(out)
+    }
+
+    async fn minute_series(
+        &self,
+        service: &str,
+        minutes: &[DateTime<Utc>],
+        field: &str,
+        per_step: usize,
+    ) -> Result<(Vec<i64>, Vec<i64>), StoreError> {
+        let per_step = per_step.max(1);
+        let mut pipe = redis::pipe();
+        for m in minutes {
+            pipe.hget(self.keys.minute(service, *m), field);
+        }
+        for step in minutes.chunks(per_step) {
+            let keys: Vec<String> = step
+                .iter()
+                .map(|m| self.keys.minute_reporters(service, *m))
+                .collect();
+            pipe.pfcount(keys);
+        }
+        let mut conn = self.conn.clone();
+        let values: Vec<redis::Value> = pipe.query_async(&mut conn).await.map_err(redis_error)?;
+        let mut values = values.into_iter();
+        let mut counts = Vec::with_capacity(minutes.len());
+        for _ in minutes {
+            let n: Option<i64> = parse(values.next())?;
+            counts.push(n.unwrap_or(0));
+        }
+        let mut unique = Vec::new();
+        for _ in minutes.chunks(per_step) {
+            unique.push(parse(values.next())?);
+        }
+        Ok((counts, unique))
     }
 
     async fn active_services(&self, since: DateTime<Utc>) -> Result<Vec<String>, StoreError> {

@@ -1,0 +1,268 @@
+//! Series, breakdowns and the map, over reports from the ingestion path and the stores.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde_json::{json, Value};
+
+use downwatch::store::{quarter_of, BucketStore, NewReport, ReportLog, RollupStore};
+
+use crate::detect::{spread, surge};
+use crate::geoip_fixture::{MILAN_V4, ROME_V4};
+use crate::helpers::{spawn_app, TestApp};
+
+async fn get(app: &TestApp, path: &str) -> (u16, Value) {
+    let res = app.http.get(app.url(path)).send().await.expect("sent");
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+fn iso(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+fn sum_reports(body: &Value) -> i64 {
+    body["points"]
+        .as_array()
+        .map(|p| p.iter().filter_map(|x| x["reports"].as_i64()).sum())
+        .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn the_last_minutes_come_from_the_buckets_with_unique_reporters_and_csv() {
+    let app = spawn_app().await;
+    surge(&app, "netflix", "login", &spread(12)).await;
+    let from = iso(Utc::now() - TimeDelta::minutes(10));
+    let (code, body) = get(
+        &app,
+        &format!("/api/v1/services/netflix/series?step=1m&from={from}"),
+    )
+    .await;
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(sum_reports(&body), 12);
+    let points = body["points"].as_array().expect("points");
+    assert!(points.iter().all(|p| p["source"] == "buckets"));
+    let unique: i64 = points
+        .iter()
+        .filter_map(|p| p["unique_reporters"].as_i64())
+        .sum();
+    assert_eq!(unique, 12);
+    assert!(points.iter().all(|p| p["expected"].as_f64().is_some()));
+
+    let (_, italy) = get(
+        &app,
+        &format!("/api/v1/services/netflix/series?step=5m&country=it&from={from}"),
+    )
+    .await;
+    assert_eq!(
+        sum_reports(&italy),
+        3,
+        "spread() sends a quarter of the reports from Milan"
+    );
+
+    let res = app
+        .http
+        .get(app.url(&format!(
+            "/api/v1/services/netflix/series?step=1m&from={from}&format=csv"
+        )))
+        .send()
+        .await
+        .expect("sent");
+    let csv = res.text().await.expect("text");
+    assert!(
+        csv.starts_with("t,reports,unique_reporters,expected,expected_low,expected_high,source")
+    );
+}
+
+/// A small deterministic generator for the property test.
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+}
+
+fn report_at(t: DateTime<Utc>, n: u64) -> NewReport {
+    NewReport {
+        received_at: t,
+        service: "spotify".into(),
+        symptoms: vec!["login".into()],
+        counted: !n.is_multiple_of(7),
+        reporter: n.to_le_bytes().repeat(2),
+        subnet: n.to_le_bytes().repeat(2),
+        country: Some(if n.is_multiple_of(3) { "GB" } else { "IT" }.into()),
+        subdivision: None,
+        city: None,
+        lat: None,
+        lon: None,
+        asn: None,
+        as_org: None,
+        region_source: "geoip",
+    }
+}
+
+#[tokio::test]
+async fn a_series_over_any_range_equals_the_reports_in_it() {
+    let app = spawn_app().await;
+    let now = Utc::now();
+    let mut rng = Lcg(7);
+    // 20 hours of reports in the log and the buckets, as the group commit writes them.
+    let reports: Vec<NewReport> = (0..600)
+        .map(|n| report_at(now - TimeDelta::seconds(rng.below(20 * 3600) as i64 + 1), n))
+        .collect();
+    app.pg.append(&reports).await.expect("append");
+    app.redis.apply(&reports).await.expect("apply");
+    // Rollups up to 9 hours ago: older quarters come from Postgres, newer from Redis.
+    let watermark = quarter_of(now - TimeDelta::hours(9));
+    app.pg.roll_up(watermark).await.expect("roll up");
+
+    let counted_in = |from: DateTime<Utc>, to: DateTime<Utc>, country: Option<&str>| {
+        reports
+            .iter()
+            .filter(|r| r.counted && r.received_at >= from && r.received_at < to)
+            .filter(|r| country.is_none_or(|c| r.country.as_deref() == Some(c)))
+            .count() as i64
+    };
+    for case in 0..24 {
+        let (step, step_min) = [("15m", 15), ("1h", 60), ("5m", 5), ("1m", 1)][case % 4];
+        let span = if step_min < 15 { 300 } else { 1200 };
+        let start_back = rng.below(span) as i64 + 10;
+        let from = now - TimeDelta::minutes(start_back);
+        let to = from + TimeDelta::minutes(rng.below(start_back as u64 - 1) as i64 + 1);
+        let country = (case % 3 == 0).then_some("IT");
+        let mut path = format!(
+            "/api/v1/services/spotify/series?step={step}&from={}&to={}",
+            iso(from),
+            iso(to)
+        );
+        if let Some(c) = country {
+            path.push_str(&format!("&country={c}"));
+        }
+        let (code, body) = get(&app, &path).await;
+        assert_eq!(code, 200, "{path}: {body}");
+        let first: DateTime<Utc> = body["from"].as_str().expect("from").parse().expect("time");
+        let last: DateTime<Utc> = body["to"].as_str().expect("to").parse().expect("time");
+        assert_eq!(
+            sum_reports(&body),
+            counted_in(first, last, country),
+            "{path}"
+        );
+        let sources: Vec<&str> = body["points"]
+            .as_array()
+            .expect("points")
+            .iter()
+            .filter_map(|p| p["source"].as_str())
+            .collect();
+        if step_min >= 15 && first < watermark && last > watermark {
+            assert!(
+                sources.contains(&"rollups") && sources.contains(&"buckets"),
+                "{path}: stitched"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn breakdowns_share_the_recent_reports() {
+    let app = spawn_app().await;
+    for (ip, symptom) in [
+        (MILAN_V4, "login"),
+        (ROME_V4, "login"),
+        ("86.128.1.1", "app"),
+    ] {
+        let res = app
+            .report_from(ip, &json!({"service": "netflix", "symptoms": [symptom]}))
+            .await;
+        assert_eq!(res.status(), 202);
+    }
+    for _ in 0..100 {
+        if app.bucket_sum(Some("netflix"), "total") == 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let (code, body) = get(
+        &app,
+        "/api/v1/services/netflix/breakdown?by=symptom&window=15m",
+    )
+    .await;
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(body["reports"], 3);
+    assert_eq!(
+        body["breakdown"][0],
+        json!({"key": "login", "reports": 2, "share": 0.667})
+    );
+    let (_, asn) = get(&app, "/api/v1/services/netflix/breakdown?by=asn&window=15m").await;
+    assert_eq!(asn["breakdown"].as_array().map(Vec::len), Some(3));
+    let (_, countries) = get(
+        &app,
+        "/api/v1/services/netflix/breakdown?by=country&window=15m",
+    )
+    .await;
+    assert_eq!(countries["breakdown"][0]["key"], "IT");
+
+    let (code, map) = get(&app, "/api/v1/map?window=15m").await;
+    assert_eq!(code, 200);
+    assert_eq!(map["countries"][0]["country"], "IT");
+    assert_eq!(map["countries"][0]["reports"], 2);
+    let clusters = map["clusters"].as_array().expect("clusters");
+    assert!(clusters
+        .iter()
+        .any(|c| c["lat"] == 45.5 && c["lon"] == 9.2 && c["reports"] == 1));
+    let (_, other) = get(&app, "/api/v1/map?window=15m&service=spotify").await;
+    assert_eq!(other["countries"], json!([]));
+}
+
+#[tokio::test]
+async fn bad_series_parameters_name_the_parameter() {
+    let app = spawn_app().await;
+    let old = iso(Utc::now() - TimeDelta::days(3));
+    for (path, field) in [
+        ("/api/v1/services/netflix/series?step=2m".to_owned(), "step"),
+        (
+            format!(
+                "/api/v1/services/netflix/series?from={}&to={}",
+                iso(Utc::now() - TimeDelta::hours(2)),
+                iso(Utc::now() - TimeDelta::hours(3))
+            ),
+            "from",
+        ),
+        (
+            format!("/api/v1/services/netflix/series?step=1m&from={old}"),
+            "step",
+        ),
+        (
+            "/api/v1/services/netflix/series?step=15m&from=2025-01-01".to_owned(),
+            "to",
+        ),
+        (
+            "/api/v1/services/netflix/series?country=XX".to_owned(),
+            "country",
+        ),
+        (
+            "/api/v1/services/netflix/series?to=2099-01-01".to_owned(),
+            "to",
+        ),
+        (
+            "/api/v1/services/netflix/breakdown?by=colour".to_owned(),
+            "by",
+        ),
+        (
+            "/api/v1/services/netflix/breakdown?window=3d".to_owned(),
+            "window",
+        ),
+        ("/api/v1/map?service=nope-nope".to_owned(), "service"),
+        ("/api/v1/map?window=1x".to_owned(), "window"),
+    ] {
+        let (code, body) = get(&app, &path).await;
+        assert_eq!(code, 400, "{path}: {body}");
+        assert_eq!(body["field"], field, "{path}");
+    }
+    let (code, _) = get(&app, "/api/v1/services/nope-nope/series").await;
+    assert_eq!(code, 404);
+    let _ = app.pg.watermark().await.expect("watermark");
+    let _ = app.redis.active_services(Utc::now()).await.expect("active");
+}
