@@ -100,6 +100,7 @@ impl Application {
             Hasher::new(config.secret.clone()),
             queue,
         ));
+        let (events, events_task) = http::EventHub::start(redis.clone());
         let state = web::Data::new(AppState {
             config: config.clone(),
             catalog: catalog.clone(),
@@ -109,6 +110,7 @@ impl Application {
             rollups: pg.clone(),
             incidents: pg.clone(),
             board: redis.clone(),
+            events,
             ingest,
         });
 
@@ -120,6 +122,7 @@ impl Application {
             )),
             tokio::spawn(maintain_partitions(pg.clone())),
             tokio::spawn(refresh_catalog(state.clone())),
+            events_task,
         ];
         if config.run_detector {
             background.push(tokio::spawn(leader::run(
@@ -136,6 +139,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(actix_web::middleware::from_fn(http::cache_and_cors))
                 .wrap_fn(http::log_requests)
                 .app_data(state.clone())
                 .configure(http::routes)

@@ -2,7 +2,12 @@
 //! Handlers are thin: parse, call the domain, map the result.
 
 mod body;
+mod caching;
+pub use caching::cache_and_cors;
 mod client;
+mod events;
+pub use events::EventHub;
+mod feeds;
 mod format;
 mod health;
 mod incidents;
@@ -39,6 +44,7 @@ pub struct AppState {
     pub rollups: Arc<dyn RollupStore>,
     pub incidents: Arc<dyn IncidentReader>,
     pub board: Arc<dyn StatusBoard>,
+    pub events: EventHub,
     pub ingest: Arc<Ingest>,
 }
 
@@ -60,6 +66,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/healthz", web::get().to(health::healthz))
     .route("/readyz", web::get().to(health::readyz))
     .route("/report", web::post().to(reports::create_report_form))
+    .route("/feeds/incidents.atom", web::get().to(feeds::atom_all))
+    .route(
+        "/feeds/services/{slug}.atom",
+        web::get().to(feeds::atom_service),
+    )
+    .route("/badge/{slug}.svg", web::get().to(feeds::badge))
     .service(
         web::scope("/api/v1")
             .route("/reports", web::post().to(reports::create_report))
@@ -74,6 +86,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 web::get().to(series::get_breakdown),
             )
             .route("/map", web::get().to(series::get_map))
+            .route("/events", web::get().to(events::events))
             .route("/trending", web::get().to(status::trending))
             .route("/incidents", web::get().to(incidents::list_incidents))
             .route("/incidents/{id}", web::get().to(incidents::get_incident)),

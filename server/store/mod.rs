@@ -2,8 +2,10 @@
 //! hot and can be rebuilt (minute buckets, unique-reporter HyperLogLogs, abuse-gate keys).
 //! Each is reached through a trait so that other implementations can stand in.
 
+pub mod memory;
 pub mod postgres;
 pub mod redis;
+pub mod sqlite;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -393,6 +395,8 @@ pub trait StatusBoard: Send + Sync {
     async fn publish_statuses(&self, statuses: &[ServiceStatus]) -> Result<(), StoreError>;
     async fn status(&self, service: &str) -> Result<Option<ServiceStatus>, StoreError>;
     async fn statuses(&self) -> Result<Vec<ServiceStatus>, StoreError>;
+    /// The id of the newest event in the log, if any.
+    async fn latest_event_id(&self) -> Result<Option<String>, StoreError>;
     /// Appends an event to the shared, capped event log; returns its id.
     async fn publish_event(&self, event: &LiveEvent) -> Result<String, StoreError>;
     /// Events after `after` (an id from `publish_event`, or the oldest kept when `None`),

@@ -312,6 +312,8 @@ impl TestApp {
             .arg(pattern)
             .query(&mut conn)
             .expect("keys");
+        // The all-services aggregate would count every report twice.
+        let keys: Vec<String> = keys.into_iter().filter(|k| !k.contains("{s:*}")).collect();
         keys.iter()
             .map(|k| {
                 let v: Option<i64> = redis::cmd("HGET")

@@ -1,6 +1,9 @@
 //! The integration suite: one binary, real Postgres and Redis (see `helpers`).
 
+mod caching;
 mod detect;
+mod events;
+mod feeds;
 mod geo;
 mod geoip_fixture;
 mod health;

@@ -66,6 +66,20 @@ impl StatusBoard for RedisStore {
         all.iter().map(|(_, text)| decode(text)).collect()
     }
 
+    async fn latest_event_id(&self) -> Result<Option<String>, StoreError> {
+        let mut conn = self.conn.clone();
+        let newest: Vec<(String, Vec<(String, String)>)> = redis::cmd("XREVRANGE")
+            .arg(self.keys.events())
+            .arg("+")
+            .arg("-")
+            .arg("COUNT")
+            .arg(1)
+            .query_async(&mut conn)
+            .await
+            .map_err(redis_error)?;
+        Ok(newest.into_iter().next().map(|(id, _)| id))
+    }
+
     async fn publish_event(&self, event: &LiveEvent) -> Result<String, StoreError> {
         let mut conn = self.conn.clone();
         redis::cmd("XADD")

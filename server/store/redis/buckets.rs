@@ -88,7 +88,13 @@ impl RedisStore {
             pipe.expire(key, BUCKET_TTL_SECS).ignore();
         }
         for (service, at) in last_seen {
-            pipe.zadd(self.keys.active_services(), service, at).ignore();
+            // GT: rebuilding an old minute must not move a service's last report back.
+            pipe.cmd("ZADD")
+                .arg(self.keys.active_services())
+                .arg("GT")
+                .arg(at)
+                .arg(service)
+                .ignore();
         }
     }
 }
@@ -113,6 +119,7 @@ impl BucketStore for RedisStore {
         pipe.del(self.keys.minute(service, minute)).ignore();
         pipe.del(self.keys.minute_reporters(service, minute))
             .ignore();
+        pipe.del(self.keys.minute_subnets(service, minute)).ignore();
         let own: Vec<NewReport> = reports
             .iter()
             .filter(|r| {

@@ -1,0 +1,3 @@
+DROP TABLE bucket_repairs;
+DROP TABLE reports;
+DROP TABLE services;

@@ -1,0 +1,188 @@
+//! `GET /api/v1/events`: Server-Sent Events of incidents and state changes.
+//!
+//! One task per process follows the shared event log (a capped Redis stream written by the
+//! detector leader, whichever node that is) and fans events out to this node's clients. A
+//! client reconnecting with `Last-Event-ID` first gets what it missed from the log.
+
+use std::cmp::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use futures_util::stream;
+use serde::Deserialize;
+use tokio::sync::broadcast;
+use tracing::warn;
+
+use super::body::parse_query;
+use super::problem::ApiError;
+use super::AppState;
+use crate::store::{LiveEvent, StatusBoard};
+
+/// Fans the shared event log out to this process's SSE clients.
+#[derive(Clone)]
+pub struct EventHub {
+    tx: broadcast::Sender<(String, LiveEvent)>,
+}
+
+impl EventHub {
+    /// Starts following the log from its current end.
+    pub fn start(board: Arc<dyn StatusBoard>) -> (Self, tokio::task::JoinHandle<()>) {
+        let (tx, _) = broadcast::channel(1024);
+        let hub = Self { tx: tx.clone() };
+        let task = tokio::spawn(async move {
+            let mut last = match board.latest_event_id().await {
+                Ok(id) => id,
+                Err(e) => {
+                    warn!(error = %e, "cannot read the event log");
+                    None
+                }
+            };
+            loop {
+                match board
+                    .events_after(last.as_deref(), Duration::from_secs(5))
+                    .await
+                {
+                    Ok(events) => {
+                        for (id, event) in events {
+                            last = Some(id.clone());
+                            // No subscriber is fine: nobody is listening on this node.
+                            let _ = tx.send((id, event));
+                        }
+                    }
+                    Err(e) => {
+                        warn!(error = %e, "event log unavailable; retrying");
+                        tokio::time::sleep(Duration::from_secs(2)).await;
+                    }
+                }
+            }
+        });
+        (hub, task)
+    }
+}
+
+/// Orders Redis stream ids (`<ms>-<seq>`).
+fn compare_ids(a: &str, b: &str) -> Ordering {
+    let parse = |s: &str| {
+        let (ms, seq) = s.split_once('-').unwrap_or((s, "0"));
+        (
+            ms.parse::<u64>().unwrap_or(0),
+            seq.parse::<u64>().unwrap_or(0),
+        )
+    };
+    parse(a).cmp(&parse(b))
+}
+
+fn frame(id: &str, event: &LiveEvent) -> web::Bytes {
+    let data = serde_json::to_string(event).unwrap_or_default();
+    web::Bytes::from(format!("id: {id}\nevent: {}\ndata: {data}\n\n", event.kind))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventsQuery {
+    service: Option<String>,
+    last_event_id: Option<String>,
+}
+
+/// `GET /api/v1/events?service=` (`Last-Event-ID` header or `last_event_id` to resume).
+pub async fn events(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let q: EventsQuery = parse_query(req.query_string())?;
+    if let Some(s) = &q.service {
+        if state.catalog.get(s).is_none() {
+            return Err(ApiError::invalid(
+                "service",
+                format!("unknown service {s:?}"),
+            ));
+        }
+    }
+    let resume = req
+        .headers()
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or(q.last_event_id);
+    if let Some(id) = &resume {
+        let valid = id.split_once('-').is_some_and(|(a, b)| {
+            !a.is_empty()
+                && a.bytes().all(|c| c.is_ascii_digit())
+                && b.bytes().all(|c| c.is_ascii_digit())
+        });
+        if !valid || id.len() > 40 {
+            return Err(ApiError::invalid(
+                "last-event-id",
+                "not an event id given by this API",
+            ));
+        }
+    }
+    // Subscribe before reading the backlog, so nothing falls between the two.
+    let rx = state.events.tx.subscribe();
+    let backlog = match &resume {
+        Some(id) => state.board.events_after(Some(id), Duration::ZERO).await?,
+        None => Vec::new(),
+    };
+    let service = q.service;
+    let keep = move |e: &LiveEvent| service.as_ref().is_none_or(|s| &e.service == s);
+    let mut last = resume.or_else(|| backlog.last().map(|(id, _)| id.clone()));
+    let mut first: Vec<web::Bytes> = vec![web::Bytes::from_static(b"retry: 3000\n\n")];
+    for (id, event) in &backlog {
+        if keep(event) {
+            first.push(frame(id, event));
+        }
+    }
+    if let Some((id, _)) = backlog.last() {
+        last = Some(id.clone());
+    }
+    let live = stream::unfold((rx, last, keep), |(mut rx, mut last, keep)| async move {
+        loop {
+            let next = tokio::time::timeout(Duration::from_secs(15), rx.recv()).await;
+            match next {
+                // A comment line keeps proxies from closing an idle connection.
+                Err(_) => {
+                    return Some((
+                        Ok(web::Bytes::from_static(b": keep-alive\n\n")),
+                        (rx, last, keep),
+                    ))
+                }
+                Ok(Ok((id, event))) => {
+                    let seen = last
+                        .as_deref()
+                        .is_some_and(|l| compare_ids(&id, l) != Ordering::Greater);
+                    if seen || !keep(&event) {
+                        continue;
+                    }
+                    last = Some(id.clone());
+                    return Some((
+                        Ok::<_, actix_web::Error>(frame(&id, &event)),
+                        (rx, last, keep),
+                    ));
+                }
+                // Too slow a client: it missed events; tell it to reconnect with its id.
+                Ok(Err(broadcast::error::RecvError::Lagged(_))) => return None,
+                Ok(Err(broadcast::error::RecvError::Closed)) => return None,
+            }
+        }
+    });
+    let body = futures_util::StreamExt::chain(stream::iter(first.into_iter().map(Ok)), live);
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/event-stream"))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header(("x-accel-buffering", "no"))
+        .streaming(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_ids_order_numerically() {
+        assert_eq!(compare_ids("10-0", "9-5"), Ordering::Greater);
+        assert_eq!(compare_ids("10-2", "10-10"), Ordering::Less);
+        assert_eq!(compare_ids("10-2", "10-2"), Ordering::Equal);
+    }
+}

@@ -1,0 +1,367 @@
+//! The detector leader's writes in SQLite.
+//!
+//! The embedded stack is single-process, so leadership is an in-process claim on the database
+//! file: at most one [`SqliteLeader`] per file lives in this process, and dropping it frees the
+//! claim. Two processes sharing one file would both lead; do not do that (use Postgres).
+//! Writes are idempotent as in Postgres, so a restarted leader replaying a tick adds nothing.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::{Mutex, PoisonError};
+
+use async_trait::async_trait;
+use chrono::{DateTime, TimeDelta, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Double, Integer, Json, Text};
+use serde_json::Value;
+
+use super::schema::{detector_series, incident_events, incidents};
+use super::{from_micros, micros, now_micros, SqliteStore};
+use crate::store::{DetectorStore, IncidentTick, OpenIncident, StoreError};
+
+/// The database files that have a leader in this process.
+static LEADERS: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
+
+/// The claim on one database file; released when dropped.
+struct Claim(PathBuf);
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        LEADERS
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&self.0);
+    }
+}
+
+/// Holds the detector leadership of one database for as long as it lives.
+pub struct SqliteLeader {
+    store: SqliteStore,
+    _claim: Claim,
+}
+
+impl SqliteLeader {
+    /// Becomes the leader of `store`'s database; `None` when this process already has one.
+    pub fn try_acquire(store: &SqliteStore) -> Option<Self> {
+        let path = store.path().to_path_buf();
+        let mut leaders = LEADERS.lock().unwrap_or_else(PoisonError::into_inner);
+        leaders.insert(path.clone()).then(|| Self {
+            store: store.clone(),
+            _claim: Claim(path),
+        })
+    }
+}
+
+type IncidentRow = (i64, String, String, String, i64, f64);
+
+fn to_open(r: IncidentRow) -> Result<OpenIncident, StoreError> {
+    Ok(OpenIncident {
+        id: r.0,
+        service: r.1,
+        scope: r.2,
+        severity: r.3,
+        started_at: from_micros(r.4)?,
+        peak_observed: r.5,
+    })
+}
+
+fn open_columns() -> (
+    incidents::id,
+    incidents::service,
+    incidents::scope,
+    incidents::severity,
+    incidents::started_at,
+    incidents::peak_observed,
+) {
+    (
+        incidents::id,
+        incidents::service,
+        incidents::scope,
+        incidents::severity,
+        incidents::started_at,
+        incidents::peak_observed,
+    )
+}
+
+/// Records an event, at most one per incident, kind and time.
+fn event(conn: &mut SqliteConnection, id: i64, kind: &str, t: &IncidentTick) -> QueryResult<usize> {
+    diesel::insert_into(incident_events::table)
+        .values((
+            incident_events::incident_id.eq(id),
+            incident_events::at.eq(micros(t.at)),
+            incident_events::kind.eq(kind),
+            incident_events::state.eq(&t.severity),
+            incident_events::observed.eq(t.observed),
+            incident_events::expected.eq(t.expected),
+            incident_events::score.eq(t.score),
+            incident_events::detail.eq(&t.evidence),
+        ))
+        .on_conflict((
+            incident_events::incident_id,
+            incident_events::kind,
+            incident_events::at,
+        ))
+        .do_nothing()
+        .execute(conn)
+}
+
+/// Counted reports since the incident started, in its scope.
+const TOTAL_REPORTS: &str = "UPDATE incidents SET updated_at = ?, total_reports = (
+        SELECT count(*) FROM reports r
+        WHERE r.counted AND r.service = incidents.service AND r.received_at >= incidents.started_at
+          AND (incidents.scope = 'global' OR r.country = incidents.scope))
+     WHERE id = ?";
+
+/// An `updated` event unless the incident has any event in the 4 min 30 s up to this one:
+/// at most one update every few minutes, even across a restart.
+const UPDATED_EVENT: &str = "INSERT INTO incident_events
+        (incident_id, at, kind, state, observed, expected, score, detail)
+     SELECT ?1, ?2, 'updated', ?3, ?4, ?5, ?6, ?7
+     WHERE NOT EXISTS (
+         SELECT 1 FROM incident_events
+         WHERE incident_id = ?1 AND at > ?2 - 270000000 AND at <= ?2)
+     ON CONFLICT DO NOTHING";
+
+#[async_trait]
+impl DetectorStore for SqliteLeader {
+    async fn load_trackers(&mut self) -> Result<Vec<(String, String, Value)>, StoreError> {
+        self.store
+            .read(|conn| {
+                detector_series::table
+                    .select((
+                        detector_series::service,
+                        detector_series::scope,
+                        detector_series::tracker,
+                    ))
+                    .load(conn)
+            })
+            .await
+    }
+
+    async fn save_trackers(
+        &mut self,
+        rows: &[(String, String, Value)],
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let rows = rows.to_vec();
+        let at = micros(at);
+        self.store
+            .write(move |conn| {
+                for (service, scope, tracker) in &rows {
+                    diesel::insert_into(detector_series::table)
+                        .values((
+                            detector_series::service.eq(service),
+                            detector_series::scope.eq(scope),
+                            detector_series::tracker.eq(tracker),
+                            detector_series::updated_at.eq(at),
+                        ))
+                        .on_conflict((detector_series::service, detector_series::scope))
+                        .do_update()
+                        .set((
+                            detector_series::tracker.eq(tracker),
+                            detector_series::updated_at.eq(at),
+                        ))
+                        .execute(conn)?;
+                }
+                Ok(())
+            })
+            .await
+    }
+
+    async fn open_incidents(&mut self) -> Result<Vec<OpenIncident>, StoreError> {
+        let rows: Vec<IncidentRow> = self
+            .store
+            .read(|conn| {
+                incidents::table
+                    .filter(incidents::status.eq("open"))
+                    .select(open_columns())
+                    .load(conn)
+            })
+            .await?;
+        rows.into_iter().map(to_open).collect()
+    }
+
+    async fn open_incident(
+        &mut self,
+        tick: &IncidentTick,
+        methodology: &str,
+    ) -> Result<OpenIncident, StoreError> {
+        let t = tick.clone();
+        let methodology = methodology.to_owned();
+        let row = self
+            .store
+            .write(move |conn| {
+                let at = micros(t.at);
+                // Does nothing when one is already open for this service and scope (a tick
+                // replayed after a restart): carry on with that one.
+                diesel::insert_into(incidents::table)
+                    .values((
+                        incidents::service.eq(&t.service),
+                        incidents::scope.eq(&t.scope),
+                        incidents::status.eq("open"),
+                        incidents::severity.eq(&t.severity),
+                        incidents::started_at.eq(at),
+                        incidents::escalated_at.eq((t.severity == "problems").then_some(at)),
+                        incidents::peak_at.eq(at),
+                        incidents::peak_observed.eq(t.observed),
+                        incidents::peak_expected.eq(t.expected),
+                        incidents::peak_score.eq(t.score),
+                        incidents::evidence.eq(&t.evidence),
+                        incidents::methodology.eq(&methodology),
+                        incidents::updated_at.eq(now_micros()),
+                    ))
+                    .on_conflict_do_nothing()
+                    .execute(conn)?;
+                let row: IncidentRow = incidents::table
+                    .filter(incidents::status.eq("open"))
+                    .filter(incidents::service.eq(&t.service))
+                    .filter(incidents::scope.eq(&t.scope))
+                    .select(open_columns())
+                    .first(conn)?;
+                event(conn, row.0, "opened", &t)?;
+                Ok(row)
+            })
+            .await?;
+        to_open(row)
+    }
+
+    async fn update_incident(
+        &mut self,
+        id: i64,
+        tick: &IncidentTick,
+        escalated: bool,
+        with_event: bool,
+    ) -> Result<(), StoreError> {
+        let t = tick.clone();
+        self.store
+            .write(move |conn| {
+                let at = micros(t.at);
+                let target = incidents::table.find(id);
+                if escalated {
+                    diesel::update(target.filter(incidents::severity.ne("problems")))
+                        .set((
+                            incidents::severity.eq("problems"),
+                            incidents::escalated_at.eq(at),
+                        ))
+                        .execute(conn)?;
+                    event(conn, id, "escalated", &t)?;
+                }
+                diesel::update(target.filter(incidents::peak_observed.lt(t.observed)))
+                    .set((
+                        incidents::peak_at.eq(at),
+                        incidents::peak_observed.eq(t.observed),
+                        incidents::peak_expected.eq(t.expected),
+                        incidents::peak_score.eq(t.score),
+                        incidents::evidence.eq(&t.evidence),
+                    ))
+                    .execute(conn)?;
+                diesel::sql_query(TOTAL_REPORTS)
+                    .bind::<BigInt, _>(now_micros())
+                    .bind::<BigInt, _>(id)
+                    .execute(conn)?;
+                if with_event {
+                    diesel::sql_query(UPDATED_EVENT)
+                        .bind::<BigInt, _>(id)
+                        .bind::<BigInt, _>(at)
+                        .bind::<Text, _>(&t.severity)
+                        .bind::<Double, _>(t.observed)
+                        .bind::<Double, _>(t.expected)
+                        .bind::<Double, _>(t.score)
+                        .bind::<Json, _>(&t.evidence)
+                        .execute(conn)?;
+                }
+                Ok(())
+            })
+            .await
+    }
+
+    async fn resolve_incident(&mut self, id: i64, tick: &IncidentTick) -> Result<(), StoreError> {
+        let t = tick.clone();
+        self.store
+            .write(move |conn| {
+                diesel::update(
+                    incidents::table
+                        .find(id)
+                        .filter(incidents::status.eq("open")),
+                )
+                .set((
+                    incidents::status.eq("resolved"),
+                    incidents::resolved_at.eq(micros(t.at)),
+                    incidents::updated_at.eq(now_micros()),
+                ))
+                .execute(conn)?;
+                event(conn, id, "resolved", &t)?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn incident_periods(
+        &mut self,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<(String, String, DateTime<Utc>, Option<DateTime<Utc>>)>, StoreError> {
+        let since = micros(since);
+        let rows: Vec<(String, String, i64, Option<i64>)> = self
+            .store
+            .read(move |conn| {
+                incidents::table
+                    .filter(
+                        incidents::resolved_at
+                            .is_null()
+                            .or(incidents::resolved_at.ge(since)),
+                    )
+                    .select((
+                        incidents::service,
+                        incidents::scope,
+                        incidents::started_at,
+                        incidents::resolved_at,
+                    ))
+                    .load(conn)
+            })
+            .await?;
+        rows.into_iter()
+            .map(|(service, scope, started, resolved)| {
+                Ok((
+                    service,
+                    scope,
+                    from_micros(started)?,
+                    resolved.map(from_micros).transpose()?,
+                ))
+            })
+            .collect()
+    }
+
+    async fn as_orgs(&mut self, asns: &[i32]) -> Result<Vec<(i32, String)>, StoreError> {
+        #[derive(QueryableByName)]
+        struct Org {
+            #[diesel(sql_type = Integer)]
+            asn: i32,
+            #[diesel(sql_type = Text)]
+            as_org: String,
+        }
+        let asns = serde_json::Value::from(asns.to_vec()).to_string();
+        let since = micros(Utc::now() - TimeDelta::days(2));
+        // SQLite takes the bare column `as_org` from the row holding max(received_at):
+        // the latest name of each AS, as DISTINCT ON … ORDER BY received_at DESC in Postgres.
+        let rows: Vec<Org> = self
+            .store
+            .read(move |conn| {
+                diesel::sql_query(
+                    "SELECT asn, as_org, max(received_at) AS latest FROM reports
+                     WHERE asn IN (SELECT value FROM json_each(?)) AND as_org IS NOT NULL
+                       AND received_at > ?
+                     GROUP BY asn ORDER BY asn",
+                )
+                .bind::<Text, _>(asns)
+                .bind::<BigInt, _>(since)
+                .load(conn)
+            })
+            .await?;
+        Ok(rows.into_iter().map(|o| (o.asn, o.as_org)).collect())
+    }
+
+    async fn still_leader(&mut self) -> bool {
+        // The claim lasts as long as `self`; what can be lost is the database itself.
+        crate::store::ReportLog::ping(&self.store).await.is_ok()
+    }
+}

@@ -1,0 +1,141 @@
+//! The append-only report log and the bucket-repair list in SQLite.
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+
+use super::models::{NewReportRow, ReportRow};
+use super::schema::{bucket_repairs, reports};
+use super::{from_micros, micros, now_micros, SqliteStore};
+use crate::store::{NewReport, ReportLog, StoreError};
+
+diesel::define_sql_function! {
+    /// The rowid of the last row this connection inserted.
+    fn last_insert_rowid() -> BigInt;
+}
+
+#[async_trait]
+impl ReportLog for SqliteStore {
+    async fn append(&self, batch: &[NewReport]) -> Result<Vec<i64>, StoreError> {
+        if batch.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<NewReportRow> = batch.iter().map(NewReportRow::from).collect();
+        // One transaction, one INSERT per row: SQLite does not promise that the rows of a
+        // multi-row INSERT … RETURNING come back in VALUES order, last_insert_rowid() does.
+        self.write(move |conn| {
+            let mut ids = Vec::with_capacity(rows.len());
+            for row in &rows {
+                diesel::insert_into(reports::table)
+                    .values(row)
+                    .execute(conn)?;
+                ids.push(diesel::select(last_insert_rowid()).get_result(conn)?);
+            }
+            Ok(ids)
+        })
+        .await
+    }
+
+    async fn counted_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        service: Option<&str>,
+    ) -> Result<Vec<NewReport>, StoreError> {
+        let (from, to) = (micros(from), micros(to));
+        let service = service.map(str::to_owned);
+        let rows: Vec<ReportRow> = self
+            .read(move |conn| {
+                let mut query = reports::table
+                    .filter(reports::received_at.ge(from))
+                    .filter(reports::received_at.lt(to))
+                    .filter(reports::counted.eq(true))
+                    .select(ReportRow::as_select())
+                    .order((reports::received_at, reports::id))
+                    .into_boxed();
+                if let Some(service) = service {
+                    query = query.filter(reports::service.eq(service));
+                }
+                query.load(conn)
+            })
+            .await?;
+        rows.into_iter().map(NewReport::try_from).collect()
+    }
+
+    /// SQLite has no partitions: nothing to do.
+    async fn ensure_partitions(&self, _first: NaiveDate, _days: i32) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    async fn note_bucket_repairs(
+        &self,
+        minutes: &[(String, DateTime<Utc>)],
+    ) -> Result<(), StoreError> {
+        if minutes.is_empty() {
+            return Ok(());
+        }
+        let rows: Vec<(String, i64)> = minutes
+            .iter()
+            .map(|(s, m)| (s.clone(), micros(*m)))
+            .collect();
+        let noted_at = now_micros();
+        self.write(move |conn| {
+            for (service, minute) in &rows {
+                diesel::insert_into(bucket_repairs::table)
+                    .values((
+                        bucket_repairs::service.eq(service),
+                        bucket_repairs::minute.eq(minute),
+                        bucket_repairs::noted_at.eq(noted_at),
+                    ))
+                    .on_conflict_do_nothing()
+                    .execute(conn)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn pending_bucket_repairs(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
+        let rows: Vec<(String, i64)> = self
+            .read(move |conn| {
+                bucket_repairs::table
+                    .select((bucket_repairs::service, bucket_repairs::minute))
+                    .order(bucket_repairs::minute)
+                    .limit(limit)
+                    .load(conn)
+            })
+            .await?;
+        rows.into_iter()
+            .map(|(service, minute)| Ok((service, from_micros(minute)?)))
+            .collect()
+    }
+
+    async fn clear_bucket_repairs(
+        &self,
+        minutes: &[(String, DateTime<Utc>)],
+    ) -> Result<(), StoreError> {
+        if minutes.is_empty() {
+            return Ok(());
+        }
+        let rows: Vec<(String, i64)> = minutes
+            .iter()
+            .map(|(s, m)| (s.clone(), micros(*m)))
+            .collect();
+        self.write(move |conn| {
+            for (service, minute) in &rows {
+                diesel::delete(bucket_repairs::table.find((service, minute))).execute(conn)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        self.read(|conn| diesel::sql_query("SELECT 1").execute(conn))
+            .await?;
+        Ok(())
+    }
+}

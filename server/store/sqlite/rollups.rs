@@ -1,0 +1,237 @@
+//! 15-minute rollups of counted reports, maintained incrementally behind a watermark.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Double, Integer, Nullable, Text};
+
+use super::schema::{reports, rollup_watermark, rollups};
+use super::{from_micros, micros, SqliteStore};
+use crate::store::{RollupRow, RollupStore, StoreError};
+
+/// A 15-minute bucket in microseconds.
+const QUARTER_US: i64 = 900_000_000;
+
+/// An hour in microseconds: `rebuild_rollups` works an hour at a time.
+const HOUR_US: i64 = 3_600_000_000;
+
+/// The start of the 15-minute bucket holding `us` (as `quarter_of`, on microseconds).
+fn quarter_micros(us: i64) -> i64 {
+    us - us.rem_euclid(QUARTER_US)
+}
+
+/// Adds the counted reports of `[?1, ?2)` to the rollups: one row per service, bucket and
+/// country for all symptoms ('*'), and one per symptom. Buckets are aligned on the epoch,
+/// as `date_bin('15 minutes', …, '2000-01-01')` is in Postgres.
+const ADD_PERIOD: &str = r#"
+WITH r AS (
+    SELECT service,
+           received_at - (((received_at % 900000000) + 900000000) % 900000000) AS bucket,
+           coalesce(country, 'ZZ') AS country,
+           symptoms,
+           reporter
+    FROM reports
+    WHERE counted AND received_at >= ? AND received_at < ?
+), agg AS (
+    SELECT service, bucket, country, '*' AS symptom,
+           count(*) AS reports, count(DISTINCT reporter) AS uniq
+    FROM r GROUP BY 1, 2, 3
+    UNION ALL
+    SELECT service, bucket, country, s.value,
+           count(*), count(DISTINCT reporter)
+    FROM r, json_each(r.symptoms) AS s GROUP BY 1, 2, 3, 4
+)
+INSERT INTO rollups (service, bucket, country, symptom, reports, unique_reporters)
+SELECT service, bucket, country, symptom, reports, uniq FROM agg WHERE true
+ON CONFLICT (service, bucket, country, symptom) DO UPDATE
+SET reports = rollups.reports + excluded.reports,
+    unique_reporters = rollups.unique_reporters + excluded.unique_reporters
+"#;
+
+// `WHERE true` above: without it SQLite would read `ON CONFLICT` as a join constraint.
+
+/// The typical counted reports per country in the `?3` minutes before `?2`: the same window
+/// of time on each of the previous 7 days, averaged over the days that history covers (at
+/// least 1, at most 7); of service `?1`, or of all when NULL. As in Postgres.
+const TYPICAL_BY_COUNTRY: &str = r#"
+WITH days AS (
+    SELECT min(7, max(1, (?2 - min(bucket)) / 86400000000)) AS n FROM rollups
+)
+SELECT country, CAST(sum(reports) AS REAL) / (SELECT n FROM days) AS expected
+FROM rollups
+WHERE symptom = '*' AND (?1 IS NULL OR service = ?1)
+  AND bucket >= ?2 - 7 * 86400000000 - ?3 * 60000000
+  AND bucket < ?2 - 86400000000 + 60000000
+  AND CAST(round((?2 - bucket) / 1000000.0) AS INTEGER) % 86400 BETWEEN 1 AND ?3 * 60
+GROUP BY country
+"#;
+
+fn add_period(conn: &mut SqliteConnection, from: i64, to: i64) -> QueryResult<usize> {
+    diesel::sql_query(ADD_PERIOD)
+        .bind::<BigInt, _>(from)
+        .bind::<BigInt, _>(to)
+        .execute(conn)
+}
+
+fn watermark(conn: &mut SqliteConnection) -> QueryResult<Option<i64>> {
+    rollup_watermark::table
+        .select(rollup_watermark::done_to)
+        .first(conn)
+        .optional()
+}
+
+#[derive(QueryableByName)]
+struct HistoryRow {
+    #[diesel(sql_type = Text)]
+    service: String,
+    #[diesel(sql_type = BigInt)]
+    bucket: i64,
+    #[diesel(sql_type = Text)]
+    country: String,
+    #[diesel(sql_type = Integer)]
+    reports: i32,
+    #[diesel(sql_type = Integer)]
+    unique_reporters: i32,
+}
+
+#[async_trait]
+impl RollupStore for SqliteStore {
+    async fn roll_up(
+        &self,
+        to: DateTime<Utc>,
+    ) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, StoreError> {
+        let to = micros(to);
+        // The IMMEDIATE transaction holds the write lock: no concurrent roll-up can interleave.
+        let done = self
+            .write(move |conn| {
+                let from = match watermark(conn)? {
+                    Some(d) => d,
+                    None => {
+                        let first: Option<i64> = reports::table
+                            .select(diesel::dsl::min(reports::received_at))
+                            .first(conn)?;
+                        quarter_micros(first.unwrap_or(to))
+                    }
+                };
+                if from >= to {
+                    return Ok(None);
+                }
+                add_period(conn, from, to)?;
+                diesel::insert_into(rollup_watermark::table)
+                    .values((rollup_watermark::id.eq(1), rollup_watermark::done_to.eq(to)))
+                    .on_conflict(rollup_watermark::id)
+                    .do_update()
+                    .set(rollup_watermark::done_to.eq(to))
+                    .execute(conn)?;
+                Ok(Some((from, to)))
+            })
+            .await?;
+        done.map(|(from, to)| Ok((from_micros(from)?, from_micros(to)?)))
+            .transpose()
+    }
+
+    async fn rebuild_rollups(&self, since: DateTime<Utc>) -> Result<u64, StoreError> {
+        let from = quarter_micros(micros(since));
+        self.write(move |conn| {
+            let Some(to) = watermark(conn)? else {
+                return Ok(0);
+            };
+            diesel::delete(rollups::table.filter(rollups::bucket.ge(from))).execute(conn)?;
+            // Hour by hour keeps each statement's temporary b-trees small.
+            let mut rows = 0u64;
+            let mut start = from;
+            while start < to {
+                let end = start.saturating_add(HOUR_US).min(to);
+                rows += add_period(conn, start, end)? as u64;
+                start = end;
+            }
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn watermark(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let done = self.read(watermark).await?;
+        done.map(from_micros).transpose()
+    }
+
+    async fn history_start(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let first: Option<i64> = self
+            .read(|conn| {
+                rollups::table
+                    .select(diesel::dsl::min(rollups::bucket))
+                    .first(conn)
+            })
+            .await?;
+        first.map(from_micros).transpose()
+    }
+
+    async fn typical_by_country(
+        &self,
+        service: Option<&str>,
+        at: DateTime<Utc>,
+        window_minutes: i64,
+    ) -> Result<Vec<(String, f64)>, StoreError> {
+        #[derive(QueryableByName)]
+        struct Typical {
+            #[diesel(sql_type = Text)]
+            country: String,
+            #[diesel(sql_type = Double)]
+            expected: f64,
+        }
+        let service = service.map(str::to_owned);
+        let at = micros(at);
+        let rows: Vec<Typical> = self
+            .read(move |conn| {
+                diesel::sql_query(TYPICAL_BY_COUNTRY)
+                    .bind::<Nullable<Text>, _>(service)
+                    .bind::<BigInt, _>(at)
+                    .bind::<BigInt, _>(window_minutes)
+                    .load(conn)
+            })
+            .await?;
+        Ok(rows.into_iter().map(|t| (t.country, t.expected)).collect())
+    }
+
+    async fn history(
+        &self,
+        services: Option<&[String]>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<RollupRow>, StoreError> {
+        let (from, to) = (micros(from), micros(to));
+        // One JSON parameter for the list: no limit on the number of services.
+        let services = services.map(|s| serde_json::Value::from(s.to_vec()).to_string());
+        let rows: Vec<HistoryRow> = self
+            .read(move |conn| {
+                let columns = "SELECT service, bucket, country, reports, unique_reporters \
+                               FROM rollups WHERE symptom = '*' AND bucket >= ? AND bucket < ?";
+                let order = "ORDER BY service, bucket, country";
+                match services {
+                    Some(list) => diesel::sql_query(format!(
+                        "{columns} AND service IN (SELECT value FROM json_each(?)) {order}"
+                    ))
+                    .bind::<BigInt, _>(from)
+                    .bind::<BigInt, _>(to)
+                    .bind::<Text, _>(list)
+                    .load(conn),
+                    None => diesel::sql_query(format!("{columns} {order}"))
+                        .bind::<BigInt, _>(from)
+                        .bind::<BigInt, _>(to)
+                        .load(conn),
+                }
+            })
+            .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(RollupRow {
+                    bucket: from_micros(r.bucket)?,
+                    service: r.service,
+                    country: r.country,
+                    reports: r.reports,
+                    unique_reporters: r.unique_reporters,
+                })
+            })
+            .collect()
+    }
+}

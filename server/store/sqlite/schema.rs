@@ -1,0 +1,109 @@
+//! Diesel table definitions, matching `migrations_sqlite/`. Every timestamp is a `BigInt` of
+//! microseconds since the Unix epoch; arrays are JSON `Text`.
+
+diesel::table! {
+    services (slug) {
+        slug -> Text,
+        name -> Text,
+        category -> Text,
+        aliases -> Text,
+        url -> Nullable<Text>,
+        country -> Nullable<Text>,
+        symptoms -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    reports (id) {
+        id -> BigInt,
+        received_at -> BigInt,
+        service -> Text,
+        symptoms -> Text,
+        counted -> Bool,
+        reporter -> Binary,
+        subnet -> Binary,
+        country -> Nullable<Text>,
+        subdivision -> Nullable<Text>,
+        city -> Nullable<Text>,
+        lat -> Nullable<Float>,
+        lon -> Nullable<Float>,
+        asn -> Nullable<Integer>,
+        as_org -> Nullable<Text>,
+        region_source -> Text,
+    }
+}
+
+diesel::table! {
+    bucket_repairs (service, minute) {
+        service -> Text,
+        minute -> BigInt,
+        noted_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    rollups (service, bucket, country, symptom) {
+        service -> Text,
+        bucket -> BigInt,
+        country -> Text,
+        symptom -> Text,
+        reports -> Integer,
+        unique_reporters -> Integer,
+    }
+}
+
+diesel::table! {
+    rollup_watermark (id) {
+        id -> Integer,
+        done_to -> BigInt,
+    }
+}
+
+diesel::table! {
+    incidents (id) {
+        id -> BigInt,
+        service -> Text,
+        scope -> Text,
+        status -> Text,
+        severity -> Text,
+        started_at -> BigInt,
+        escalated_at -> Nullable<BigInt>,
+        resolved_at -> Nullable<BigInt>,
+        peak_at -> BigInt,
+        peak_observed -> Double,
+        peak_expected -> Double,
+        peak_score -> Double,
+        total_reports -> BigInt,
+        evidence -> Json,
+        methodology -> Text,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    incident_events (id) {
+        id -> BigInt,
+        incident_id -> BigInt,
+        at -> BigInt,
+        kind -> Text,
+        state -> Text,
+        observed -> Double,
+        expected -> Double,
+        score -> Double,
+        detail -> Json,
+    }
+}
+
+diesel::table! {
+    detector_series (service, scope) {
+        service -> Text,
+        scope -> Text,
+        tracker -> Json,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::joinable!(incident_events -> incidents (incident_id));
+diesel::allow_tables_to_appear_in_same_query!(incidents, incident_events);
