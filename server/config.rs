@@ -14,10 +14,8 @@ use crate::store::GateLimits;
 /// Everything a running Downwatch needs to know.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// `DATABASE_URL`: Postgres connection URL.
-    pub database_url: String,
-    /// `REDIS_URL`: Redis connection URL.
-    pub redis_url: String,
+    /// Which stores: Postgres + Redis, or the embedded ones.
+    pub backend: Backend,
     /// Prefix for every Redis key (empty in production; unique per test).
     pub redis_prefix: String,
     /// `DOWNWATCH_LISTEN`: address to bind.
@@ -40,6 +38,30 @@ pub struct Config {
     pub detect: DetectConfig,
     /// Whether this process campaigns for detector leadership (`DOWNWATCH_DETECTOR`).
     pub run_detector: bool,
+}
+
+/// Where Downwatch keeps its data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    /// `DATABASE_URL` (Postgres) and `REDIS_URL` (Redis): production, several processes.
+    Production {
+        database_url: String,
+        redis_url: String,
+    },
+    /// Neither set: SQLite in the data directory and in-process buckets; one process.
+    Embedded,
+}
+
+impl Backend {
+    /// From the two optional URLs: both or neither.
+    pub fn from_urls(database_url: Option<String>, redis_url: Option<String>) -> Result<Self, String> {
+        match (database_url.filter(|u| !u.is_empty()), redis_url.filter(|u| !u.is_empty())) {
+            (Some(database_url), Some(redis_url)) => Ok(Backend::Production { database_url, redis_url }),
+            (None, None) => Ok(Backend::Embedded),
+            (Some(_), None) => Err("DATABASE_URL is set but REDIS_URL is not: set both (Postgres + Redis) or neither (embedded storage)".into()),
+            (None, Some(_)) => Err("REDIS_URL is set but DATABASE_URL is not: set both (Postgres + Redis) or neither (embedded storage)".into()),
+        }
+    }
 }
 
 /// The ingest queue and group commit.

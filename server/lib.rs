@@ -15,4 +15,5 @@ pub mod ingest;
 pub mod read;
 pub mod startup;
 pub mod store;
+pub mod stores;
 pub mod telemetry;

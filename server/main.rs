@@ -108,10 +108,13 @@ struct RedisArgs {
 
 #[derive(Args)]
 struct ServeArgs {
-    #[command(flatten)]
-    database: DatabaseArgs,
-    #[command(flatten)]
-    redis: RedisArgs,
+    /// Postgres connection URL. With REDIS_URL: the production stack. Without both: embedded
+    /// storage (SQLite in the data directory, in-process buckets), for one process.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+    /// Redis connection URL (see DATABASE_URL).
+    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
+    redis_url: Option<String>,
     /// Address and port to listen on.
     #[arg(long, env = "DOWNWATCH_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
@@ -184,7 +187,12 @@ fn parse_since(raw: &str) -> Result<DateTime<Utc>, String> {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // `downwatch` alone (as `cargo run` runs it) serves.
+    let cli = if std::env::args_os().len() <= 1 {
+        Cli::parse_from(["downwatch", "serve"])
+    } else {
+        Cli::parse()
+    };
     downwatch::telemetry::init();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -212,9 +220,13 @@ fn main() -> ExitCode {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let backend = downwatch::config::Backend::from_urls(args.database_url, args.redis_url)
+        .map_err(|e| anyhow::anyhow!(e))?;
     let secret = match args.secret {
         Some(s) if s.len() >= 16 => Secret::new(s),
         Some(_) => anyhow::bail!("DOWNWATCH_SECRET must be at least 16 characters"),
+        // One process on its own data: keep a generated secret next to the data.
+        None if backend == downwatch::config::Backend::Embedded => local_secret(&args.data_dir)?,
         None => {
             tracing::warn!(
                 "DOWNWATCH_SECRET is not set: using a random secret, so repeat reports are not recognised across restarts or nodes"
@@ -223,8 +235,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
     };
     let config = Config {
-        database_url: args.database.database_url,
-        redis_url: args.redis.redis_url,
+        backend,
         redis_prefix: args.redis_prefix,
         listen: args.listen,
         secret,
@@ -252,6 +263,34 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tracing::info!(port = app.port(), "Downwatch is serving");
     app.run_until_stopped().await?;
     Ok(())
+}
+
+/// The secret kept in `<data dir>/secret` (created, readable by the owner only, on first use).
+fn local_secret(data_dir: &std::path::Path) -> anyhow::Result<Secret> {
+    let path = data_dir.join("secret");
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        let text = text.trim();
+        if text.len() >= 16 {
+            return Ok(Secret::new(text));
+        }
+    }
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create the data directory {}", data_dir.display()))?;
+    let secret = format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(&path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    std::io::Write::write_all(&mut file, secret.as_bytes())?;
+    tracing::info!(file = %path.display(), "generated the reporter-pseudonym secret");
+    Ok(Secret::new(secret))
 }
 
 async fn migrate(args: DatabaseArgs) -> anyhow::Result<()> {

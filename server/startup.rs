@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::{web, App, HttpServer};
-use chrono::{TimeDelta, Utc};
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
 
@@ -20,17 +19,14 @@ use crate::http::{self, AppState};
 use crate::ingest::privacy::Hasher;
 use crate::ingest::queue::{self, Committer};
 use crate::ingest::{reconcile, Ingest};
-use crate::store::postgres::{run_migrations, PgStore};
-use crate::store::redis::RedisStore;
-use crate::store::{CatalogStore, ReportLog};
 
 /// Why Downwatch could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
-    #[error("Postgres: {0}")]
-    Postgres(crate::store::StoreError),
-    #[error("Redis: {0}")]
-    Redis(crate::store::StoreError),
+    #[error("{0}")]
+    Stores(#[from] crate::stores::OpenError),
+    #[error("{0}")]
+    Store(#[from] crate::store::StoreError),
     #[error("{0}")]
     Geo(#[from] crate::geo::GeoError),
     #[error("built-in catalog: {0}")]
@@ -51,32 +47,10 @@ impl Application {
     /// Connects to the stores, migrates, seeds the catalog and binds the server.
     pub async fn build(config: Config, listener: TcpListener) -> Result<Self, StartupError> {
         let config = Arc::new(config);
-        let applied = run_migrations(&config.database_url)
-            .await
-            .map_err(StartupError::Postgres)?;
-        if !applied.is_empty() {
-            info!(migrations = applied.len(), "database schema migrated");
-        }
-        let pg = Arc::new(
-            PgStore::new(&config.database_url, config.ingest.db_pool_size)
-                .map_err(StartupError::Postgres)?,
-        );
-        let redis = Arc::new(
-            RedisStore::connect(&config.redis_url, &config.redis_prefix)
-                .await
-                .map_err(StartupError::Redis)?,
-        );
-        let today = Utc::now().date_naive();
-        pg.ensure_partitions(today - TimeDelta::days(1), 4)
-            .await
-            .map_err(StartupError::Postgres)?;
-
-        let seeded = pg
-            .seed_services(&seed_services()?)
-            .await
-            .map_err(StartupError::Postgres)?;
+        let stores = crate::stores::open(&config).await?;
+        let seeded = stores.catalog.seed_services(&seed_services()?).await?;
         let catalog = Arc::new(CatalogCache::default());
-        catalog.replace(pg.list_services().await.map_err(StartupError::Postgres)?);
+        catalog.replace(stores.catalog.list_services().await?);
         info!(services = catalog.len(), new = seeded, "catalog loaded");
 
         let geo = Arc::new(GeoIp::open(
@@ -88,9 +62,9 @@ impl Application {
         let (queue, ingest_task) = queue::start(
             config.ingest,
             Committer {
-                log: pg.clone(),
-                gate: redis.clone(),
-                buckets: redis.clone(),
+                log: stores.log.clone(),
+                gate: stores.gate.clone(),
+                buckets: stores.buckets.clone(),
                 limits: config.gate,
             },
         );
@@ -100,37 +74,39 @@ impl Application {
             Hasher::new(config.secret.clone()),
             queue,
         ));
-        let (events, events_task) = http::EventHub::start(redis.clone());
+        let (events, events_task) = http::EventHub::start(stores.board.clone());
         let state = web::Data::new(AppState {
             config: config.clone(),
             catalog: catalog.clone(),
-            catalog_store: pg.clone(),
-            log: pg.clone(),
-            buckets: redis.clone(),
-            rollups: pg.clone(),
-            incidents: pg.clone(),
-            board: redis.clone(),
+            catalog_store: stores.catalog.clone(),
+            log: stores.log.clone(),
+            buckets: stores.buckets.clone(),
+            rollups: stores.rollups.clone(),
+            incidents: stores.incidents.clone(),
+            board: stores.board.clone(),
             events,
             ingest,
         });
 
         let mut background = vec![
             tokio::spawn(reconcile::run(
-                pg.clone(),
-                redis.clone(),
+                stores.log.clone(),
+                stores.buckets.clone(),
                 Duration::from_secs(10),
             )),
-            tokio::spawn(maintain_partitions(pg.clone())),
             tokio::spawn(refresh_catalog(state.clone())),
             events_task,
         ];
+        if let Some(pg) = &stores.postgres {
+            background.push(tokio::spawn(crate::stores::maintain_partitions(pg.clone())));
+        }
         if config.run_detector {
             background.push(tokio::spawn(leader::run(
-                config.database_url.clone(),
+                stores.election.clone(),
                 config.detect.clone(),
-                redis.clone(),
-                pg.clone(),
-                redis.clone(),
+                stores.buckets.clone(),
+                stores.rollups.clone(),
+                stores.board.clone(),
             )));
         } else {
             info!("detector disabled in this process");
@@ -175,18 +151,6 @@ impl Application {
         }
         info!("stopped");
         result
-    }
-}
-
-/// Creates tomorrow's partitions well ahead, every hour.
-async fn maintain_partitions(log: Arc<PgStore>) {
-    let mut tick = tokio::time::interval(Duration::from_secs(3600));
-    loop {
-        tick.tick().await;
-        let today = Utc::now().date_naive();
-        if let Err(e) = log.ensure_partitions(today, 3).await {
-            warn!(error = %e, "could not create report partitions");
-        }
     }
 }
 

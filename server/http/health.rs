@@ -17,7 +17,15 @@ pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
         Ok(()) => "ok".to_owned(),
         Err(e) => e.to_string(),
     };
-    let body = json!({ "postgres": status(&postgres), "redis": status(&redis) });
+    let backend = match state.config.backend {
+        crate::config::Backend::Production { .. } => "postgres+redis",
+        crate::config::Backend::Embedded => "embedded",
+    };
+    let body = json!({
+        "backend": backend,
+        "report_log": status(&postgres),
+        "buckets": status(&redis),
+    });
     if postgres.is_ok() && redis.is_ok() {
         HttpResponse::Ok().json(body)
     } else {

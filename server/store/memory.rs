@@ -1,11 +1,12 @@
-//! In-process implementation of the hot stores (abuse gate and minute buckets) for the
-//! embedded stack: the semantics of `store::redis`, held in this process's memory.
+//! In-process implementation of the hot stores (abuse gate, minute buckets and status board)
+//! for the embedded stack: the semantics of `store::redis`, held in this process's memory.
 //!
 //! Like Redis it holds nothing that must last: after a restart the buckets are rebuilt from
 //! the report log. Unlike Redis it is not shared, so the embedded stack runs as one process.
 //! Expired entries are dropped lazily (an expired entry reads as absent) and swept at most
 //! once a minute by `check` and `apply`, so memory stays bounded by the last 26 hours.
 //! As in Redis, `apply` also adds every report's counters to the `ALL_SERVICES` buckets.
+//! The status board (statuses and the capped live event log) is in [`board`].
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -19,6 +20,7 @@ use super::{
     ServiceWindow, StoreError, ALL_SERVICES,
 };
 
+mod board;
 #[cfg(test)]
 mod tests;
 
@@ -32,6 +34,8 @@ const SWEEP_EVERY: TimeDelta = TimeDelta::seconds(60);
 #[derive(Clone)]
 pub struct MemoryStore {
     state: Arc<Mutex<State>>,
+    /// The status board: its own lock, so that readers of the board never wait on buckets.
+    board: Arc<board::Board>,
     clock: Clock,
 }
 
@@ -225,6 +229,7 @@ impl MemoryStore {
     pub fn with_clock(clock: Clock) -> Self {
         Self {
             state: Arc::new(Mutex::new(State::default())),
+            board: Arc::default(),
             clock,
         }
     }

@@ -471,3 +471,10 @@ pub trait IncidentReader: Send + Sync {
         id: i64,
     ) -> Result<Option<(IncidentRecord, Vec<IncidentEventRecord>)>, StoreError>;
 }
+
+/// How a process becomes the one detector leader of its deployment.
+#[async_trait]
+pub trait LeaderElection: Send + Sync {
+    /// The leader's store if this process is now the leader; `None` when another leads.
+    async fn campaign(&self) -> Result<Option<Box<dyn DetectorStore>>, StoreError>;
+}

@@ -13,8 +13,9 @@ async fn healthz_answers_and_readyz_reports_both_stores() {
     let ready = app.http.get(app.url("/readyz")).send().await.expect("sent");
     assert_eq!(ready.status(), 200);
     let body: serde_json::Value = ready.json().await.expect("json");
-    assert_eq!(body["postgres"], "ok");
-    assert_eq!(body["redis"], "ok");
+    assert_eq!(body["backend"], "postgres+redis");
+    assert_eq!(body["report_log"], "ok");
+    assert_eq!(body["buckets"], "ok");
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use std::time::Duration;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::Value;
 
-use downwatch::config::{Config, IngestConfig, Secret, DEFAULT_GATE};
+use downwatch::config::{Backend, Config, IngestConfig, Secret, DEFAULT_GATE};
 use downwatch::detect::config::DetectConfig;
 use downwatch::startup::Application;
 use downwatch::store::postgres::PgStore;
@@ -164,8 +164,10 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let geo = write_geoip_fixture(dir.path());
     let mut config = Config {
-        database_url: database_url.clone(),
-        redis_url: redis_url(),
+        backend: Backend::Production {
+            database_url: database_url.clone(),
+            redis_url: redis_url(),
+        },
         redis_prefix: prefix.clone(),
         listen: "127.0.0.1:0".parse().expect("addr"),
         secret: Secret::new("test-secret-0123456789"),
@@ -194,7 +196,7 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
     tokio::spawn(app.run_until_stopped());
 
     let pg = PgStore::new(&database_url, 2).expect("pg store");
-    let redis = RedisStore::connect(&config.redis_url, &prefix)
+    let redis = RedisStore::connect(&redis_url(), &prefix)
         .await
         .expect("redis store");
     TestApp {

@@ -2,6 +2,7 @@
 
 mod caching;
 mod detect;
+mod embedded;
 mod events;
 mod feeds;
 mod geo;

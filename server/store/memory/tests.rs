@@ -1,6 +1,7 @@
 //! The in-process hot store behaves like the Redis one (see tests/api/reports.rs): the abuse
-//! gate here, the minute buckets in `buckets`.
+//! gate here, the minute buckets in `buckets`, the status board in `board`.
 
+mod board;
 mod buckets;
 
 use std::sync::atomic::{AtomicI64, Ordering};

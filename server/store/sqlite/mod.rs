@@ -13,6 +13,7 @@
 
 mod catalog;
 pub mod detector;
+mod incidents;
 mod models;
 mod reports;
 mod rollups;

@@ -3,10 +3,10 @@
 
 use diesel::prelude::*;
 
-use super::schema::{reports, services};
+use super::schema::{incident_events, incidents, reports, services};
 use super::{failed, from_micros, micros};
 use crate::catalog::Service;
-use crate::store::{NewReport, StoreError};
+use crate::store::{IncidentEventRecord, IncidentRecord, NewReport, StoreError};
 
 /// A list of strings as a JSON array.
 fn json_list(items: &[String]) -> String {
@@ -143,6 +143,80 @@ impl TryFrom<ReportRow> for NewReport {
                 "form" => "form",
                 _ => "none",
             },
+        })
+    }
+}
+
+/// An incident as stored, all columns.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = incidents, check_for_backend(diesel::sqlite::Sqlite))]
+pub struct IncidentRow {
+    pub id: i64,
+    pub service: String,
+    pub scope: String,
+    pub status: String,
+    pub severity: String,
+    pub started_at: i64,
+    pub escalated_at: Option<i64>,
+    pub resolved_at: Option<i64>,
+    pub peak_at: i64,
+    pub peak_observed: f64,
+    pub peak_expected: f64,
+    pub peak_score: f64,
+    pub total_reports: i64,
+    pub evidence: serde_json::Value,
+    pub methodology: String,
+    pub updated_at: i64,
+}
+
+impl TryFrom<IncidentRow> for IncidentRecord {
+    type Error = StoreError;
+
+    fn try_from(r: IncidentRow) -> Result<Self, StoreError> {
+        Ok(IncidentRecord {
+            id: r.id,
+            service: r.service,
+            scope: r.scope,
+            status: r.status,
+            severity: r.severity,
+            started_at: from_micros(r.started_at)?,
+            escalated_at: r.escalated_at.map(from_micros).transpose()?,
+            resolved_at: r.resolved_at.map(from_micros).transpose()?,
+            peak_at: from_micros(r.peak_at)?,
+            peak_reports: r.peak_observed,
+            peak_expected: r.peak_expected,
+            peak_score: r.peak_score,
+            total_reports: r.total_reports,
+            methodology: r.methodology,
+            updated_at: from_micros(r.updated_at)?,
+            evidence: r.evidence,
+        })
+    }
+}
+
+/// One entry of an incident's timeline, as stored.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = incident_events, check_for_backend(diesel::sqlite::Sqlite))]
+pub struct IncidentEventRow {
+    pub at: i64,
+    pub kind: String,
+    pub state: String,
+    pub observed: f64,
+    pub expected: f64,
+    pub score: f64,
+}
+
+impl TryFrom<IncidentEventRow> for IncidentEventRecord {
+    type Error = StoreError;
+
+    fn try_from(r: IncidentEventRow) -> Result<Self, StoreError> {
+        Ok(IncidentEventRecord {
+            at: from_micros(r.at)?,
+            kind: r.kind,
+            state: r.state,
+            reports: r.observed,
+            expected: r.expected,
+            score: r.score,
         })
     }
 }

@@ -1,6 +1,7 @@
 //! The SQLite store keeps the promises of the Postgres one, on a temporary file.
 
 mod detector;
+mod incidents;
 mod rollups;
 
 use chrono::{DateTime, TimeDelta, Utc};
