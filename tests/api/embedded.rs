@@ -28,7 +28,9 @@ async fn start(dir: &Path) -> (String, tokio::task::JoinHandle<Result<(), std::i
         run_detector: true,
     };
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let app = Application::build(config, listener).await.expect("embedded app starts");
+    let app = Application::build(config, listener)
+        .await
+        .expect("embedded app starts");
     let url = format!("http://127.0.0.1:{}", app.port());
     (url, tokio::spawn(app.run_until_stopped()))
 }
@@ -52,7 +54,14 @@ async fn reports_survive_a_restart_and_the_buckets_are_rebuilt() {
         assert_eq!(ack["counted"], true);
         ids.push(ack["id"].as_i64().expect("id"));
     }
-    let ready: Value = http.get(format!("{url}/readyz")).send().await.expect("sent").json().await.expect("json");
+    let ready: Value = http
+        .get(format!("{url}/readyz"))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(ready["backend"], "embedded");
     assert_eq!(ready["report_log"], "ok", "{ready}");
     server.abort();
@@ -62,14 +71,22 @@ async fn reports_survive_a_restart_and_the_buckets_are_rebuilt() {
     // A new process on the same data directory.
     let (url, _server) = start(dir.path()).await;
     let series: Value = http
-        .get(format!("{url}/api/v1/services/netflix/series?step=1m&from={}", (chrono::Utc::now() - chrono::TimeDelta::minutes(5)).format("%Y-%m-%dT%H:%M:%SZ")))
+        .get(format!(
+            "{url}/api/v1/services/netflix/series?step=1m&from={}",
+            (chrono::Utc::now() - chrono::TimeDelta::minutes(5)).format("%Y-%m-%dT%H:%M:%SZ")
+        ))
         .send()
         .await
         .expect("sent")
         .json()
         .await
         .expect("json");
-    let total: i64 = series["points"].as_array().expect("points").iter().filter_map(|p| p["reports"].as_i64()).sum();
+    let total: i64 = series["points"]
+        .as_array()
+        .expect("points")
+        .iter()
+        .filter_map(|p| p["reports"].as_i64())
+        .sum();
     assert_eq!(total, 5, "buckets rebuilt from the log: {series}");
     // The same reporter again is still a duplicate: dedupe is per process, but the log kept
     // every report, and ids keep growing.
