@@ -54,7 +54,10 @@ pub enum Backend {
 
 impl Backend {
     /// From the two optional URLs: both or neither.
-    pub fn from_urls(database_url: Option<String>, redis_url: Option<String>) -> Result<Self, String> {
+    pub fn from_urls(
+        database_url: Option<String>,
+        redis_url: Option<String>,
+    ) -> Result<Self, String> {
         match (database_url.filter(|u| !u.is_empty()), redis_url.filter(|u| !u.is_empty())) {
             (Some(database_url), Some(redis_url)) => Ok(Backend::Production { database_url, redis_url }),
             (None, None) => Ok(Backend::Embedded),

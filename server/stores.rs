@@ -15,8 +15,8 @@ use crate::store::postgres::{run_migrations, PgStore};
 use crate::store::redis::RedisStore;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{
-    AbuseGate, BucketStore, CatalogStore, IncidentReader, LeaderElection, ReportLog,
-    RollupStore, StatusBoard, StoreError,
+    AbuseGate, BucketStore, CatalogStore, IncidentReader, LeaderElection, ReportLog, RollupStore,
+    StatusBoard, StoreError,
 };
 
 /// Every store a process needs, as trait objects.
@@ -48,13 +48,19 @@ pub enum OpenError {
 /// Opens the stores `config` names, migrating the database first.
 pub async fn open(config: &Config) -> Result<Stores, OpenError> {
     match &config.backend {
-        Backend::Production { database_url, redis_url } => {
-            let applied = run_migrations(database_url).await.map_err(OpenError::Postgres)?;
+        Backend::Production {
+            database_url,
+            redis_url,
+        } => {
+            let applied = run_migrations(database_url)
+                .await
+                .map_err(OpenError::Postgres)?;
             if !applied.is_empty() {
                 info!(migrations = applied.len(), "database schema migrated");
             }
             let pg = Arc::new(
-                PgStore::new(database_url, config.ingest.db_pool_size).map_err(OpenError::Postgres)?,
+                PgStore::new(database_url, config.ingest.db_pool_size)
+                    .map_err(OpenError::Postgres)?,
             );
             let redis = Arc::new(
                 RedisStore::connect(redis_url, &config.redis_prefix)
