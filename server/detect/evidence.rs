@@ -14,7 +14,7 @@ use crate::store::ServiceWindow;
 pub const NETWORK_CONCENTRATION: f64 = 0.5;
 
 /// One line of a breakdown.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Share {
     pub key: String,
     pub reports: i64,

@@ -14,9 +14,10 @@ use futures_util::stream;
 use serde::Deserialize;
 use tokio::sync::broadcast;
 use tracing::warn;
+use utoipa::IntoParams;
 
 use super::body::parse_query;
-use super::problem::ApiError;
+use super::problem::{ApiError, Problem};
 use super::AppState;
 use crate::store::{LiveEvent, StatusBoard};
 
@@ -79,14 +80,42 @@ fn frame(id: &str, event: &LiveEvent) -> web::Bytes {
     web::Bytes::from(format!("id: {id}\nevent: {}\ndata: {data}\n\n", event.kind))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct EventsQuery {
+    /// Only this service's events (a slug).
     service: Option<String>,
+    /// Resume after this event id, for clients that cannot send the `Last-Event-ID` header.
     last_event_id: Option<String>,
 }
 
-/// `GET /api/v1/events?service=` (`Last-Event-ID` header or `last_event_id` to resume).
+/// Live incidents and state changes (Server-Sent Events)
+///
+/// A `text/event-stream` that stays open: each event has an `id:`, an `event:` name
+/// (`incident-opened`, `incident-escalated`, `incident-resolved`, `state-changed`) and JSON
+/// `data:` of the `LiveEvent` schema. A comment line is sent every 15 seconds of silence.
+/// Reconnect with `Last-Event-ID` (browsers' `EventSource` does it) to first get the events
+/// missed since, as far as the shared log still holds them.
+#[utoipa::path(
+    get,
+    path = "/api/v1/events",
+    tag = "events",
+    params(
+        EventsQuery,
+        ("Last-Event-ID" = Option<String>, Header,
+            description = "Resume after this event id (wins over `last_event_id`)."),
+    ),
+    responses(
+        (status = 200, description = "The event stream.", body = String,
+            content_type = "text/event-stream",
+            example = json!("id: 1764252300000-0\nevent: incident-opened\ndata: {\"kind\":\"incident-opened\",\"service\":\"netflix\",\"scope\":\"global\",\"incident_id\":42,\"state\":\"problems\",\"at\":\"2026-11-27T14:05:00Z\"}\n\n")),
+        (status = 400, description = "Unknown service or malformed event id; `field` names it.",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The event log is unavailable; retry after `Retry-After` \
+            seconds.", body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn events(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -7,7 +7,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use super::problem::ApiError;
+use super::problem::{ApiError, Problem};
 use super::AppState;
 use crate::catalog::Service;
 use crate::store::{IncidentFilter, IncidentRecord};
@@ -21,7 +21,21 @@ const BADGE_CHAR_PX: usize = 7;
 /// Horizontal padding of each half of the badge, both sides together.
 const BADGE_PADDING_PX: usize = 12;
 
-/// `GET /feeds/incidents.atom`
+/// Atom feed of the latest incidents
+///
+/// The 50 most recently started incidents of every service, as an Atom (RFC 4287) feed; each
+/// entry summarises the **reports** at the peak against the expected level.
+#[utoipa::path(
+    get,
+    path = "/feeds/incidents.atom",
+    tag = "feeds",
+    responses(
+        (status = 200, description = "The feed.", body = String,
+            content_type = "application/atom+xml"),
+        (status = 503, description = "A store is unavailable; retry after `Retry-After` seconds.",
+            body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn atom_all(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -40,7 +54,21 @@ pub async fn atom_all(
     Ok(atom_response(&req, &state, &feed, &incidents))
 }
 
-/// `GET /feeds/services/{slug}.atom`
+/// Atom feed of one service's incidents
+#[utoipa::path(
+    get,
+    path = "/feeds/services/{slug}.atom",
+    tag = "feeds",
+    params(("slug" = String, Path, description = "The service's slug, e.g. `netflix`.")),
+    responses(
+        (status = 200, description = "The feed.", body = String,
+            content_type = "application/atom+xml"),
+        (status = 404, description = "No such service.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 503, description = "A store is unavailable; retry after `Retry-After` seconds.",
+            body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn atom_service(
     req: HttpRequest,
     slug: web::Path<String>,
@@ -62,7 +90,23 @@ pub async fn atom_service(
     Ok(atom_response(&req, &state, &feed, &incidents))
 }
 
-/// `GET /badge/{slug}.svg`
+/// Embeddable status badge
+///
+/// A small SVG saying whether the service has no problems, possible problems or problems
+/// now; its colours meet WCAG AA contrast.
+#[utoipa::path(
+    get,
+    path = "/badge/{slug}.svg",
+    tag = "feeds",
+    params(("slug" = String, Path, description = "The service's slug, e.g. `netflix`.")),
+    responses(
+        (status = 200, description = "The badge.", body = String, content_type = "image/svg+xml"),
+        (status = 404, description = "No such service.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 503, description = "A store is unavailable; retry after `Retry-After` seconds.",
+            body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn badge(
     slug: web::Path<String>,
     state: web::Data<AppState>,

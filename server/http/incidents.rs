@@ -3,28 +3,101 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
 
 use super::body::parse_query;
 use super::format::{csv_or_header, Format};
 use super::params::{parse_scope, parse_time};
-use super::problem::ApiError;
+use super::problem::{ApiError, Problem};
+use super::schemas::{FormatParam, IncidentEventSchema, IncidentSchema, IncidentStatus, Severity};
 use super::AppState;
-use crate::store::{IncidentFilter, IncidentRecord};
+use crate::store::{IncidentEventRecord, IncidentFilter, IncidentRecord};
 
 const MAX_LIMIT: i64 = 200;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Only this service's incidents (a slug).
     service: Option<String>,
+    /// Only incidents scoped to this country (ISO 3166-1 alpha-2, any case), or `global`.
     country: Option<String>,
+    /// Only `open` or only `resolved` incidents.
+    #[param(value_type = Option<IncidentStatus>, inline)]
     status: Option<String>,
+    /// Only incidents active at some time at or after this UTC time (RFC 3339 or a date).
+    #[param(value_type = Option<String>, example = "2026-11-27T14:05:00Z")]
     from: Option<String>,
+    /// Only incidents active at some time before this UTC time (RFC 3339 or a date).
+    #[param(value_type = Option<String>, example = "2026-11-27T14:05:00Z")]
     to: Option<String>,
+    /// The `next_cursor` of the previous page (or its `X-Next-Cursor` header in CSV).
     cursor: Option<String>,
+    /// Incidents per page, 1 to 200.
+    #[param(default = 50, minimum = 1, maximum = 200)]
     limit: Option<i64>,
+    /// `csv` for CSV (as does `Accept: text/csv`); JSON otherwise.
+    #[param(value_type = Option<FormatParam>, inline)]
     format: Option<String>,
+}
+
+/// A page of incidents, newest first.
+#[derive(Serialize, ToSchema)]
+pub struct IncidentListResponse {
+    incidents: Vec<IncidentSummary>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    next_cursor: Option<String>,
+}
+
+/// An incident without its evidence, for lists. Figures are **reports**, never users.
+#[derive(Serialize, ToSchema)]
+pub struct IncidentSummary {
+    id: i64,
+    /// The service's slug.
+    service: String,
+    /// `global`, or the country code the incident is about.
+    scope: String,
+    #[schema(value_type = IncidentStatus)]
+    status: String,
+    /// The worst state the incident reached.
+    #[schema(value_type = Severity)]
+    severity: String,
+    started_at: DateTime<Utc>,
+    escalated_at: Option<DateTime<Utc>>,
+    resolved_at: Option<DateTime<Utc>>,
+    peak_at: DateTime<Utc>,
+    /// Counted reports in the observation window at the peak.
+    peak_reports: f64,
+    /// Reports expected in that window.
+    peak_expected: f64,
+    /// Counted reports since the incident started.
+    total_reports: i64,
+    /// The detection method's version, e.g. `dw-detect-1`.
+    methodology: String,
+    /// Where the incident's details are.
+    url: String,
+}
+
+impl From<&IncidentRecord> for IncidentSummary {
+    fn from(i: &IncidentRecord) -> Self {
+        Self {
+            id: i.id,
+            service: i.service.clone(),
+            scope: i.scope.clone(),
+            status: i.status.clone(),
+            severity: i.severity.clone(),
+            started_at: i.started_at,
+            escalated_at: i.escalated_at,
+            resolved_at: i.resolved_at,
+            peak_at: i.peak_at,
+            peak_reports: i.peak_reports,
+            peak_expected: i.peak_expected,
+            total_reports: i.total_reports,
+            methodology: i.methodology.clone(),
+            url: format!("/api/v1/incidents/{}", i.id),
+        }
+    }
 }
 
 /// The flat CSV row of an incident.
@@ -75,7 +148,31 @@ fn parse_cursor(raw: &str) -> Result<(DateTime<Utc>, i64), ApiError> {
     Ok((DateTime::from_timestamp_micros(micros).ok_or_else(bad)?, id))
 }
 
-/// `GET /api/v1/incidents`
+/// List incidents
+///
+/// The incidents Downwatch declared, newest first by start, filtered by service, country,
+/// status and time, in pages of `limit` (follow `next_cursor`). `?format=csv` or
+/// `Accept: text/csv` gives CSV (one row per incident, a header row even when empty; the
+/// next page's cursor is then in the `X-Next-Cursor` header). Times are UTC (ISO 8601).
+#[utoipa::path(
+    get,
+    path = "/api/v1/incidents",
+    tag = "incidents",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "A page of incidents (JSON, or CSV with a header row).",
+            headers(("X-Next-Cursor" = String,
+                description = "CSV only: the cursor of the next page, absent on the last.")),
+            content(
+                (IncidentListResponse = "application/json"),
+                (String = "text/csv"),
+            )),
+        (status = 400, description = "A parameter is invalid; `field` names it.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 503, description = "A store is unavailable; retry after `Retry-After` seconds.",
+            body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn list_incidents(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -165,43 +262,75 @@ pub async fn list_incidents(
             }
             Ok(res)
         }
-        Format::Json => {
-            let summaries: Vec<_> = incidents.iter().map(summary).collect();
-            Ok(HttpResponse::Ok().json(json!({
-                "incidents": summaries,
-                "next_cursor": next_cursor,
-            })))
-        }
+        Format::Json => Ok(HttpResponse::Ok().json(IncidentListResponse {
+            incidents: incidents.iter().map(IncidentSummary::from).collect(),
+            next_cursor,
+        })),
     }
 }
 
-/// An incident without its full evidence, for lists.
-fn summary(i: &IncidentRecord) -> serde_json::Value {
-    json!({
-        "id": i.id,
-        "service": i.service,
-        "scope": i.scope,
-        "status": i.status,
-        "severity": i.severity,
-        "started_at": i.started_at,
-        "escalated_at": i.escalated_at,
-        "resolved_at": i.resolved_at,
-        "peak_at": i.peak_at,
-        "peak_reports": i.peak_reports,
-        "peak_expected": i.peak_expected,
-        "total_reports": i.total_reports,
-        "methodology": i.methodology,
-        "url": format!("/api/v1/incidents/{}", i.id),
-    })
-}
-
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct FormatQuery {
+    /// `csv` for the timeline as CSV (as does `Accept: text/csv`); JSON otherwise.
+    #[param(value_type = Option<FormatParam>, inline)]
     format: Option<String>,
 }
 
-/// `GET /api/v1/incidents/{id}`
+/// One incident with its evidence and timeline.
+#[derive(Serialize, ToSchema)]
+pub struct IncidentResponse {
+    #[schema(value_type = IncidentSchema)]
+    incident: IncidentRecord,
+    /// The service's display name (null if it left the catalog).
+    service_name: Option<String>,
+    /// What happened, oldest first.
+    #[schema(value_type = Vec<IncidentEventSchema>)]
+    timeline: Vec<IncidentEventRecord>,
+    links: IncidentLinks,
+}
+
+/// Related resources of an incident.
+#[derive(Serialize, ToSchema)]
+pub struct IncidentLinks {
+    /// This incident.
+    #[serde(rename = "self")]
+    this: String,
+    /// The timeline as CSV.
+    timeline_csv: String,
+    /// The service's report series.
+    series: String,
+}
+
+/// One incident, with its evidence and timeline
+///
+/// The incident, the evidence behind it (observed **reports** against the expected level,
+/// top symptoms, countries, subdivisions and networks, the methodology version) and its
+/// timeline. `?format=csv` or `Accept: text/csv` gives the timeline as CSV
+/// (`at,kind,state,reports,expected,score`).
+#[utoipa::path(
+    get,
+    path = "/api/v1/incidents/{id}",
+    tag = "incidents",
+    params(
+        ("id" = i64, Path, description = "The incident's id."),
+        FormatQuery,
+    ),
+    responses(
+        (status = 200, description = "The incident (JSON), or its timeline (CSV).",
+            content(
+                (IncidentResponse = "application/json"),
+                (String = "text/csv"),
+            )),
+        (status = 400, description = "The id is not a number, or a parameter is invalid.",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such incident.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 503, description = "A store is unavailable; retry after `Retry-After` seconds.",
+            body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn get_incident(
     req: HttpRequest,
     id: web::Path<String>,
@@ -222,15 +351,16 @@ pub async fn get_incident(
     if Format::of(&req, q.format.as_deref())? == Format::Csv {
         return super::format::csv(&timeline, &format!("incident-{id}-timeline"));
     }
-    let name = state.catalog.get(&incident.service).map(|s| s.name.clone());
-    Ok(HttpResponse::Ok().json(json!({
-        "incident": incident,
-        "service_name": name,
-        "timeline": timeline,
-        "links": {
-            "self": format!("/api/v1/incidents/{id}"),
-            "timeline_csv": format!("/api/v1/incidents/{id}?format=csv"),
-            "series": format!("/api/v1/services/{}/series", incident.service),
-        },
-    })))
+    let service_name = state.catalog.get(&incident.service).map(|s| s.name.clone());
+    let links = IncidentLinks {
+        this: format!("/api/v1/incidents/{id}"),
+        timeline_csv: format!("/api/v1/incidents/{id}?format=csv"),
+        series: format!("/api/v1/services/{}/series", incident.service),
+    };
+    Ok(HttpResponse::Ok().json(IncidentResponse {
+        incident,
+        service_name,
+        timeline,
+        links,
+    }))
 }

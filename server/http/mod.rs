@@ -11,9 +11,12 @@ mod feeds;
 mod format;
 mod health;
 mod incidents;
+mod openapi;
 mod params;
 pub mod problem;
+mod reference;
 mod reports;
+mod schemas;
 mod series;
 mod services;
 mod status;
@@ -72,6 +75,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::get().to(feeds::atom_service),
     )
     .route("/badge/{slug}.svg", web::get().to(feeds::badge))
+    .route("/api", web::get().to(reference::get_reference))
     .service(
         web::scope("/api/v1")
             .route("/reports", web::post().to(reports::create_report))
@@ -89,7 +93,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/events", web::get().to(events::events))
             .route("/trending", web::get().to(status::trending))
             .route("/incidents", web::get().to(incidents::list_incidents))
-            .route("/incidents/{id}", web::get().to(incidents::get_incident)),
+            .route("/incidents/{id}", web::get().to(incidents::get_incident))
+            .route("/openapi.json", web::get().to(openapi::get_openapi)),
     )
     .default_service(web::to(not_found));
 }

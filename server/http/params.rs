@@ -1,9 +1,21 @@
 //! Query parameters shared by the read endpoints, parsed once, with errors naming them.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 
 use super::problem::ApiError;
 use crate::catalog::countries::is_country;
+use crate::catalog::symptoms::CATEGORIES;
+
+/// The catalog's categories, as the schema of a `category` field or parameter.
+pub fn category_schema() -> Object {
+    let names: Vec<&str> = CATEGORIES.iter().map(|(c, _, _)| *c).collect();
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(names))
+        .description(Some("One of the catalog's categories."))
+        .build()
+}
 
 /// An RFC 3339 time, `YYYY-MM-DDTHH:MM:SS` (UTC) or a date (its midnight UTC).
 pub fn parse_time(field: &str, raw: &str) -> Result<DateTime<Utc>, ApiError> {

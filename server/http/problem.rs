@@ -124,14 +124,27 @@ impl ApiError {
     }
 }
 
-/// The body of an `application/problem+json` response.
-#[derive(Debug, Serialize)]
+/// The body of every 4xx and 5xx answer: an RFC 9457 `application/problem+json` object.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(example = json!({
+    "type": "/problems/invalid-request",
+    "title": "The request is invalid",
+    "status": 400,
+    "detail": "must be 1m, 5m, 15m or 1h",
+    "field": "step"
+}))]
 pub struct Problem<'a> {
+    /// A stable identifier of the kind of problem, relative to the site, e.g.
+    /// `/problems/invalid-request`, `/problems/not-found`, `/problems/rate-limited`.
     #[serde(rename = "type")]
     pub kind: String,
+    /// A short, human-readable summary of the kind of problem.
     pub title: &'a str,
+    /// The HTTP status code, repeated.
     pub status: u16,
+    /// What went wrong with this request, in words.
     pub detail: String,
+    /// The request field, query parameter or header at fault (validation errors, 415, 413, 401).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<&'a str>,
 }

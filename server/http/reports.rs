@@ -3,25 +3,73 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
+use utoipa::ToSchema;
 
 use super::body::{parse_json, read_text, require_content_type, MAX_BODY};
 use super::client::client_of;
-use super::problem::ApiError;
+use super::problem::{ApiError, Problem};
 use super::AppState;
 use crate::ingest::validate::ReportInput;
 use crate::ingest::Ack;
 
 /// The JSON body of a report.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"service": "netflix", "symptoms": ["login"], "region": "IT-25"}))]
 struct ReportBody {
+    /// The service's slug.
     service: String,
+    /// 1 to 3 of the service's symptom codes (see `GET /api/v1/services/{slug}`).
     symptoms: Vec<String>,
+    /// Optional country (`IT`) or ISO 3166-2 subdivision (`IT-25`) the reporter says they
+    /// are in. The address's location wins; this fills in what it does not know.
     #[serde(default)]
     region: Option<String>,
 }
 
-/// `POST /api/v1/reports`: 202 with the acknowledgement once the report is committed.
+/// The HTML form of a report (`application/x-www-form-urlencoded`).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+#[schema(example = json!({"service": "netflix", "symptoms": ["login", "app"]}))]
+struct ReportForm {
+    /// The service's slug.
+    service: String,
+    /// A symptom code; repeat the field for more (1 to 3).
+    symptoms: Vec<String>,
+    /// Optional country (`IT`) or ISO 3166-2 subdivision (`IT-25`).
+    region: Option<String>,
+}
+
+/// Report a problem with a service
+///
+/// Answers `202` once the report is durably recorded. `counted` is false when the same
+/// reporter (a keyed pseudonym of address and user agent; no address is stored) already
+/// reported this service within the dedupe window: such a report is kept but adds nothing to
+/// the **report** counts. Too many reports from one address are refused with `429`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/reports",
+    tag = "reports",
+    request_body(content = ReportBody, content_type = "application/json"),
+    responses(
+        (status = 202, description = "Recorded.", body = Ack),
+        (status = 400, description = "The report is invalid; `field` names the culprit.",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such service.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 4 KiB.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 415, description = "The body is not `application/json`.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 429, description = "Too many reports from this address; retry after \
+            `Retry-After` seconds.", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait."))),
+        (status = 503, description = "Storage or the ingest queue is unavailable; nothing was \
+            recorded. Retry after `Retry-After` seconds.", body = Problem,
+            content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait."))),
+    )
+)]
 pub async fn create_report(
     req: HttpRequest,
     payload: web::Payload,
@@ -43,8 +91,35 @@ pub async fn create_report(
     Ok(HttpResponse::Accepted().json(ack))
 }
 
-/// `POST /report`: the same from an HTML form (`symptoms` repeated), answered with a
-/// redirect back to the service page.
+/// Report a problem from an HTML form
+///
+/// The same as `POST /api/v1/reports` for browsers without JavaScript: `symptoms` is
+/// repeated, and the answer is a redirect back to the service's page.
+#[utoipa::path(
+    post,
+    path = "/report",
+    tag = "reports",
+    request_body(content = ReportForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 303, description = "Recorded; `Location` is the service's page, with \
+            `?reported=thanks` (counted) or `?reported=already` (a repeat).",
+            headers(("Location" = String, description = "The service's page."))),
+        (status = 400, description = "The report is invalid; `field` names the culprit.",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such service.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 4 KiB.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 415, description = "The body is not a URL-encoded form.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 429, description = "Too many reports from this address.", body = Problem,
+            content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait."))),
+        (status = 503, description = "Storage is unavailable; nothing was recorded.",
+            body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait."))),
+    )
+)]
 pub async fn create_report_form(
     req: HttpRequest,
     payload: web::Payload,

@@ -1,18 +1,20 @@
 //! `GET /api/v1/services/{slug}/series`, `…/breakdown` and `GET /api/v1/map`.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
 
 use super::body::parse_query;
 use super::format::{csv_or_header, Format};
 use super::params::{parse_minutes, parse_scope, parse_time};
-use super::problem::ApiError;
+use super::problem::{ApiError, Problem};
+use super::schemas::{BreakdownBy, FormatParam, Step};
 use super::AppState;
 use crate::catalog::Service;
-use crate::read::breakdown::{self, counters, prefix_of, window_minutes};
-use crate::read::series::{series, SeriesError, SeriesRequest};
+use crate::detect::evidence::Share;
+use crate::read::breakdown::{self, counters, prefix_of, window_minutes, Cluster, CountryLoad};
+use crate::read::series::{series, Point, SeriesError, SeriesRequest};
 
 fn service_of(state: &AppState, slug: &str) -> Result<std::sync::Arc<Service>, ApiError> {
     state.catalog.get(slug).ok_or_else(|| ApiError::NotFound {
@@ -20,14 +22,42 @@ fn service_of(state: &AppState, slug: &str) -> Result<std::sync::Arc<Service>, A
     })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct SeriesQuery {
+    /// Start (UTC, RFC 3339 or a date); 24 hours before `to` when absent.
+    #[param(value_type = Option<String>, example = "2026-11-27T14:05:00Z")]
     from: Option<String>,
+    /// End (UTC, RFC 3339 or a date, at most an hour ahead); now when absent.
+    #[param(value_type = Option<String>, example = "2026-11-27T14:05:00Z")]
     to: Option<String>,
+    /// Width of one point. `1m` and `5m` are only served for the recent hours kept in
+    /// minute buckets; at most 2000 points per answer.
+    #[param(value_type = Option<Step>, inline, default = "5m")]
     step: Option<String>,
+    /// Only reports located in this country (ISO 3166-1 alpha-2, any case).
     country: Option<String>,
+    /// `csv` for CSV (as does `Accept: text/csv`); JSON otherwise.
+    #[param(value_type = Option<FormatParam>, inline)]
     format: Option<String>,
+}
+
+/// A service's reports over time with the baseline behind them.
+#[derive(Serialize, ToSchema)]
+pub struct SeriesResponse {
+    /// The service's slug.
+    service: String,
+    /// The country asked for; null for the whole world.
+    country: Option<String>,
+    /// The width of one point: `1m`, `5m`, `15m` or `1h`.
+    step: String,
+    /// Start of the first point (null when there is none).
+    from: Option<DateTime<Utc>>,
+    /// End of the last point (null when there is none).
+    to: Option<DateTime<Utc>>,
+    /// One point per step, oldest first.
+    points: Vec<Point>,
 }
 
 #[derive(Serialize)]
@@ -41,7 +71,35 @@ struct SeriesCsv {
     source: &'static str,
 }
 
-/// `GET /api/v1/services/{slug}/series?from&to&step=1m|5m|15m|1h&country=`
+/// A service's reports over time, with the expected level
+///
+/// Counted **reports** per step (and distinct reporters where known) with the level the
+/// baseline expected and its band of normal variation. Each point's time `t` is the start
+/// of its step, in UTC. `?format=csv` or `Accept: text/csv` gives CSV
+/// (`t,reports,unique_reporters,expected,expected_low,expected_high,source`).
+#[utoipa::path(
+    get,
+    path = "/api/v1/services/{slug}/series",
+    tag = "series",
+    params(
+        ("slug" = String, Path, description = "The service's slug, e.g. `netflix`."),
+        SeriesQuery,
+    ),
+    responses(
+        (status = 200, description = "The series (JSON, or CSV with a header row).",
+            content(
+                (SeriesResponse = "application/json"),
+                (String = "text/csv"),
+            )),
+        (status = 400, description = "A parameter is invalid (bad time, step, country, too many \
+            points, a fine step outside the recent hours); `field` names it.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 404, description = "No such service.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 503, description = "A store is unavailable; retry after `Retry-After` seconds.",
+            body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn get_series(
     req: HttpRequest,
     slug: web::Path<String>,
@@ -123,26 +181,80 @@ pub async fn get_series(
                 &format!("{}-series", service.slug),
             )
         }
-        Format::Json => Ok(HttpResponse::Ok().json(json!({
-            "service": service.slug,
-            "country": request.country,
-            "step": q.step.as_deref().unwrap_or("5m"),
-            "from": points.first().map(|p| p.t),
-            "to": points.last().map(|p| p.t + TimeDelta::minutes(step_minutes)),
-            "points": points,
-        }))),
+        Format::Json => Ok(HttpResponse::Ok().json(SeriesResponse {
+            service: service.slug.clone(),
+            country: request.country,
+            step: q.step.as_deref().unwrap_or("5m").to_owned(),
+            from: points.first().map(|p| p.t),
+            to: points
+                .last()
+                .map(|p| p.t + TimeDelta::minutes(step_minutes)),
+            points,
+        })),
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct BreakdownQuery {
+    /// The last this many minutes up to now: `15m`, `1h`, `24h` (1 minute to 24 hours).
+    #[param(value_type = Option<String>, default = "1h", pattern = "^[0-9]+[mhd]$", example = "15m")]
     window: Option<String>,
+    /// The dimension to break the reports down by (`asn`: the reporters' networks).
+    #[param(value_type = Option<BreakdownBy>, inline, default = "symptom")]
     by: Option<String>,
+    /// `csv` for CSV (as does `Accept: text/csv`); JSON otherwise.
+    #[param(value_type = Option<FormatParam>, inline)]
     format: Option<String>,
 }
 
-/// `GET /api/v1/services/{slug}/breakdown?window=1h&by=symptom|country|subdivision|asn`
+/// Shares of a service's recent reports along one dimension.
+#[derive(Serialize, ToSchema)]
+pub struct BreakdownResponse {
+    /// The service's slug.
+    service: String,
+    /// `symptom`, `country`, `subdivision` or `asn`.
+    by: String,
+    window_minutes: i64,
+    /// Start of the window's first minute.
+    from: Option<DateTime<Utc>>,
+    /// End of the window (the current minute included).
+    to: Option<DateTime<Utc>>,
+    /// Counted reports in the window.
+    reports: i64,
+    /// One row per key, most reports first. A report may name several symptoms, and not
+    /// every report is located, so the rows need not add up to `reports`.
+    breakdown: Vec<Share>,
+}
+
+/// What a service's recent reports are about and where they come from
+///
+/// Counted **reports** in the last `window` by symptom, country, subdivision (ISO 3166-2)
+/// or network (ASN), with each key's share. `?format=csv` or `Accept: text/csv` gives CSV
+/// (`key,reports,share`).
+#[utoipa::path(
+    get,
+    path = "/api/v1/services/{slug}/breakdown",
+    tag = "series",
+    params(
+        ("slug" = String, Path, description = "The service's slug, e.g. `netflix`."),
+        BreakdownQuery,
+    ),
+    responses(
+        (status = 200, description = "The breakdown (JSON, or CSV with a header row).",
+            content(
+                (BreakdownResponse = "application/json"),
+                (String = "text/csv"),
+            )),
+        (status = 400, description = "A parameter is invalid; `field` names it.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 404, description = "No such service.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 503, description = "A store is unavailable; retry after `Retry-After` seconds.",
+            body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn get_breakdown(
     req: HttpRequest,
     slug: web::Path<String>,
@@ -164,27 +276,71 @@ pub async fn get_breakdown(
             &["key", "reports", "share"],
             &format!("{}-{by}", service.slug),
         ),
-        Format::Json => Ok(HttpResponse::Ok().json(json!({
-            "service": service.slug,
-            "by": by,
-            "window_minutes": window,
-            "from": minutes.first(),
-            "to": minutes.last().map(|m| *m + TimeDelta::minutes(1)),
-            "reports": fields.get("total").copied().unwrap_or(0),
-            "breakdown": rows,
-        }))),
+        Format::Json => Ok(HttpResponse::Ok().json(BreakdownResponse {
+            service: service.slug.clone(),
+            by: by.to_owned(),
+            window_minutes: window,
+            from: minutes.first().copied(),
+            to: minutes.last().map(|m| *m + TimeDelta::minutes(1)),
+            reports: fields.get("total").copied().unwrap_or(0),
+            breakdown: rows,
+        })),
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct MapQuery {
+    /// The last this many minutes up to now: `15m`, `1h`, `24h` (5 minutes to 24 hours).
+    #[param(value_type = Option<String>, default = "1h", pattern = "^[0-9]+[mhd]$", example = "15m")]
     window: Option<String>,
+    /// Only this service's reports (a slug); every service's when absent.
     service: Option<String>,
+    /// `csv` for the countries as CSV (as does `Accept: text/csv`); JSON otherwise.
+    #[param(value_type = Option<FormatParam>, inline)]
     format: Option<String>,
 }
 
-/// `GET /api/v1/map?window=1h&service=`
+/// Where recent reports come from.
+#[derive(Serialize, ToSchema)]
+pub struct MapResponse {
+    /// The service asked for; null for every service.
+    service: Option<String>,
+    window_minutes: i64,
+    /// When the map was computed.
+    as_of: DateTime<Utc>,
+    /// Reports per country against the typical level, most reports first.
+    countries: Vec<CountryLoad>,
+    /// Reports per subdivision (ISO 3166-2), with shares.
+    subdivisions: Vec<Share>,
+    /// Located reports, clustered on a 0.1° grid.
+    clusters: Vec<Cluster>,
+}
+
+/// The outage map: where recent reports come from
+///
+/// Counted **reports** in the last `window` per country (against the typical level there at
+/// this time, so the map is not a population map), per subdivision, and in clusters of
+/// located reports, for one service or all. `?format=csv` or `Accept: text/csv` gives the
+/// countries as CSV (`country,reports,expected,ratio`).
+#[utoipa::path(
+    get,
+    path = "/api/v1/map",
+    tag = "series",
+    params(MapQuery),
+    responses(
+        (status = 200, description = "The map (JSON), or its countries (CSV with a header row).",
+            content(
+                (MapResponse = "application/json"),
+                (String = "text/csv"),
+            )),
+        (status = 400, description = "A parameter is invalid; `field` names it.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 503, description = "A store is unavailable; retry after `Retry-After` seconds.",
+            body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn get_map(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -217,13 +373,13 @@ pub async fn get_map(
             &["country", "reports", "expected", "ratio"],
             "map-countries",
         ),
-        Format::Json => Ok(HttpResponse::Ok().json(json!({
-            "service": slug,
-            "window_minutes": window,
-            "as_of": now,
-            "countries": map.countries,
-            "subdivisions": map.subdivisions,
-            "clusters": map.clusters,
-        }))),
+        Format::Json => Ok(HttpResponse::Ok().json(MapResponse {
+            service: slug.map(str::to_owned),
+            window_minutes: window,
+            as_of: now,
+            countries: map.countries,
+            subdivisions: map.subdivisions,
+            clusters: map.clusters,
+        })),
     }
 }

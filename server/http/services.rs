@@ -4,9 +4,10 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
+use utoipa::{IntoParams, ToSchema};
 
 use super::body::{parse_json, parse_query, read_text, require_content_type, MAX_BODY};
-use super::problem::ApiError;
+use super::problem::{ApiError, Problem};
 use super::AppState;
 use crate::catalog::countries::is_country;
 use crate::catalog::symptoms::{category_symptoms, is_symptom, CATEGORIES};
@@ -15,22 +16,44 @@ use crate::catalog::{Service, ServiceSlug};
 /// Most services one list answer holds.
 const MAX_LIMIT: usize = 500;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Search: part of a service's name, slug or an alias, any case (at most 100 characters).
     q: Option<String>,
+    /// Only services of this category.
+    #[param(schema_with = super::params::category_schema)]
     category: Option<String>,
+    /// Most services to return, 1 to 500.
+    #[param(default = 100, minimum = 1, maximum = 500)]
     limit: Option<usize>,
 }
 
-#[derive(Serialize)]
-struct ServiceList<'a> {
+/// Services of the catalog that match a search.
+#[derive(Serialize, ToSchema)]
+pub struct ServiceListResponse<'a> {
     /// How many services match, before `limit`.
     total: usize,
+    #[schema(value_type = Vec<Service>)]
     services: Vec<&'a Service>,
 }
 
-/// `GET /api/v1/services?q=&category=&limit=`
+/// Search the catalog of services
+///
+/// Services whose name, slug or alias contains `q`, optionally of one category, in catalog
+/// order.
+#[utoipa::path(
+    get,
+    path = "/api/v1/services",
+    tag = "services",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "The matching services.", body = ServiceListResponse),
+        (status = 400, description = "A parameter is invalid; `field` names it.", body = Problem,
+            content_type = "application/problem+json"),
+    )
+)]
 pub async fn list_services(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -70,10 +93,21 @@ pub async fn list_services(
         .collect();
     let total = matching.len();
     let services = matching.into_iter().take(limit).collect();
-    Ok(HttpResponse::Ok().json(ServiceList { total, services }))
+    Ok(HttpResponse::Ok().json(ServiceListResponse { total, services }))
 }
 
-/// `GET /api/v1/services/{slug}`
+/// One service, with the symptoms a report may name
+#[utoipa::path(
+    get,
+    path = "/api/v1/services/{slug}",
+    tag = "services",
+    params(("slug" = String, Path, description = "The service's slug, e.g. `netflix`.")),
+    responses(
+        (status = 200, description = "The service.", body = Service),
+        (status = 404, description = "No such service.", body = Problem,
+            content_type = "application/problem+json"),
+    )
+)]
 pub async fn get_service(
     slug: web::Path<String>,
     state: web::Data<AppState>,
@@ -85,20 +119,65 @@ pub async fn get_service(
 }
 
 /// The body of a create or update.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "slug": "netflix",
+    "name": "Netflix",
+    "category": "streaming",
+    "aliases": ["nflx"],
+    "url": "https://www.netflix.com/",
+    "symptoms": ["login", "video-streaming"]
+}))]
 struct ServiceBody {
+    /// Lowercase letters, digits and dashes, 2 to 48 characters. Required to create; on
+    /// update it may be given but must equal the path's.
     slug: Option<String>,
+    /// The display name, 1 to 80 characters.
     name: String,
+    /// One of the catalog's categories.
+    #[schema(schema_with = super::params::category_schema)]
     category: String,
+    /// Other names people search by: at most 20, each 1 to 60 characters.
     #[serde(default)]
     aliases: Vec<String>,
+    /// An http(s) URL of at most 300 characters.
     url: Option<String>,
+    /// ISO 3166-1 alpha-2 country the service mainly serves, for national services.
     country: Option<String>,
+    /// 1 to 16 known symptom codes; the category's when absent.
     symptoms: Option<Vec<String>>,
 }
 
-/// `POST /api/v1/services` (admin)
+/// Add a service to the catalog (admin)
+///
+/// Needs `Authorization: Bearer` with the deployment's admin token.
+#[utoipa::path(
+    post,
+    path = "/api/v1/services",
+    tag = "services",
+    request_body(content = ServiceBody, content_type = "application/json"),
+    security(("admin_token" = [])),
+    responses(
+        (status = 201, description = "Created; `Location` is the new service's URL.",
+            headers(("Location" = String, description = "The new service's URL.")),
+            body = Service),
+        (status = 400, description = "The body is invalid; `field` names the culprit.",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or a wrong bearer token.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 403, description = "The admin API is disabled on this deployment.",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A service with this slug already exists.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 4 KiB.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 415, description = "The body is not `application/json`.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 503, description = "A store is unavailable; retry after `Retry-After` seconds.",
+            body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn create_service(
     req: HttpRequest,
     payload: web::Payload,
@@ -131,7 +210,34 @@ pub async fn create_service(
         .json(&service))
 }
 
-/// `PUT /api/v1/services/{slug}` (admin): replaces the service.
+/// Replace a service (admin)
+///
+/// Needs `Authorization: Bearer` with the deployment's admin token. The slug cannot change.
+#[utoipa::path(
+    put,
+    path = "/api/v1/services/{slug}",
+    tag = "services",
+    params(("slug" = String, Path, description = "The service's slug.")),
+    request_body(content = ServiceBody, content_type = "application/json"),
+    security(("admin_token" = [])),
+    responses(
+        (status = 200, description = "The service as now stored.", body = Service),
+        (status = 400, description = "The body is invalid; `field` names the culprit.",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or a wrong bearer token.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 403, description = "The admin API is disabled on this deployment.",
+            body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such service.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 413, description = "The body is larger than 4 KiB.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 415, description = "The body is not `application/json`.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 503, description = "A store is unavailable; retry after `Retry-After` seconds.",
+            body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn update_service(
     req: HttpRequest,
     slug: web::Path<String>,

@@ -1,16 +1,75 @@
 //! `GET /api/v1/services/{slug}/status` and `GET /api/v1/trending`: what the detector says now.
 
 use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
 
 use super::body::parse_query;
 use super::format::{csv_or_header, Format};
-use super::problem::ApiError;
+use super::problem::{ApiError, Problem};
+use super::schemas::{FormatParam, ServiceState, Severity};
 use super::AppState;
 use crate::store::{IncidentFilter, ServiceStatus};
 
-/// `GET /api/v1/services/{slug}/status`
+/// What the detector said about one service at its latest tick. Figures are **reports**
+/// counted in the observation window, never users.
+#[derive(Serialize, ToSchema)]
+pub struct StatusResponse {
+    /// The service's slug.
+    service: String,
+    /// The service's display name.
+    name: String,
+    /// A service the detector has not looked at lately had no reports: it is `ok`.
+    #[schema(value_type = ServiceState)]
+    state: String,
+    /// Since when the service is in this state (none when it has always been ok).
+    since: Option<DateTime<Utc>>,
+    /// The observation window, in minutes.
+    window_minutes: Option<u32>,
+    /// Counted reports in the window that ended at `as_of`.
+    reports: i64,
+    /// Reports expected in that window at this time of day and week.
+    expected: Option<f64>,
+    /// reports / expected.
+    ratio: Option<f64>,
+    /// Anomaly score in [0, 1].
+    score: f64,
+    /// End of the window the figures are about.
+    as_of: Option<DateTime<Utc>>,
+    open_incidents: Vec<OpenIncident>,
+}
+
+/// An open incident of the service, globally or in one country.
+#[derive(Serialize, ToSchema)]
+pub struct OpenIncident {
+    id: i64,
+    /// `global` or a country code.
+    scope: String,
+    #[schema(value_type = Severity)]
+    severity: String,
+    started_at: DateTime<Utc>,
+    /// Where the incident's details are.
+    url: String,
+}
+
+/// Whether one service has problems now
+///
+/// The detector's latest verdict on the service, its figures over the observation window
+/// (counted **reports** against the expected level) and its open incidents.
+#[utoipa::path(
+    get,
+    path = "/api/v1/services/{slug}/status",
+    tag = "status",
+    params(("slug" = String, Path, description = "The service's slug, e.g. `netflix`.")),
+    responses(
+        (status = 200, description = "The service's current state.", body = StatusResponse),
+        (status = 404, description = "No such service.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 503, description = "A store is unavailable; retry after `Retry-After` seconds.",
+            body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn get_status(
     slug: web::Path<String>,
     state: web::Data<AppState>,
@@ -28,55 +87,94 @@ pub async fn get_status(
             ..IncidentFilter::default()
         })
         .await?;
-    let open: Vec<_> = open
-        .iter()
-        .map(|i| {
-            json!({
-                "id": i.id,
-                "scope": i.scope,
-                "severity": i.severity,
-                "started_at": i.started_at,
-                "url": format!("/api/v1/incidents/{}", i.id),
-            })
+    let open_incidents = open
+        .into_iter()
+        .map(|i| OpenIncident {
+            url: format!("/api/v1/incidents/{}", i.id),
+            id: i.id,
+            scope: i.scope,
+            severity: i.severity,
+            started_at: i.started_at,
         })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({
-        "service": service.slug,
-        "name": service.name,
+    let status = status.as_ref();
+    Ok(HttpResponse::Ok().json(StatusResponse {
+        service: service.slug.clone(),
+        name: service.name.clone(),
         // A service the detector has not looked at lately had no reports: it is ok.
-        "state": status.as_ref().map_or("ok", |s| s.state.as_str()),
-        "since": status.as_ref().and_then(|s| s.since),
-        "window_minutes": status.as_ref().map(|s| s.window_minutes),
-        "reports": status.as_ref().map_or(0, |s| s.reports),
-        "expected": status.as_ref().map(|s| s.expected),
-        "ratio": status.as_ref().map(|s| s.ratio),
-        "score": status.as_ref().map_or(0.0, |s| s.score),
-        "as_of": status.as_ref().map(|s| s.at),
-        "open_incidents": open,
-    })))
+        state: status.map_or("ok", |s| s.state.as_str()).to_owned(),
+        since: status.and_then(|s| s.since),
+        window_minutes: status.map(|s| s.window_minutes),
+        reports: status.map_or(0, |s| s.reports),
+        expected: status.map(|s| s.expected),
+        ratio: status.map(|s| s.ratio),
+        score: status.map_or(0.0, |s| s.score),
+        as_of: status.map(|s| s.at),
+        open_incidents,
+    }))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct TrendingQuery {
+    /// How many services to list, 1 to 100.
+    #[param(default = 20, minimum = 1, maximum = 100)]
     limit: Option<usize>,
+    /// `csv` for CSV (as does `Accept: text/csv`); JSON otherwise.
+    #[param(value_type = Option<FormatParam>, inline)]
     format: Option<String>,
 }
 
-#[derive(Serialize)]
-struct TrendingRow {
+/// The services with reports now, in trouble first.
+#[derive(Serialize, ToSchema)]
+pub struct TrendingResponse {
+    services: Vec<TrendingRow>,
+}
+
+/// One service on the trending list (also one CSV row, columns in this order).
+#[derive(Serialize, ToSchema)]
+pub struct TrendingRow {
     service: String,
     name: String,
     category: String,
+    #[schema(value_type = ServiceState)]
     state: String,
+    /// Counted reports in the observation window.
     reports: i64,
+    /// Reports expected in that window.
     expected: f64,
+    /// reports / expected.
     ratio: f64,
+    /// Anomaly score in [0, 1].
     score: f64,
+    /// End of the window (RFC 3339, UTC).
+    #[schema(value_type = DateTime<Utc>)]
     as_of: String,
 }
 
-/// `GET /api/v1/trending`: services with the most reports against their normal level now.
+/// Services with the most reports against their normal level now
+///
+/// Services with at least one counted report in the current window, ranked by state
+/// (problems, then possible problems, then ok), then anomaly score, ratio and **reports**.
+/// `?format=csv` or `Accept: text/csv` gives the same rows as CSV with a header row.
+#[utoipa::path(
+    get,
+    path = "/api/v1/trending",
+    tag = "status",
+    params(TrendingQuery),
+    responses(
+        (status = 200, description = "The ranked services (JSON, or CSV with a header row).",
+            content(
+                (TrendingResponse = "application/json"),
+                (String = "text/csv"),
+            )),
+        (status = 400, description = "A parameter is invalid; `field` names it.", body = Problem,
+            content_type = "application/problem+json"),
+        (status = 503, description = "A store is unavailable; retry after `Retry-After` seconds.",
+            body = Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn trending(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -134,6 +232,6 @@ pub async fn trending(
             ],
             "trending",
         ),
-        Format::Json => Ok(HttpResponse::Ok().json(json!({ "services": rows }))),
+        Format::Json => Ok(HttpResponse::Ok().json(TrendingResponse { services: rows })),
     }
 }

@@ -39,7 +39,7 @@ pub enum IngestError {
 }
 
 /// What a client learns about its accepted report.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct Ack {
     /// The report's id in the Postgres log.
     pub id: i64,

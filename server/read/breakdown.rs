@@ -50,7 +50,7 @@ pub fn breakdown(fields: &HashMap<String, i64>, prefix: &str) -> Vec<Share> {
 }
 
 /// One country on the map.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct CountryLoad {
     pub country: String,
     pub reports: i64,
@@ -61,7 +61,7 @@ pub struct CountryLoad {
 }
 
 /// A cluster of located reports (coordinates rounded to 0.1°).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Cluster {
     pub lat: f64,
     pub lon: f64,

@@ -19,7 +19,7 @@ use crate::store::{quarter_of, BucketStore, RollupStore, StoreError};
 pub const MAX_POINTS: i64 = 2000;
 
 /// One step of a series.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Point {
     pub t: DateTime<Utc>,
     /// Counted reports in the step.

@@ -9,6 +9,7 @@ mod geo;
 mod geoip_fixture;
 mod health;
 mod helpers;
+mod openapi;
 mod read_api;
 mod reports;
 mod reports_invalid;

@@ -1,0 +1,285 @@
+//! The OpenAPI 3.1 description of the HTTP API, derived from the handlers' `#[utoipa::path]`
+//! annotations and the response types, and served at `GET /api/v1/openapi.json`. What the
+//! middleware adds to every answer (ETags, `Cache-Control`, CORS, the opaque 500) is written
+//! in here once, by [`Caching`] and [`ServerErrors`], from the same rules it follows.
+
+use std::sync::OnceLock;
+
+use actix_web::HttpResponse;
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Content, HttpMethod, ObjectBuilder, RefOr, Response, ResponseBuilder, Type};
+use utoipa::{Modify, OpenApi};
+
+use super::caching::{is_public_read, max_age};
+use super::problem::Problem;
+use super::schemas::LiveEventSchema;
+use crate::detect::METHODOLOGY_VERSION;
+
+/// The API description: every route of [`super::routes`] is listed in `paths` (a test checks).
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Downwatch API"),
+    paths(
+        super::reports::create_report,
+        super::reports::create_report_form,
+        super::services::list_services,
+        super::services::get_service,
+        super::services::create_service,
+        super::services::update_service,
+        super::status::get_status,
+        super::status::trending,
+        super::incidents::list_incidents,
+        super::incidents::get_incident,
+        super::series::get_series,
+        super::series::get_breakdown,
+        super::series::get_map,
+        super::events::events,
+        super::feeds::atom_all,
+        super::feeds::atom_service,
+        super::feeds::badge,
+        super::health::healthz,
+        super::health::readyz,
+        get_openapi,
+        super::reference::get_reference,
+    ),
+    components(schemas(Problem, LiveEventSchema)),
+    modifiers(&Overview, &AdminToken, &Caching, &ServerErrors),
+    tags(
+        (name = "reports", description = "Sending reports of a problem with a service."),
+        (name = "services", description = "The catalog of services people can report."),
+        (name = "status", description = "What the detector says now."),
+        (name = "incidents", description = "Incidents Downwatch declared, with their evidence."),
+        (name = "series", description = "Reports over time, by symptom and place, and the map."),
+        (name = "events", description = "Live updates."),
+        (name = "feeds", description = "Atom feeds and embeddable badges."),
+        (name = "health", description = "Liveness and readiness probes."),
+        (name = "meta", description = "This description of the API."),
+    )
+)]
+pub struct ApiDoc;
+
+/// The document, built once.
+pub fn document() -> &'static utoipa::openapi::OpenApi {
+    static DOC: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
+    DOC.get_or_init(ApiDoc::openapi)
+}
+
+/// The document as JSON, built once.
+pub fn document_json() -> &'static str {
+    static JSON: OnceLock<String> = OnceLock::new();
+    JSON.get_or_init(|| serde_json::to_string(document()).unwrap_or_else(|_| "{}".into()))
+}
+
+/// This API's OpenAPI 3.1 description
+///
+/// The machine-readable description of every endpoint, its parameters and its answers,
+/// generated from the code; `GET /api` shows it as a page.
+#[utoipa::path(
+    get,
+    path = "/api/v1/openapi.json",
+    tag = "meta",
+    responses((status = 200, description = "The OpenAPI 3.1 document.",
+        body = Object, content_type = "application/json"))
+)]
+pub async fn get_openapi() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(document_json())
+}
+
+/// What a reader must know before any endpoint: the overview of `info.description`.
+struct Overview;
+
+impl Modify for Overview {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+        doc.info.description = Some(format!(
+            "Downwatch is a crowdsourced outage detector: people report a problem with a \
+service, and Downwatch counts the reports per service, symptom, place and network in minute \
+buckets, compares them with the normal level for that time of day and week, and declares \
+incidents.
+
+**Reports, not users.** Every figure is a number of *reports*. A report is *counted* \
+unless the same reporter already reported that service within the dedupe window; a \
+*reporter* is a daily keyed pseudonym of an address and user agent (no address is stored), \
+and `unique_reporters` estimates how many distinct pseudonyms sent the counted reports. \
+Neither is a number of people affected.
+
+**Methodology.** Incidents and evidence name the version of the detection method that \
+produced them; this server runs `{METHODOLOGY_VERSION}`. A new version may flag different \
+incidents from the same reports.
+
+**Times** are UTC, written in ISO 8601 / RFC 3339 (`2026-11-27T14:05:00Z`). Time parameters \
+also accept a date (its midnight UTC).
+
+**CSV.** List-like reads (trending, incidents, an incident's timeline, series, breakdowns, \
+the map's countries) answer CSV with a header row for `?format=csv` or `Accept: text/csv`.
+
+**Errors** are RFC 9457 `application/problem+json` objects (`type`, `title`, `status`, \
+`detail`, and `field` naming the parameter or body field at fault). `429` and `503` carry \
+`Retry-After`.
+
+**Caching.** Successful reads carry a weak `ETag` and `Cache-Control: public, max-age=N` \
+(5 s for live status, up to 5 min for the catalog); send `If-None-Match` to get a bodiless \
+`304` when nothing changed.
+
+**CORS.** Reads under `/api/`, `/feeds/` and `/badge/` are open to every origin \
+(`Access-Control-Allow-Origin: *`), so pages elsewhere can embed charts and badges."
+        ));
+    }
+}
+
+/// The bearer token of the admin endpoints.
+struct AdminToken;
+
+impl Modify for AdminToken {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "admin_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "The deployment's `DOWNWATCH_ADMIN_TOKEN` (the admin API is off without one).",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+fn string_header(description: &str) -> utoipa::openapi::header::Header {
+    HeaderBuilder::new()
+        .schema(ObjectBuilder::new().schema_type(Type::String))
+        .description(Some(description))
+        .build()
+}
+
+fn problem_response(description: &str) -> Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/problem+json",
+            Content::new(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                "Problem",
+            )))),
+        )
+        .build()
+}
+
+/// Documents `cache_and_cors`: ETag, Cache-Control and CORS on successful public reads,
+/// `304` on a matching `If-None-Match`.
+struct Caching;
+
+impl Modify for Caching {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in doc.paths.paths.iter_mut() {
+            if !is_public_read(path) {
+                continue;
+            }
+            let Some(get) = item.get.as_mut() else {
+                continue;
+            };
+            let Some(RefOr::T(ok)) = get.responses.responses.get_mut("200") else {
+                continue;
+            };
+            // A stream is never complete, so it has no ETag.
+            if ok.content.contains_key("text/event-stream") {
+                ok.headers.insert(
+                    "Access-Control-Allow-Origin".into(),
+                    string_header("`*`: any origin may read it."),
+                );
+                continue;
+            }
+            ok.headers.insert(
+                "ETag".into(),
+                string_header("A weak validator of the body; send it back as `If-None-Match`."),
+            );
+            ok.headers.insert(
+                "Cache-Control".into(),
+                string_header(&format!("`public, max-age={}`", max_age(path))),
+            );
+            ok.headers.insert(
+                "Access-Control-Allow-Origin".into(),
+                string_header("`*`: any origin may read it."),
+            );
+            get.responses.responses.insert(
+                "304".into(),
+                RefOr::T(
+                    ResponseBuilder::new()
+                        .description(
+                            "Not modified: `If-None-Match` named the current `ETag`; no body.",
+                        )
+                        .build(),
+                ),
+            );
+        }
+    }
+}
+
+/// Every operation that can answer a problem can also answer the opaque 500.
+struct ServerErrors;
+
+impl Modify for ServerErrors {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        for item in doc.paths.paths.values_mut() {
+            for method in [HttpMethod::Get, HttpMethod::Post, HttpMethod::Put] {
+                let operation = match method {
+                    HttpMethod::Get => item.get.as_mut(),
+                    HttpMethod::Post => item.post.as_mut(),
+                    HttpMethod::Put => item.put.as_mut(),
+                    _ => None,
+                };
+                let Some(operation) = operation else { continue };
+                let answers_problems = operation.responses.responses.values().any(|r| {
+                    matches!(r, RefOr::T(r) if r.content.contains_key("application/problem+json"))
+                });
+                if answers_problems {
+                    operation
+                        .responses
+                        .responses
+                        .entry("500".into())
+                        .or_insert_with(|| {
+                            RefOr::T(problem_response(
+                                "Something went wrong on our side; the cause is logged, not shown.",
+                            ))
+                        });
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_operation_is_tagged_with_a_declared_tag() {
+        let doc = document();
+        let tags: Vec<&str> = doc.tags.iter().flatten().map(|t| t.name.as_str()).collect();
+        for (path, item) in &doc.paths.paths {
+            for op in [&item.get, &item.post, &item.put].into_iter().flatten() {
+                let tag = op.tags.as_ref().and_then(|t| t.first());
+                assert!(
+                    tag.is_some_and(|t| tags.contains(&t.as_str())),
+                    "{path}: {tag:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn public_reads_document_their_etag_and_304() {
+        let doc = document();
+        let status = doc.paths.paths["/api/v1/services/{slug}/status"]
+            .get
+            .as_ref()
+            .expect("get");
+        assert!(status.responses.responses.contains_key("304"));
+        let health = doc.paths.paths["/healthz"].get.as_ref().expect("get");
+        assert!(!health.responses.responses.contains_key("304"));
+    }
+}
