@@ -10,6 +10,8 @@
 #   trap dw_cleanup EXIT
 #   dw_ensure_postgres     # exports DATABASE_URL
 #   dw_ensure_redis        # exports REDIS_URL
+#   dw_ensure_redis_cluster # exports DOWNWATCH_TEST_REDIS_CLUSTER_URL
+#                           # (dw_start_redis_cluster: always a new one)
 #
 # For each service the first that works wins:
 #   1. the URL already in DATABASE_URL / REDIS_URL, if it answers;
@@ -55,10 +57,18 @@ DW__REDIS_DIR=""     # temp dir of our throwaway Redis ("" = none started)
 DW__REDIS_PID=""     # pid of our redis-server ("" = none started)
 DW__REDIS_PORT=""    # port of our throwaway Redis (for log lines)
 DW__APT_UPDATED=""   # set once `apt-get update` has run in this shell
+DW__CLUSTER_DIR=""   # temp dir of our throwaway Redis Cluster ("" = none started)
+DW__CLUSTER_PIDS=()  # pids of its redis-server nodes
+DW__CLUSTER_PORTS=() # their ports (for log lines)
 
 # Where the throwaway servers' port search starts, and how far it goes.
 DW__PG_PORT_BASE=55432
 DW__REDIS_PORT_BASE=56379
+# A cluster node also listens on its port + 10000 (the cluster bus), so its
+# ports start low enough for that to stay a valid port.
+DW__CLUSTER_PORT_BASE=47379
+DW__CLUSTER_BUS_OFFSET=10000
+DW__CLUSTER_NODES=3
 DW__PORT_SPAN=200
 # Seconds to wait for a throwaway server to accept connections.
 DW__START_TIMEOUT=30
@@ -478,6 +488,205 @@ dw_ensure_redis() {
 }
 
 # ---------------------------------------------------------------------------
+# Redis Cluster
+# ---------------------------------------------------------------------------
+
+# dw__redis_cluster_supported — true when redis-server can run in cluster
+# mode and redis-cli can create a cluster (`redis-cli --cluster`, Redis 5+);
+# otherwise say what is missing on stderr.
+dw__redis_cluster_supported() {
+    local version help
+    if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
+        dw_log "redis-server and redis-cli are needed for the Redis Cluster (apt-get install redis-server)"
+        return 1
+    fi
+    # `redis-cli --cluster help` exits 1 even where it works: look at its text.
+    help="$(redis-cli --cluster help 2>&1 || true)"
+    if [[ "${help}" != *create* ]]; then
+        version="$(redis-cli --version 2>/dev/null || echo 'unknown version')"
+        dw_log "${version} cannot create a Redis Cluster (redis-cli --cluster needs Redis 5 or newer)"
+        return 1
+    fi
+    version="$(redis-server --version 2>/dev/null | sed -n 's/.* v=\([0-9]*\)\..*/\1/p')"
+    if [[ -n "${version}" ]] && ((version < 5)); then
+        dw_log "redis-server ${version}.x is too old for the Redis Cluster test (needs Redis 5 or newer)"
+        return 1
+    fi
+    return 0
+}
+
+# dw__redis_cluster_ok HOST:PORT — true if that cluster node reports
+# cluster_state:ok (every slot served).
+dw__redis_cluster_ok() {
+    local info
+    info="$(timeout 5 redis-cli -h "${1%:*}" -p "${1##*:}" cluster info 2>/dev/null || true)"
+    [[ "${info}" == *"cluster_state:ok"* ]]
+}
+
+# dw_ensure_redis_cluster — make DOWNWATCH_TEST_REDIS_CLUSTER_URL point at a
+# Redis Cluster whose first node reports cluster_state:ok: the one already in
+# that variable, else a throwaway one (dw_start_redis_cluster).
+dw_ensure_redis_cluster() {
+    local url="${DOWNWATCH_TEST_REDIS_CLUSTER_URL:-}" first
+    if [[ -n "${url}" ]]; then
+        first="$(dw__url_hostport "${url}")"
+        first="${first%%,*}"
+        if command -v redis-cli >/dev/null 2>&1 && dw__redis_cluster_ok "${first}"; then
+            export DOWNWATCH_TEST_REDIS_CLUSTER_URL
+            dw_log "using the Redis Cluster at ${first} (from DOWNWATCH_TEST_REDIS_CLUSTER_URL)"
+            return 0
+        fi
+        dw_log "DOWNWATCH_TEST_REDIS_CLUSTER_URL (${first}) is not a healthy Redis Cluster; starting a throwaway one"
+    fi
+    dw_start_redis_cluster
+}
+
+# dw__cluster_free_port START — print the first port from START upward
+# whose cluster-bus port (port + 10000) is free as well.
+dw__cluster_free_port() {
+    local port="$1" last=$(($1 + DW__PORT_SPAN))
+    while ((port < last)); do
+        port="$(dw__free_port "${port}")"
+        if ! dw__port_in_use $((port + DW__CLUSTER_BUS_OFFSET)); then
+            printf '%s' "${port}"
+            return 0
+        fi
+        port=$((port + 1))
+    done
+    dw_die "no free TCP port pair (port, port + ${DW__CLUSTER_BUS_OFFSET}) on 127.0.0.1 from $1 to $((last - 1))"
+}
+
+# dw__cluster_start_node FROM — start one cluster-enabled redis-server on a
+# free port from FROM upward, in DW__CLUSTER_DIR; on success its port is the
+# last entry of DW__CLUSTER_PORTS (and its pid of DW__CLUSTER_PIDS).
+dw__cluster_start_node() {
+    local dir="${DW__CLUSTER_DIR}" port="$1" attempt pid log waited
+    for attempt in 1 2 3 4 5 6 7 8 9 10; do
+        port="$(dw__cluster_free_port "${port}")"
+        log="${dir}/redis-${port}.log"
+        redis-server --port "${port}" --bind 127.0.0.1 \
+            --cluster-enabled yes --cluster-config-file "${dir}/nodes-${port}.conf" \
+            --cluster-node-timeout 5000 --save "" --appendonly no \
+            --daemonize no --dir "${dir}" \
+            </dev/null >"${log}" 2>&1 &
+        pid=$!
+        DW__CLUSTER_PIDS+=("${pid}")
+
+        waited=0
+        while ((waited < DW__START_TIMEOUT * 10)); do
+            if ! kill -0 "${pid}" 2>/dev/null; then
+                break
+            fi
+            if dw__redis_owns_port "${port}" "${pid}"; then
+                DW__CLUSTER_PORTS+=("${port}")
+                return 0
+            fi
+            sleep 0.1
+            waited=$((waited + 1))
+        done
+
+        if kill -0 "${pid}" 2>/dev/null; then
+            tail -n 20 "${log}" >&2
+            dw_die "Redis Cluster node on port ${port} did not answer PING within ${DW__START_TIMEOUT} s (log above)"
+        fi
+        wait "${pid}" 2>/dev/null || true
+        unset 'DW__CLUSTER_PIDS[-1]'
+        if grep -q 'Address already in use' "${log}" 2>/dev/null; then
+            dw_log "port ${port} was taken meanwhile (attempt ${attempt}); trying the next one"
+            port=$((port + 1))
+            continue
+        fi
+        tail -n 20 "${log}" >&2
+        dw_die "Redis Cluster node on port ${port} exited during startup (log above; does this redis-server support --cluster-enabled?)"
+    done
+    dw_die "could not find free ports for a Redis Cluster node after ${attempt} attempts"
+}
+
+# dw_start_redis_cluster — start a throwaway Redis Cluster of three masters
+# (no replicas, nothing kept on disk) on free ports from 47379 upward, wait
+# until every node reports cluster_state:ok, and export
+#   DOWNWATCH_TEST_REDIS_CLUSTER_URL=redis+cluster://127.0.0.1:P1,127.0.0.1:P2,127.0.0.1:P3
+# dw_cleanup stops the nodes and deletes their temp dir. Exits with a clear
+# message when the installed Redis cannot run a cluster.
+dw_start_redis_cluster() {
+    if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
+        if dw__can_apt; then
+            dw__apt_install redis-server
+        fi
+    fi
+    dw__redis_cluster_supported ||
+        dw_die "cannot start a Redis Cluster (see above): install Redis 5 or newer, or set DOWNWATCH_SKIP_REDIS_CLUSTER=1 (or pass --no-cluster) to skip the cluster pass"
+
+    DW__CLUSTER_DIR="$(dw__make_tmpdir redis-cluster)" # from here on dw_cleanup removes it
+    DW__CLUSTER_PIDS=()
+    DW__CLUSTER_PORTS=()
+    local i next="${DW__CLUSTER_PORT_BASE}"
+    for ((i = 0; i < DW__CLUSTER_NODES; i++)); do
+        dw__cluster_start_node "${next}"
+        next=$((DW__CLUSTER_PORTS[-1] + 1))
+    done
+
+    local port nodes=() list=""
+    for port in "${DW__CLUSTER_PORTS[@]}"; do
+        nodes+=("127.0.0.1:${port}")
+    done
+    list="$(IFS=,; printf '%s' "${nodes[*]}")"
+    dw_log "creating a throwaway Redis Cluster of ${#nodes[@]} masters on ${list}…"
+    if ! timeout 60 redis-cli --cluster create "${nodes[@]}" --cluster-replicas 0 \
+        --cluster-yes >"${DW__CLUSTER_DIR}/create.log" 2>&1; then
+        tail -n 20 "${DW__CLUSTER_DIR}/create.log" >&2
+        dw_die "redis-cli --cluster create failed (output above)"
+    fi
+
+    # Every node must agree that all slots are served before a client connects.
+    local waited=0 ok
+    while :; do
+        ok=0
+        for port in "${DW__CLUSTER_PORTS[@]}"; do
+            if dw__redis_cluster_ok "127.0.0.1:${port}"; then
+                ok=$((ok + 1))
+            fi
+        done
+        if ((ok == ${#DW__CLUSTER_PORTS[@]})); then
+            break
+        fi
+        if ((waited >= DW__START_TIMEOUT * 10)); then
+            redis-cli -p "${DW__CLUSTER_PORTS[0]}" cluster info >&2 2>/dev/null || true
+            dw_die "the Redis Cluster did not reach cluster_state:ok within ${DW__START_TIMEOUT} s"
+        fi
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+    export DOWNWATCH_TEST_REDIS_CLUSTER_URL="redis+cluster://${list}"
+    dw_log "started throwaway Redis Cluster on ports ${DW__CLUSTER_PORTS[*]} (pids ${DW__CLUSTER_PIDS[*]})"
+}
+
+# dw__stop_redis_cluster — stop the cluster nodes this shell started.
+dw__stop_redis_cluster() {
+    local pid stopped=0
+    for pid in "${DW__CLUSTER_PIDS[@]}"; do
+        # Only kill the pid if it is still our redis-server child.
+        if kill -0 "${pid}" 2>/dev/null &&
+            grep -q redis-server "/proc/${pid}/cmdline" 2>/dev/null; then
+            kill -TERM "${pid}" 2>/dev/null || true
+            stopped=1
+        fi
+    done
+    for pid in "${DW__CLUSTER_PIDS[@]}"; do
+        wait "${pid}" 2>/dev/null || true
+    done
+    if ((stopped)); then
+        dw_log "stopped throwaway Redis Cluster${DW__CLUSTER_PORTS[0]:+ on ports ${DW__CLUSTER_PORTS[*]}}"
+    fi
+    DW__CLUSTER_PIDS=()
+    DW__CLUSTER_PORTS=()
+    if [[ -n "${DW__CLUSTER_DIR}" ]]; then
+        rm -rf "${DW__CLUSTER_DIR}" || true
+        DW__CLUSTER_DIR=""
+    fi
+}
+
+# ---------------------------------------------------------------------------
 # Cleanup
 # ---------------------------------------------------------------------------
 
@@ -487,6 +696,8 @@ dw_ensure_redis() {
 dw_cleanup() {
     # Keep the caller's exit status: the EXIT trap must not change it.
     local status=$?
+
+    dw__stop_redis_cluster
 
     if [[ -n "${DW__REDIS_PID}" ]]; then
         # Only kill the pid if it is still our redis-server child.

@@ -14,7 +14,7 @@ use downwatch::config::{Backend, Config, IngestConfig, Secret, DEFAULT_GATE};
 use downwatch::detect::config::DetectConfig;
 use downwatch::startup::Application;
 use downwatch::store::postgres::PgStore;
-use downwatch::store::redis::RedisStore;
+use downwatch::store::redis::{RedisStore, RedisTarget};
 
 use crate::geoip_fixture::{write_geoip_fixture, GeoFixture};
 
@@ -27,10 +27,64 @@ pub fn admin_database_url() -> String {
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
 }
 
+/// The Redis the tests use: `redis://…`, or `redis+cluster://host:port,…` for a Redis Cluster.
 pub fn redis_url() -> String {
     std::env::var("DOWNWATCH_TEST_REDIS_URL")
         .or_else(|_| std::env::var("REDIS_URL"))
         .unwrap_or_else(|_| "redis://127.0.0.1:6379/".to_owned())
+}
+
+/// A blocking connection to the test Redis, for looking at keys directly. On a cluster it is
+/// the cluster client's: `KEYS` (and a `DEL` of many keys) goes to every master and the answers
+/// are combined; a one-key command goes to the node holding the key.
+pub struct TestRedis(Box<dyn redis::ConnectionLike>);
+
+impl redis::ConnectionLike for TestRedis {
+    fn req_packed_command(&mut self, cmd: &[u8]) -> redis::RedisResult<redis::Value> {
+        self.0.req_packed_command(cmd)
+    }
+
+    fn req_packed_commands(
+        &mut self,
+        cmd: &[u8],
+        offset: usize,
+        count: usize,
+    ) -> redis::RedisResult<Vec<redis::Value>> {
+        self.0.req_packed_commands(cmd, offset, count)
+    }
+
+    fn req_command(&mut self, cmd: &redis::Cmd) -> redis::RedisResult<redis::Value> {
+        self.0.req_command(cmd)
+    }
+
+    fn get_db(&self) -> i64 {
+        self.0.get_db()
+    }
+
+    fn check_connection(&mut self) -> bool {
+        self.0.check_connection()
+    }
+
+    fn is_open(&self) -> bool {
+        self.0.is_open()
+    }
+}
+
+pub fn try_redis_connection() -> redis::RedisResult<TestRedis> {
+    let target = RedisTarget::parse(&redis_url()).map_err(|e| {
+        redis::RedisError::from((redis::ErrorKind::InvalidClientConfig, "bad Redis URL", e))
+    })?;
+    Ok(TestRedis(match target {
+        RedisTarget::Single(url) => Box::new(redis::Client::open(url)?.get_connection()?),
+        RedisTarget::Cluster(nodes) => {
+            Box::new(redis::cluster::ClusterClient::new(nodes)?.get_connection()?)
+        }
+    }))
+}
+
+/// [`try_redis_connection`], panicking when Redis does not answer.
+pub fn redis_connection() -> TestRedis {
+    try_redis_connection().unwrap_or_else(|e| panic!("cannot reach the test Redis: {e}"))
 }
 
 /// `url` with its database name replaced by `name`.
@@ -86,15 +140,13 @@ impl Drop for TestDb {
         let prefix = self.prefix.clone();
         // Cleanup must not depend on the test's runtime, which may be shutting down.
         let cleanup = std::thread::spawn(move || {
-            if let Ok(client) = redis::Client::open(redis_url()) {
-                if let Ok(mut conn) = client.get_connection() {
-                    let keys: Vec<String> = redis::cmd("KEYS")
-                        .arg(format!("{prefix}*"))
-                        .query(&mut conn)
-                        .unwrap_or_default();
-                    for chunk in keys.chunks(500) {
-                        let _: Result<i64, _> = redis::cmd("DEL").arg(chunk).query(&mut conn);
-                    }
+            if let Ok(mut conn) = try_redis_connection() {
+                let keys: Vec<String> = redis::cmd("KEYS")
+                    .arg(format!("{prefix}*"))
+                    .query(&mut conn)
+                    .unwrap_or_default();
+                for chunk in keys.chunks(500) {
+                    let _: Result<i64, _> = redis::cmd("DEL").arg(chunk).query(&mut conn);
                 }
             }
             let Ok(rt) = tokio::runtime::Builder::new_current_thread()
@@ -264,8 +316,7 @@ impl TestApp {
 
     /// Every key under this test's prefix, with a text dump of its value.
     pub fn redis_dump(&self) -> HashMap<String, String> {
-        let client = redis::Client::open(redis_url()).expect("redis client");
-        let mut conn = client.get_connection().expect("redis connection");
+        let mut conn = redis_connection();
         let keys: Vec<String> = redis::cmd("KEYS")
             .arg(format!("{}*", self.prefix))
             .query(&mut conn)
@@ -304,8 +355,7 @@ impl TestApp {
 
     /// Sum of a field over every minute bucket of `service` (all services when `None`).
     pub fn bucket_sum(&self, service: Option<&str>, field: &str) -> i64 {
-        let client = redis::Client::open(redis_url()).expect("redis client");
-        let mut conn = client.get_connection().expect("redis connection");
+        let mut conn = redis_connection();
         let pattern = match service {
             Some(s) => format!("{}dw:{{s:{s}}}:m:*", self.prefix),
             None => format!("{}dw:{{s:*}}:m:*", self.prefix),

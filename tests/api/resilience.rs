@@ -109,8 +109,7 @@ async fn rebuild_buckets_recomputes_redis_from_the_log() {
     }
     let before = app.redis_dump();
     // Lose every bucket, as a Redis restart without persistence would.
-    let client = redis::Client::open(crate::helpers::redis_url()).expect("client");
-    let mut conn = client.get_connection().expect("conn");
+    let mut conn = crate::helpers::redis_connection();
     for key in before
         .keys()
         .filter(|k| k.contains(":m:") || k.contains(":u:"))

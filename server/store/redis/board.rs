@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::{redis_error, RedisStore, STORE};
+use super::{redis_error, RedisStore, MAX_BLOCK, STORE};
 use crate::store::{LiveEvent, ServiceStatus, StatusBoard, StoreError};
 
 /// Events kept for late readers (approximately).
@@ -100,12 +100,7 @@ impl StatusBoard for RedisStore {
         after: Option<&str>,
         block: Duration,
     ) -> Result<Vec<(String, LiveEvent)>, StoreError> {
-        // A blocking read needs a connection of its own: the shared one must not stall.
-        let mut conn = self
-            .client
-            .get_multiplexed_async_connection()
-            .await
-            .map_err(redis_error)?;
+        let block = block.min(MAX_BLOCK);
         let mut cmd = redis::cmd("XREAD");
         cmd.arg("COUNT").arg(500);
         if !block.is_zero() {
@@ -114,8 +109,18 @@ impl StatusBoard for RedisStore {
         cmd.arg("STREAMS")
             .arg(self.keys.events())
             .arg(after.unwrap_or("0-0"));
-        let reply: Option<Vec<(String, Vec<(String, Vec<(String, String)>)>)>> =
-            cmd.query_async(&mut conn).await.map_err(redis_error)?;
+        type Reply = Option<Vec<(String, Vec<(String, Vec<(String, String)>)>)>>;
+        let reply: Reply = if block.is_zero() {
+            let mut conn = self.conn.clone();
+            cmd.query_async(&mut conn).await.map_err(redis_error)?
+        } else {
+            // A blocking read needs a connection of its own (one per node in a cluster):
+            // the shared one must not stall, and its response timeout is shorter than `block`.
+            let mut conn = self.blocking_conn().await?;
+            let reply = cmd.query_async(&mut conn).await.map_err(redis_error)?;
+            self.reuse_blocking_conn(conn);
+            reply
+        };
         let mut events = Vec::new();
         for (_, entries) in reply.unwrap_or_default() {
             for (id, fields) in entries {

@@ -43,8 +43,14 @@ fn bucket_fields(r: &NewReport) -> Vec<String> {
 
 impl RedisStore {
     /// Adds `reports` to `pipe`, merging increments per key and field; `aggregate` also adds
-    /// them to the all-services buckets.
-    fn add_reports(&self, pipe: &mut redis::Pipeline, reports: &[NewReport], aggregate: bool) {
+    /// them to the all-services buckets. Answers each service's last report time, for
+    /// [`Self::mark_active`] (a key of its own: in a cluster, on another slot).
+    fn add_reports<'r>(
+        &self,
+        pipe: &mut redis::Pipeline,
+        reports: &'r [NewReport],
+        aggregate: bool,
+    ) -> HashMap<&'r str, i64> {
         let mut counters: HashMap<(String, String), i64> = HashMap::new();
         let mut reporters: HashMap<String, Vec<String>> = HashMap::new();
         let mut last_seen: HashMap<&str, i64> = HashMap::new();
@@ -87,6 +93,11 @@ impl RedisStore {
         for key in touched {
             pipe.expire(key, BUCKET_TTL_SECS).ignore();
         }
+        last_seen
+    }
+
+    /// Adds to `pipe` the update of the active-services set with `last_seen`.
+    fn mark_active(&self, pipe: &mut redis::Pipeline, last_seen: HashMap<&str, i64>) {
         for (service, at) in last_seen {
             // GT: rebuilding an old minute must not move a service's last report back.
             pipe.cmd("ZADD")
@@ -103,7 +114,8 @@ impl RedisStore {
 impl BucketStore for RedisStore {
     async fn apply(&self, reports: &[NewReport]) -> Result<(), StoreError> {
         let mut pipe = redis::pipe();
-        self.add_reports(&mut pipe, reports, true);
+        let last_seen = self.add_reports(&mut pipe, reports, true);
+        self.mark_active(&mut pipe, last_seen);
         let mut conn = self.conn.clone();
         pipe.query_async::<()>(&mut conn).await.map_err(redis_error)
     }
@@ -114,6 +126,7 @@ impl BucketStore for RedisStore {
         minute: DateTime<Utc>,
         reports: &[NewReport],
     ) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
         let mut pipe = redis::pipe();
         pipe.atomic();
         pipe.del(self.keys.minute(service, minute)).ignore();
@@ -141,11 +154,23 @@ impl BucketStore for RedisStore {
                 pipe.hincr(&key, field, *n).ignore();
             }
             pipe.expire(&key, BUCKET_TTL_SECS).ignore();
-        } else {
-            self.add_reports(&mut pipe, &own, false);
+            return pipe.query_async::<()>(&mut conn).await.map_err(redis_error);
         }
-        let mut conn = self.conn.clone();
-        pipe.query_async::<()>(&mut conn).await.map_err(redis_error)
+        // The transaction holds only this service's keys (one hash tag, so one cluster
+        // slot); the active-services set is another key and is updated after it.
+        let last_seen = self.add_reports(&mut pipe, &own, false);
+        pipe.query_async::<()>(&mut conn)
+            .await
+            .map_err(redis_error)?;
+        if last_seen.is_empty() {
+            return Ok(());
+        }
+        let mut active = redis::pipe();
+        self.mark_active(&mut active, last_seen);
+        active
+            .query_async::<()>(&mut conn)
+            .await
+            .map_err(redis_error)
     }
 
     async fn minute(

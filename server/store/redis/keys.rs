@@ -92,4 +92,32 @@ mod tests {
             "t1:dw:{a:ab}:dd:netflix:cd"
         );
     }
+
+    #[test]
+    fn keys_used_together_share_one_cluster_slot() {
+        use redis::cluster_routing::Slot;
+        let keys = Keys::new("t1:");
+        let m = DateTime::from_timestamp(120, 0).expect("valid");
+        let later = DateTime::from_timestamp(7200, 0).expect("valid");
+        for service in ["netflix", crate::store::ALL_SERVICES] {
+            let slot = Slot::for_key(keys.minute(service, m));
+            for key in [
+                keys.minute(service, later),
+                keys.minute_reporters(service, m),
+                keys.minute_reporters(service, later),
+                keys.minute_subnets(service, m),
+            ] {
+                assert_eq!(Slot::for_key(&key), slot, "{key}");
+            }
+        }
+        assert_ne!(
+            Slot::for_key(keys.minute("netflix", m)),
+            Slot::for_key(keys.minute("spotify", m)),
+            "services spread over the cluster"
+        );
+        assert_eq!(
+            Slot::for_key(keys.rate("ab")),
+            Slot::for_key(keys.dedupe("ab", "netflix", "cd"))
+        );
+    }
 }
