@@ -9,6 +9,7 @@ mod geo;
 mod geoip_fixture;
 mod health;
 mod helpers;
+mod nodes;
 mod openapi;
 mod read_api;
 mod reports;

@@ -25,6 +25,9 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
 const STORE: &str = "postgres";
 
+/// The advisory lock key taken while migrating ("dw-migra" in ASCII).
+const MIGRATION_LOCK: i64 = 0x64_77_2d_6d_69_67_72_61;
+
 /// The Postgres store: report log and catalog.
 #[derive(Clone)]
 pub struct PgStore {
@@ -69,13 +72,28 @@ pub async fn run_migrations(database_url: &str) -> Result<Vec<String>, StoreErro
                     reason: e.to_string(),
                 }
             })?;
+        // Several nodes starting together on a fresh database must not race: one migrates,
+        // the others wait and then find nothing pending.
+        let lock = |conn: &mut AsyncConnectionWrapper<AsyncPgConnection>, sql: &str| {
+            diesel::RunQueryDsl::execute(
+                diesel::sql_query(sql).bind::<diesel::sql_types::BigInt, _>(MIGRATION_LOCK),
+                conn,
+            )
+            .map_err(|e| StoreError::Failed {
+                store: STORE,
+                reason: format!("migration lock: {e}"),
+            })
+        };
+        lock(&mut conn, "SELECT pg_advisory_lock($1)")?;
         let applied = conn
             .run_pending_migrations(MIGRATIONS)
+            .map(|v| v.iter().map(|v| v.to_string()).collect())
             .map_err(|e| StoreError::Failed {
                 store: STORE,
                 reason: format!("migration failed: {e}"),
-            })?;
-        Ok(applied.iter().map(|v| v.to_string()).collect())
+            });
+        lock(&mut conn, "SELECT pg_advisory_unlock($1)")?;
+        applied
     })
     .await
     .map_err(|e| StoreError::Failed {
