@@ -133,7 +133,11 @@ pub async fn open(config: &Config) -> Result<Stores, OpenError> {
     }
 }
 
-/// Creates the coming days' report partitions every hour (Postgres only).
+/// Days of raw reports kept in Postgres; older daily partitions are dropped once their
+/// rollups are verified complete (rollups and incidents are kept for good).
+pub const RETENTION_DAYS: i64 = 30;
+
+/// Every hour: creates the coming days' report partitions and drops expired ones (Postgres).
 pub async fn maintain_partitions(pg: Arc<PgStore>) {
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
@@ -141,6 +145,12 @@ pub async fn maintain_partitions(pg: Arc<PgStore>) {
         let today = Utc::now().date_naive();
         if let Err(e) = pg.ensure_partitions(today, 3).await {
             warn!(error = %e, "could not create report partitions");
+        }
+        if let Err(e) = pg
+            .drop_expired_partitions(today - TimeDelta::days(RETENTION_DAYS))
+            .await
+        {
+            warn!(error = %e, "could not apply the report retention");
         }
     }
 }

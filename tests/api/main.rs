@@ -15,6 +15,7 @@ mod read_api;
 mod reports;
 mod reports_invalid;
 mod resilience;
+mod retention;
 mod series_api;
 mod services;
 mod shutdown;

@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -173,10 +173,8 @@ async fn one_node_leads_the_detector_and_another_takes_over_when_it_dies() {
     let db = TestDb::create().await;
     let dir = tempfile::tempdir().expect("dir");
     let mut nodes = start_nodes(&db, dir.path(), 3, 30).await;
-    let mut leaders: Vec<usize> = Vec::new();
     for _ in 0..100 {
-        leaders = (0..3).filter(|i| nodes[*i].leads()).collect();
-        if !leaders.is_empty() {
+        if (0..3).any(|i| nodes[i].leads()) {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;

@@ -6,6 +6,7 @@ pub mod detector;
 mod incidents;
 pub mod models;
 mod reports;
+pub mod retention;
 mod rollups;
 pub mod schema;
 
