@@ -12,6 +12,7 @@ pub mod detect;
 pub mod geo;
 pub mod http;
 pub mod ingest;
+pub mod metrics;
 pub mod read;
 pub mod startup;
 pub mod store;

@@ -116,8 +116,12 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(actix_web::middleware::from_fn(http::cache_and_cors))
+                .wrap(actix_web::middleware::from_fn(
+                    crate::metrics::count_requests,
+                ))
                 .wrap_fn(http::log_requests)
                 .app_data(state.clone())
+                .route("/metrics", web::get().to(crate::metrics::export))
                 .configure(http::routes)
         })
         .listen(listener)?

@@ -102,15 +102,22 @@ async fn lead(detector: &mut Detector, rollups: &dyn RollupStore) {
         }
         let started = std::time::Instant::now();
         match detector.tick(now).await {
-            Ok(report) => info!(
-                services = report.services,
-                series = report.series,
-                opened = report.opened.len(),
-                resolved = report.resolved.len(),
-                tick_ms = started.elapsed().as_millis() as u64,
-                "detector tick"
-            ),
+            Ok(report) => {
+                let m = crate::metrics::metrics();
+                m.detector_tick_seconds
+                    .observe(started.elapsed().as_secs_f64());
+                m.open_incidents.set(detector.open_incidents() as i64);
+                info!(
+                    services = report.services,
+                    series = report.series,
+                    opened = report.opened.len(),
+                    resolved = report.resolved.len(),
+                    tick_ms = started.elapsed().as_millis() as u64,
+                    "detector tick"
+                );
+            }
             Err(e) => {
+                crate::metrics::metrics().store_error("detector", "tick");
                 warn!(error = %e, "detector tick failed");
                 if !detector.still_leader().await {
                     return;

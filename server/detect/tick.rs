@@ -99,6 +99,11 @@ impl Detector {
         &self.cfg
     }
 
+    /// How many incidents are open.
+    pub fn open_incidents(&self) -> usize {
+        self.open.len()
+    }
+
     /// Whether the store still holds the leadership.
     pub async fn still_leader(&mut self) -> bool {
         self.store.still_leader().await

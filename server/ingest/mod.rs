@@ -84,7 +84,12 @@ impl Ingest {
 
     /// Takes one report through the whole path and waits for its acknowledgement.
     pub async fn submit(&self, input: ReportInput, client: Client) -> Result<Ack, IngestError> {
-        let valid = validate(input, &self.catalog)?;
+        let valid = validate(input, &self.catalog).inspect_err(|_| {
+            crate::metrics::metrics()
+                .reports
+                .with_label_values(&["invalid"])
+                .inc();
+        })?;
         let received_at = Utc::now();
         let ids = self
             .hasher

@@ -13,6 +13,7 @@ use tracing::{debug, error, warn};
 
 use super::{Ack, IngestError};
 use crate::config::IngestConfig;
+use crate::metrics::metrics;
 use crate::store::{
     minute_of, AbuseGate, BucketStore, GateCheck, GateLimits, GateOutcome, NewReport, ReportLog,
 };
@@ -36,11 +37,25 @@ impl QueueHandle {
     /// `Busy` at once instead of growing memory.
     pub async fn submit(&self, pending: Pending) -> Result<Ack, IngestError> {
         let (reply, answer) = oneshot::channel();
-        self.tx.try_send((pending, reply)).map_err(|e| match e {
-            mpsc::error::TrySendError::Full(_) => IngestError::Busy,
-            mpsc::error::TrySendError::Closed(_) => IngestError::ShuttingDown,
+        let m = metrics();
+        self.tx.try_send((pending, reply)).map_err(|e| {
+            m.reports.with_label_values(&["unavailable"]).inc();
+            match e {
+                mpsc::error::TrySendError::Full(_) => IngestError::Busy,
+                mpsc::error::TrySendError::Closed(_) => IngestError::ShuttingDown,
+            }
         })?;
-        answer.await.map_err(|_| IngestError::ShuttingDown)?
+        m.queue_depth
+            .set((self.tx.max_capacity() - self.tx.capacity()) as i64);
+        let result = answer.await.map_err(|_| IngestError::ShuttingDown)?;
+        let outcome = match &result {
+            Ok(ack) if ack.counted => "counted",
+            Ok(_) => "duplicate",
+            Err(IngestError::RateLimited { .. }) => "rate_limited",
+            Err(_) => "unavailable",
+        };
+        m.reports.with_label_values(&[outcome]).inc();
+        result
     }
 }
 
@@ -118,6 +133,7 @@ impl Committer {
                 return refuse(batch, "abuse gate answered a wrong count");
             }
             Err(e) => {
+                metrics().store_error("gate", "check");
                 warn!(error = %e, size = batch.len(), "abuse gate unavailable: batch refused");
                 return refuse(batch, &e.to_string());
             }
@@ -150,6 +166,7 @@ impl Committer {
                     Err(e) => e.to_string(),
                     Ok(_) => "the log returned a wrong number of ids".to_owned(),
                 };
+                metrics().store_error("log", "append");
                 warn!(error = %reason, size = reports.len(), "report log write failed: batch refused");
                 if let Err(e) = self.gate.release(&gated).await {
                     warn!(error = %e, "could not release abuse-gate keys of a refused batch");
@@ -162,6 +179,8 @@ impl Committer {
             }
         };
         let committed = started.elapsed();
+        metrics().batch_size.observe(reports.len() as f64);
+        metrics().commit_seconds.observe(committed.as_secs_f64());
         for ((report, reply), id) in accepted.into_iter().zip(ids) {
             let _ = reply.send(Ok(Ack {
                 id,
@@ -175,6 +194,7 @@ impl Committer {
         }
 
         if let Err(e) = self.buckets.apply(&reports).await {
+            metrics().store_error("buckets", "apply");
             let minutes = touched_minutes(&reports);
             warn!(error = %e, minutes = minutes.len(), "bucket update failed: noted for repair");
             if let Err(e) = self.log.note_bucket_repairs(&minutes).await {

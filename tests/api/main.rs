@@ -8,6 +8,7 @@ mod feeds;
 mod geo;
 mod geoip_fixture;
 mod health;
+mod metrics;
 mod helpers;
 mod nodes;
 mod openapi;
