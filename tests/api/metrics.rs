@@ -7,14 +7,32 @@ use crate::helpers::spawn_app;
 #[tokio::test]
 async fn metrics_count_requests_reports_and_batches() {
     let app = spawn_app().await;
-    let ok = app.report_from("81.56.3.3", &json!({"service": "netflix", "symptoms": ["login"]})).await;
+    let ok = app
+        .report_from(
+            "81.56.3.3",
+            &json!({"service": "netflix", "symptoms": ["login"]}),
+        )
+        .await;
     assert_eq!(ok.status(), 202);
-    let bad = app.report_from("81.56.3.4", &json!({"service": "netflix", "symptoms": ["atm"]})).await;
+    let bad = app
+        .report_from(
+            "81.56.3.4",
+            &json!({"service": "netflix", "symptoms": ["atm"]}),
+        )
+        .await;
     assert_eq!(bad.status(), 400);
 
-    let res = app.http.get(app.url("/metrics")).send().await.expect("sent");
+    let res = app
+        .http
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(res.status(), 200);
-    assert!(res.headers()["content-type"].to_str().expect("ascii").starts_with("text/plain"));
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .expect("ascii")
+        .starts_with("text/plain"));
     let text = res.text().await.expect("text");
     for needle in [
         "downwatch_http_requests_total{method=\"POST\",route=\"/api/v1/reports\",status=\"202\"}",
