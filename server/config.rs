@@ -34,6 +34,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     pub ingest: IngestConfig,
     pub gate: GateLimits,
+    /// Read rate limits: anonymous clients and API keys.
+    pub read_limits: ReadLimits,
     /// Detector thresholds and windows.
     pub detect: DetectConfig,
     /// Whether this process campaigns for detector leadership (`DOWNWATCH_DETECTOR`).
@@ -100,6 +102,23 @@ pub const DEFAULT_GATE: GateLimits = GateLimits {
     dedupe_secs: 15 * 60,
     rate_limit: 30,
     rate_window_secs: 3600,
+};
+
+/// How many reads (GET and HEAD of `/api/`, `/feeds/` and `/badge/`) a client may make per
+/// minute. A limit of 0 means no limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadLimits {
+    /// `DOWNWATCH_READ_RATE_LIMIT`: per anonymous client address.
+    pub anonymous_per_minute: u64,
+    /// `DOWNWATCH_KEY_RATE_LIMIT`: per API key, for keys created without a rate of their own.
+    pub key_per_minute: u64,
+}
+
+/// The default read limits: 300 requests a minute per address (a page polling every few
+/// seconds is far below it), 6000 per API key.
+pub const DEFAULT_READ_LIMITS: ReadLimits = ReadLimits {
+    anonymous_per_minute: 300,
+    key_per_minute: 6000,
 };
 
 /// A secret string that never shows in `Debug` output or logs.

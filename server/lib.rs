@@ -8,6 +8,7 @@
 
 pub mod catalog;
 pub mod config;
+pub mod demo;
 pub mod detect;
 pub mod geo;
 pub mod http;

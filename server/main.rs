@@ -9,7 +9,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Args, Parser, Subcommand};
 use ipnet::IpNet;
 
-use downwatch::config::{parse_networks, Config, IngestConfig, Secret, DEFAULT_GATE};
+use downwatch::config::{
+    parse_networks, Config, IngestConfig, ReadLimits, Secret, DEFAULT_GATE, DEFAULT_READ_LIMITS,
+};
 use downwatch::detect::config::DetectConfig;
 use downwatch::ingest::reconcile;
 use downwatch::startup::Application;
@@ -39,6 +41,42 @@ enum Command {
     /// Run the detector offline over a CSV time series `timestamp,value`; writes
     /// `timestamp,value,anomaly_score,state` to stdout, one row per input row.
     Replay(ReplayArgs),
+    /// Run a complete Downwatch with synthetic traffic: weeks of backfilled history, live
+    /// reports through the real API and scripted outages (see docs/demo.md).
+    Demo(DemoArgs),
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    /// Postgres connection URL; with REDIS_URL the demo runs on Postgres + Redis (use
+    /// throwaway ones: it writes synthetic reports). Without both: embedded storage.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+    /// Redis connection URL (see DATABASE_URL).
+    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
+    redis_url: Option<String>,
+    /// Prefix for every Redis key.
+    #[arg(long, env = "DOWNWATCH_REDIS_PREFIX", default_value = "")]
+    redis_prefix: String,
+    /// Address and port to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Directory for the demo's data (embedded storage, synthetic GeoIP); kept apart from
+    /// real data.
+    #[arg(long, default_value = "./downwatch-demo-data")]
+    data_dir: PathBuf,
+    /// Days of backfilled history.
+    #[arg(long, default_value_t = 28)]
+    days: u32,
+    /// Number of services with traffic (the biggest first).
+    #[arg(long, default_value_t = 40)]
+    services: usize,
+    /// Live traffic × this; the scripted outages come this many times sooner and shorter.
+    #[arg(long, default_value_t = 1.0)]
+    speed: f64,
+    /// Seed for the synthetic traffic (random when not given).
+    #[arg(long)]
+    seed: Option<u64>,
 }
 
 #[derive(Args)]
@@ -150,6 +188,12 @@ struct ServeArgs {
     /// Length of the rate window in seconds.
     #[arg(long, env = "DOWNWATCH_RATE_WINDOW_SECS", default_value_t = DEFAULT_GATE.rate_window_secs)]
     rate_window_secs: u64,
+    /// Reads (GET of /api/, /feeds/, /badge/) per minute per anonymous address; 0 = no limit.
+    #[arg(long, env = "DOWNWATCH_READ_RATE_LIMIT", default_value_t = DEFAULT_READ_LIMITS.anonymous_per_minute)]
+    read_rate_limit: u64,
+    /// Reads per minute per API key without a rate of its own; 0 = no limit.
+    #[arg(long, env = "DOWNWATCH_KEY_RATE_LIMIT", default_value_t = DEFAULT_READ_LIMITS.key_per_minute)]
+    key_rate_limit: u64,
     /// TOML file overriding detector thresholds (see docs/detection.md); defaults otherwise.
     #[arg(long, env = "DOWNWATCH_DETECT_CONFIG")]
     detect_config: Option<PathBuf>,
@@ -193,6 +237,10 @@ fn main() -> ExitCode {
     } else {
         Cli::parse()
     };
+    // The demo prints what it does; its server's request logs would drown that out.
+    if matches!(cli.command, Command::Demo(_)) && std::env::var_os("RUST_LOG").is_none() {
+        std::env::set_var("RUST_LOG", "warn");
+    }
     downwatch::telemetry::init();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -208,6 +256,19 @@ fn main() -> ExitCode {
             Command::RebuildBuckets(args) => rebuild(args).await,
             Command::Rollup(args) => rollup(args).await,
             Command::Replay(args) => replay(args),
+            Command::Demo(args) => downwatch::demo::run(downwatch::demo::DemoOptions {
+                database_url: args.database_url,
+                redis_url: args.redis_url,
+                redis_prefix: args.redis_prefix,
+                listen: args.listen,
+                data_dir: args.data_dir,
+                days: args.days,
+                services: args.services,
+                speed: args.speed,
+                seed: args.seed,
+            })
+            .await
+            .map_err(anyhow::Error::from),
         }
     });
     match result {
@@ -251,6 +312,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         },
         detect: load_detect_config(args.detect_config.as_ref())?,
         run_detector: !args.no_detector,
+        read_limits: ReadLimits {
+            anonymous_per_minute: args.read_rate_limit,
+            key_per_minute: args.key_rate_limit,
+        },
         gate: GateLimits {
             dedupe_secs: args.dedupe_secs.max(1),
             rate_limit: args.rate_limit,

@@ -86,6 +86,13 @@ impl Application {
             board: stores.board.clone(),
             events,
             ingest,
+            api_keys: stores.api_keys.clone(),
+            reads: http::ReadLimiter::new(
+                config.read_limits,
+                Hasher::new(config.secret.clone()),
+                stores.read_counter.clone(),
+                stores.api_keys.clone(),
+            ),
         });
 
         let mut background = vec![
@@ -115,6 +122,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(actix_web::middleware::from_fn(http::limit_reads))
                 .wrap(actix_web::middleware::from_fn(http::cache_and_cors))
                 .wrap(actix_web::middleware::from_fn(
                     crate::metrics::count_requests,

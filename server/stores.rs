@@ -15,8 +15,8 @@ use crate::store::postgres::{run_migrations, PgStore};
 use crate::store::redis::RedisStore;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{
-    AbuseGate, BucketStore, CatalogStore, IncidentReader, LeaderElection, ReportLog, RollupStore,
-    StatusBoard, StoreError,
+    AbuseGate, ApiKeyStore, BucketStore, CatalogStore, IncidentReader, LeaderElection, RateCounter,
+    ReportLog, RollupStore, StatusBoard, StoreError,
 };
 
 /// Every store a process needs, as trait objects.
@@ -30,6 +30,10 @@ pub struct Stores {
     pub buckets: Arc<dyn BucketStore>,
     pub board: Arc<dyn StatusBoard>,
     pub election: Arc<dyn LeaderElection>,
+    /// API keys (durable).
+    pub api_keys: Arc<dyn ApiKeyStore>,
+    /// The read rate limit's counters (hot, shared by every node).
+    pub read_counter: Arc<dyn RateCounter>,
     /// The Postgres store, for partition upkeep (none when embedded).
     pub postgres: Option<Arc<PgStore>>,
 }
@@ -77,6 +81,8 @@ pub async fn open(config: &Config) -> Result<Stores, OpenError> {
                 catalog: pg.clone(),
                 rollups: pg.clone(),
                 incidents: pg.clone(),
+                api_keys: pg.clone(),
+                read_counter: redis.clone(),
                 gate: redis.clone(),
                 buckets: redis.clone(),
                 board: redis,
@@ -121,6 +127,8 @@ pub async fn open(config: &Config) -> Result<Stores, OpenError> {
                 catalog: sqlite.clone(),
                 rollups: sqlite.clone(),
                 incidents: sqlite.clone(),
+                api_keys: sqlite.clone(),
+                read_counter: memory.clone(),
                 gate: memory.clone(),
                 buckets: memory.clone(),
                 board: memory,

@@ -5,15 +5,18 @@
 
 use actix_web::body::{self, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::HttpResponse;
 use sha2::{Digest, Sha256};
 
-/// Whether `path` is read by API clients (and so cached and open to other origins).
+/// Whether `path` is read by API clients (and so cached, open to other origins and rate
+/// limited); the admin API is not.
 pub(super) fn is_public_read(path: &str) -> bool {
-    path.starts_with("/api/") || path.starts_with("/feeds/") || path.starts_with("/badge/")
+    (path.starts_with("/api/") && !path.starts_with("/api/v1/admin/"))
+        || path.starts_with("/feeds/")
+        || path.starts_with("/badge/")
 }
 
 /// Seconds a response may be reused, by how fast its resource changes.
@@ -39,7 +42,9 @@ fn cors(headers: &mut header::HeaderMap) {
     );
     headers.insert(
         header::ACCESS_CONTROL_EXPOSE_HEADERS,
-        HeaderValue::from_static("ETag, Retry-After, X-Next-Cursor, X-Request-Id"),
+        HeaderValue::from_static(
+            "ETag, Retry-After, X-Next-Cursor, X-Request-Id, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset",
+        ),
     );
 }
 
@@ -57,7 +62,7 @@ pub async fn cache_and_cors(
             .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "GET, HEAD, OPTIONS"))
             .insert_header((
                 header::ACCESS_CONTROL_ALLOW_HEADERS,
-                "Accept, If-None-Match, Last-Event-ID, Authorization",
+                "Accept, If-None-Match, Last-Event-ID, Authorization, X-Api-Key",
             ))
             .insert_header((header::ACCESS_CONTROL_MAX_AGE, "86400"));
         return Ok(req.into_response(res.finish()));
@@ -100,11 +105,15 @@ pub async fn cache_and_cors(
             .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
         if matches {
             let mut not_modified = HttpResponse::NotModified().finish();
+            let rate_limit = super::ratelimit::RATELIMIT_HEADERS.map(HeaderName::from_static);
             for name in [
                 header::ETAG,
                 header::CACHE_CONTROL,
                 header::ACCESS_CONTROL_ALLOW_ORIGIN,
-            ] {
+            ]
+            .into_iter()
+            .chain(rate_limit)
+            {
                 if let Some(v) = head.headers().get(&name) {
                     not_modified.headers_mut().insert(name.clone(), v.clone());
                 }

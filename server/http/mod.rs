@@ -1,6 +1,7 @@
 //! The HTTP edge: routes, request logging, and the state every handler shares.
 //! Handlers are thin: parse, call the domain, map the result.
 
+mod api_keys;
 mod body;
 mod caching;
 pub use caching::cache_and_cors;
@@ -14,6 +15,8 @@ mod incidents;
 mod openapi;
 mod params;
 pub mod problem;
+mod ratelimit;
+pub use ratelimit::{limit_reads, ReadLimiter};
 mod reference;
 mod reports;
 mod schemas;
@@ -33,7 +36,8 @@ use crate::catalog::CatalogCache;
 use crate::config::Config;
 use crate::ingest::Ingest;
 use crate::store::{
-    BucketStore, CatalogStore, IncidentReader, ReportLog, RollupStore, StatusBoard, StoreError,
+    ApiKeyStore, BucketStore, CatalogStore, IncidentReader, ReportLog, RollupStore, StatusBoard,
+    StoreError,
 };
 use problem::ApiError;
 
@@ -49,6 +53,9 @@ pub struct AppState {
     pub board: Arc<dyn StatusBoard>,
     pub events: EventHub,
     pub ingest: Arc<Ingest>,
+    pub api_keys: Arc<dyn ApiKeyStore>,
+    /// The read rate limit (see [`limit_reads`]).
+    pub reads: ReadLimiter,
 }
 
 impl AppState {
@@ -94,7 +101,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/trending", web::get().to(status::trending))
             .route("/incidents", web::get().to(incidents::list_incidents))
             .route("/incidents/{id}", web::get().to(incidents::get_incident))
-            .route("/openapi.json", web::get().to(openapi::get_openapi)),
+            .route("/openapi.json", web::get().to(openapi::get_openapi))
+            .route("/admin/api-keys", web::post().to(api_keys::create_api_key))
+            .route("/admin/api-keys", web::get().to(api_keys::list_api_keys))
+            .route(
+                "/admin/api-keys/{id}",
+                web::delete().to(api_keys::revoke_api_key),
+            ),
     )
     .default_service(web::to(not_found));
 }
@@ -107,8 +120,12 @@ async fn not_found(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError
         "/report",
         "/api/v1/reports",
         "/api/v1/services",
+        "/api/v1/admin/api-keys",
     ];
-    if known.contains(&req.path()) || req.path().starts_with("/api/v1/services/") {
+    if known.contains(&req.path())
+        || req.path().starts_with("/api/v1/services/")
+        || req.path().starts_with("/api/v1/admin/api-keys/")
+    {
         return Err(ApiError::MethodNotAllowed);
     }
     Err(ApiError::NotFound {

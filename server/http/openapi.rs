@@ -7,7 +7,9 @@ use std::sync::OnceLock;
 
 use actix_web::HttpResponse;
 use utoipa::openapi::header::HeaderBuilder;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
 use utoipa::openapi::{Content, HttpMethod, ObjectBuilder, RefOr, Response, ResponseBuilder, Type};
 use utoipa::{Modify, OpenApi};
 
@@ -42,9 +44,12 @@ use crate::detect::METHODOLOGY_VERSION;
         super::health::readyz,
         get_openapi,
         super::reference::get_reference,
+        super::api_keys::create_api_key,
+        super::api_keys::list_api_keys,
+        super::api_keys::revoke_api_key,
     ),
     components(schemas(Problem, LiveEventSchema)),
-    modifiers(&Overview, &AdminToken, &Caching, &ServerErrors),
+    modifiers(&Overview, &AdminToken, &ApiKeys, &Caching, &ReadLimits, &ServerErrors),
     tags(
         (name = "reports", description = "Sending reports of a problem with a service."),
         (name = "services", description = "The catalog of services people can report."),
@@ -55,6 +60,7 @@ use crate::detect::METHODOLOGY_VERSION;
         (name = "feeds", description = "Atom feeds and embeddable badges."),
         (name = "health", description = "Liveness and readiness probes."),
         (name = "meta", description = "This description of the API."),
+        (name = "api-keys", description = "Keys that raise a client's read rate limit (admin)."),
     )
 )]
 pub struct ApiDoc;
@@ -124,6 +130,14 @@ the map's countries) answer CSV with a header row for `?format=csv` or `Accept: 
 (5 s for live status, up to 5 min for the catalog); send `If-None-Match` to get a bodiless \
 `304` when nothing changed.
 
+**Rate limits.** Reads (`GET` under `/api/`, `/feeds/` and `/badge/`) are limited per \
+minute: per client address when anonymous (300 unless the deployment changed it), per key with \
+an API key (6000 unless the key or the deployment says otherwise). Send the key as \
+`Authorization: Bearer dw_…` or `X-Api-Key: dw_…`; a malformed, unknown or revoked key is \
+refused with `401`. Every limited answer carries `RateLimit-Limit`, `RateLimit-Remaining` \
+and `RateLimit-Reset` (seconds until the window ends); beyond the limit the answer is `429` \
+with `Retry-After`. Reports have their own, separate limit.
+
 **CORS.** Reads under `/api/`, `/feeds/` and `/badge/` are open to every origin \
 (`Access-Control-Allow-Origin: *`), so pages elsewhere can embed charts and badges."
         ));
@@ -146,6 +160,35 @@ impl Modify for AdminToken {
                     ))
                     .build(),
             ),
+        );
+    }
+}
+
+/// The API keys of reads: a bearer token, or the `X-Api-Key` header.
+struct ApiKeys;
+
+impl Modify for ApiKeys {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("dw_…")
+                    .description(Some(
+                        "An API key (`dw_` and 32 characters) from the deployment's admin: raises \
+the read rate limit. Optional: reads without one are limited per address.",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "api_key_header",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Api-Key",
+                "The same API key, in a header of its own.",
+            ))),
         );
     }
 }
@@ -219,17 +262,92 @@ impl Modify for Caching {
     }
 }
 
+fn integer_header(description: &str) -> utoipa::openapi::header::Header {
+    HeaderBuilder::new()
+        .schema(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(0)),
+        )
+        .description(Some(description))
+        .build()
+}
+
+/// Documents `limit_reads`: on every public read, the optional API key, the `RateLimit-*`
+/// headers, the 401 of a bad key and the 429 beyond the limit.
+struct ReadLimits;
+
+impl Modify for ReadLimits {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let rate_headers = [
+            (
+                "RateLimit-Limit",
+                "Requests allowed in the window (a minute).",
+            ),
+            ("RateLimit-Remaining", "Requests left in the window."),
+            ("RateLimit-Reset", "Seconds until the window ends."),
+        ];
+        for (path, item) in doc.paths.paths.iter_mut() {
+            if !is_public_read(path) {
+                continue;
+            }
+            let Some(get) = item.get.as_mut() else {
+                continue;
+            };
+            get.security = Some(vec![
+                SecurityRequirement::default(),
+                SecurityRequirement::new::<_, _, &str>("api_key", []),
+                SecurityRequirement::new::<_, _, &str>("api_key_header", []),
+            ]);
+            if let Some(RefOr::T(ok)) = get.responses.responses.get_mut("200") {
+                for (name, description) in rate_headers {
+                    ok.headers.insert(name.into(), integer_header(description));
+                }
+            }
+            let unauthorized = problem_response(
+                "The API key (`Authorization: Bearer` or `X-Api-Key`) is malformed, unknown or \
+revoked; `field` names the header. Such a request counts against its address: beyond the \
+address's limit the answer is `429`.",
+            );
+            let mut too_many = problem_response(
+                "Too many requests this minute from this address, or with this API key; retry \
+after `Retry-After` seconds.",
+            );
+            too_many.headers.insert(
+                "Retry-After".into(),
+                integer_header("Seconds until the window ends."),
+            );
+            for (name, description) in rate_headers {
+                too_many
+                    .headers
+                    .insert(name.into(), integer_header(description));
+            }
+            let responses = &mut get.responses.responses;
+            responses
+                .entry("401".into())
+                .or_insert(RefOr::T(unauthorized));
+            responses.insert("429".into(), RefOr::T(too_many));
+        }
+    }
+}
+
 /// Every operation that can answer a problem can also answer the opaque 500.
 struct ServerErrors;
 
 impl Modify for ServerErrors {
     fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
         for item in doc.paths.paths.values_mut() {
-            for method in [HttpMethod::Get, HttpMethod::Post, HttpMethod::Put] {
+            for method in [
+                HttpMethod::Get,
+                HttpMethod::Post,
+                HttpMethod::Put,
+                HttpMethod::Delete,
+            ] {
                 let operation = match method {
                     HttpMethod::Get => item.get.as_mut(),
                     HttpMethod::Post => item.post.as_mut(),
                     HttpMethod::Put => item.put.as_mut(),
+                    HttpMethod::Delete => item.delete.as_mut(),
                     _ => None,
                 };
                 let Some(operation) = operation else { continue };
@@ -261,7 +379,10 @@ mod tests {
         let doc = document();
         let tags: Vec<&str> = doc.tags.iter().flatten().map(|t| t.name.as_str()).collect();
         for (path, item) in &doc.paths.paths {
-            for op in [&item.get, &item.post, &item.put].into_iter().flatten() {
+            for op in [&item.get, &item.post, &item.put, &item.delete]
+                .into_iter()
+                .flatten()
+            {
                 let tag = op.tags.as_ref().and_then(|t| t.first());
                 assert!(
                     tag.is_some_and(|t| tags.contains(&t.as_str())),
@@ -281,5 +402,38 @@ mod tests {
         assert!(status.responses.responses.contains_key("304"));
         let health = doc.paths.paths["/healthz"].get.as_ref().expect("get");
         assert!(!health.responses.responses.contains_key("304"));
+    }
+
+    #[test]
+    fn public_reads_document_their_rate_limit_and_optional_key() {
+        let doc = document();
+        let status = doc.paths.paths["/api/v1/services/{slug}/status"]
+            .get
+            .as_ref()
+            .expect("get");
+        let responses = &status.responses.responses;
+        assert!(responses.contains_key("401") && responses.contains_key("429"));
+        let Some(RefOr::T(ok)) = responses.get("200") else {
+            panic!("200 documented inline");
+        };
+        assert!(ok.headers.contains_key("RateLimit-Remaining"));
+        assert_eq!(status.security.as_ref().map(Vec::len), Some(3));
+        let schemes = &doc
+            .components
+            .as_ref()
+            .expect("components")
+            .security_schemes;
+        assert!(schemes.contains_key("api_key") && schemes.contains_key("api_key_header"));
+        // Neither the probes nor the admin API are limited.
+        for (path, method) in [("/healthz", "get"), ("/api/v1/admin/api-keys", "get")] {
+            let item = &doc.paths.paths[path];
+            let op = item.get.as_ref().expect(method);
+            assert!(!op.responses.responses.contains_key("429"), "{path}");
+        }
+        let reports = doc.paths.paths["/api/v1/reports"]
+            .post
+            .as_ref()
+            .expect("post");
+        assert!(reports.security.is_none());
     }
 }

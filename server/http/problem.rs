@@ -26,6 +26,16 @@ pub enum ApiError {
     RateLimited { retry_after_secs: u64 },
     #[error("authentication required")]
     Unauthorized,
+    /// An API key that is malformed, unknown or revoked, sent in `header`.
+    #[error("invalid API key")]
+    BadApiKey { header: &'static str },
+    /// Too many reads in the client's window (of an address, or of an API key when `keyed`).
+    #[error("too many reads")]
+    TooManyReads {
+        retry_after_secs: u64,
+        limit: u64,
+        keyed: bool,
+    },
     #[error("forbidden: {0}")]
     Forbidden(String),
     #[error("conflict: {0}")]
@@ -55,6 +65,8 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => "payload-too-large",
             ApiError::RateLimited { .. } => "rate-limited",
             ApiError::Unauthorized => "unauthorized",
+            ApiError::BadApiKey { .. } => "invalid-api-key",
+            ApiError::TooManyReads { .. } => "rate-limited",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::Conflict(_) => "conflict",
             ApiError::MethodNotAllowed => "method-not-allowed",
@@ -71,6 +83,8 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => "Request body too large",
             ApiError::RateLimited { .. } => "Too many reports",
             ApiError::Unauthorized => "Authentication required",
+            ApiError::BadApiKey { .. } => "Invalid API key",
+            ApiError::TooManyReads { .. } => "Too many requests",
             ApiError::Forbidden(_) => "Forbidden",
             ApiError::Conflict(_) => "Conflict",
             ApiError::MethodNotAllowed => "Method not allowed",
@@ -95,6 +109,26 @@ impl ApiError {
             ApiError::Unauthorized => {
                 "send the admin token as `Authorization: Bearer <token>`".into()
             }
+            ApiError::BadApiKey { .. } => "this API key is unknown or revoked; send a valid \
+                key as `Authorization: Bearer dw_…` or `X-Api-Key: dw_…`, or none to read \
+                anonymously at the lower limit"
+                .into(),
+            ApiError::TooManyReads {
+                retry_after_secs,
+                limit,
+                keyed: true,
+            } => format!(
+                "this API key made more than {limit} requests this minute; try again in \
+                 {retry_after_secs} seconds"
+            ),
+            ApiError::TooManyReads {
+                retry_after_secs,
+                limit,
+                keyed: false,
+            } => format!(
+                "this address made more than {limit} requests this minute; try again in \
+                 {retry_after_secs} seconds, or ask for an API key for a higher limit"
+            ),
             ApiError::Forbidden(why) | ApiError::Conflict(why) => why.clone(),
             ApiError::MethodNotAllowed => "this resource does not accept that method".into(),
             // Do not leak internals: the cause is in the log.
@@ -111,13 +145,17 @@ impl ApiError {
             ApiError::UnsupportedMediaType { .. } => Some("content-type"),
             ApiError::PayloadTooLarge { .. } => Some("body"),
             ApiError::Unauthorized => Some("authorization"),
+            ApiError::BadApiKey { header } => Some(header),
             _ => None,
         }
     }
 
     fn retry_after(&self) -> Option<u64> {
         match self {
-            ApiError::RateLimited { retry_after_secs } => Some(*retry_after_secs),
+            ApiError::RateLimited { retry_after_secs }
+            | ApiError::TooManyReads {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
             ApiError::Unavailable(_) => Some(RETRY_UNAVAILABLE_SECS),
             _ => None,
         }
@@ -157,7 +195,8 @@ impl ResponseError for ApiError {
             ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized | ApiError::BadApiKey { .. } => StatusCode::UNAUTHORIZED,
+            ApiError::TooManyReads { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -190,6 +229,9 @@ impl ResponseError for ApiError {
         }
         if matches!(self, ApiError::Unauthorized) {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+        }
+        if matches!(self, ApiError::BadApiKey { .. }) {
+            response.insert_header((header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\""));
         }
         response.body(serde_json::to_string(&body).unwrap_or_default())
     }
@@ -271,6 +313,55 @@ mod tests {
             .as_str()
             .unwrap_or_default()
             .contains("10.0.0.1"));
+    }
+
+    #[test]
+    fn bad_api_keys_are_401_naming_the_header() {
+        let response = ApiError::BadApiKey {
+            header: "authorization",
+        }
+        .error_response();
+        assert_eq!(
+            response
+                .headers()
+                .get(header::WWW_AUTHENTICATE)
+                .and_then(|v| v.to_str().ok()),
+            Some("Bearer error=\"invalid_token\"")
+        );
+        let (status, retry, body) = render(ApiError::BadApiKey {
+            header: "x-api-key",
+        });
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(retry, None);
+        assert_eq!(body["type"], "/problems/invalid-api-key");
+        assert_eq!(body["field"], "x-api-key");
+    }
+
+    #[test]
+    fn too_many_reads_say_when_to_retry_and_who_was_limited() {
+        let (status, retry, body) = render(ApiError::TooManyReads {
+            retry_after_secs: 17,
+            limit: 300,
+            keyed: false,
+        });
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(retry.as_deref(), Some("17"));
+        assert_eq!(body["type"], "/problems/rate-limited");
+        assert_eq!(body["title"], "Too many requests");
+        let detail = body["detail"].as_str().unwrap_or_default();
+        assert!(
+            detail.contains("address") && detail.contains("300"),
+            "{detail}"
+        );
+        let (_, _, body) = render(ApiError::TooManyReads {
+            retry_after_secs: 1,
+            limit: 6000,
+            keyed: true,
+        });
+        assert!(body["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("API key"));
     }
 
     #[test]

@@ -327,7 +327,7 @@ fn to_service(slug: String, body: ServiceBody) -> Result<Service, ApiError> {
 }
 
 /// Checks the bearer token against the configured admin token in constant time.
-fn require_admin(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
+pub(super) fn require_admin(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
     let Some(expected) = &state.config.admin_token else {
         return Err(ApiError::Forbidden(
             "the admin API is disabled: set DOWNWATCH_ADMIN_TOKEN".into(),

@@ -64,6 +64,18 @@ impl Hasher {
             address: hex::encode(digest(&[b"address", ip_text.as_bytes()], 8)),
         }
     }
+
+    /// The pseudonym of the address `ip` alone on `day` (the `address` of [`Self::pseudonyms`]),
+    /// for rate limits that have no reporter to name.
+    pub fn address(&self, ip: IpAddr, day: NaiveDate) -> String {
+        let ip_text = canonical(ip).to_string();
+        let mut mac = keyed(&self.day_key(day));
+        for part in [b"address".as_slice(), ip_text.as_bytes()] {
+            mac.update(part);
+            mac.update(b"\x1f");
+        }
+        hex::encode(&mac.finalize().into_bytes()[..8])
+    }
 }
 
 fn keyed(key: &[u8]) -> HmacSha256 {
@@ -137,6 +149,21 @@ mod tests {
         let e = h.pseudonyms(ip("81.56.10.20"), "other ua", day(1));
         assert_ne!(a.reporter, e.reporter);
         assert_eq!(a.address, e.address);
+    }
+
+    #[test]
+    fn the_address_alone_is_the_address_pseudonym() {
+        let h = Hasher::new(Secret::new("master"));
+        for addr in ["81.56.10.20", "::ffff:81.56.10.20", "2a01:e00:1:2::1"] {
+            assert_eq!(
+                h.address(ip(addr), day(1)),
+                h.pseudonyms(ip(addr), "ua", day(1)).address
+            );
+        }
+        assert_ne!(
+            h.address(ip("81.56.10.20"), day(1)),
+            h.address(ip("81.56.10.20"), day(2))
+        );
     }
 
     #[test]

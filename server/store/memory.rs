@@ -6,7 +6,8 @@
 //! Expired entries are dropped lazily (an expired entry reads as absent) and swept at most
 //! once a minute by `check` and `apply`, so memory stays bounded by the last 26 hours.
 //! As in Redis, `apply` also adds every report's counters to the `ALL_SERVICES` buckets.
-//! The status board (statuses and the capped live event log) is in [`board`].
+//! The status board (statuses and the capped live event log) is in [`board`], the read rate
+//! limit's counters in [`reads`].
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -21,6 +22,7 @@ use super::{
 };
 
 mod board;
+mod reads;
 #[cfg(test)]
 mod tests;
 
@@ -36,6 +38,8 @@ pub struct MemoryStore {
     state: Arc<Mutex<State>>,
     /// The status board: its own lock, so that readers of the board never wait on buckets.
     board: Arc<board::Board>,
+    /// The read rate limit's counters: their own lock too.
+    reads: Arc<reads::Counters>,
     clock: Clock,
 }
 
@@ -230,6 +234,7 @@ impl MemoryStore {
         Self {
             state: Arc::new(Mutex::new(State::default())),
             board: Arc::default(),
+            reads: Arc::default(),
             clock,
         }
     }

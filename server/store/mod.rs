@@ -478,3 +478,66 @@ pub trait LeaderElection: Send + Sync {
     /// The leader's store if this process is now the leader; `None` when another leads.
     async fn campaign(&self) -> Result<Option<Box<dyn DetectorStore>>, StoreError>;
 }
+
+/// An API key as stored: never the key itself, only its SHA-256 (which stays in the store).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKeyRecord {
+    pub id: i64,
+    /// Who the key is for, e.g. a newsroom.
+    pub name: String,
+    /// The key's first 8 characters (`dw_` and 5 more), to recognise it in a list.
+    pub prefix: String,
+    /// Reads per minute; `None` for the deployment's default.
+    pub rate_per_minute: Option<i32>,
+    pub created_at: DateTime<Utc>,
+    /// When the key was last seen (to within a few seconds), if ever.
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// An API key to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewApiKey {
+    pub name: String,
+    pub prefix: String,
+    /// SHA-256 of the whole key.
+    pub key_hash: Vec<u8>,
+    pub rate_per_minute: Option<i32>,
+}
+
+/// The API keys that raise a client's read rate limit (Postgres).
+#[async_trait]
+pub trait ApiKeyStore: Send + Sync {
+    /// Stores a new key; `Conflict` if its hash exists.
+    async fn create_api_key(&self, key: &NewApiKey) -> Result<ApiKeyRecord, StoreError>;
+    /// Every key, revoked ones included, oldest first.
+    async fn list_api_keys(&self) -> Result<Vec<ApiKeyRecord>, StoreError>;
+    /// The key whose SHA-256 is `key_hash`, revoked or not.
+    async fn find_api_key(&self, key_hash: &[u8]) -> Result<Option<ApiKeyRecord>, StoreError>;
+    /// Revokes a key (a second revocation keeps the first time); false when there is no such
+    /// key.
+    async fn revoke_api_key(&self, id: i64) -> Result<bool, StoreError>;
+    /// Notes that a key was used at `at`.
+    async fn touch_api_key(&self, id: i64, at: DateTime<Utc>) -> Result<(), StoreError>;
+}
+
+/// One request counted in its client's fixed window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowCount {
+    /// Requests of the client in the current window, this one included.
+    pub count: u64,
+    /// Whole seconds until the window ends (at least 1).
+    pub resets_in_secs: u64,
+}
+
+/// Request counters shared by every node (Redis), for the read rate limit.
+#[async_trait]
+pub trait RateCounter: Send + Sync {
+    /// Counts one request of `client` in one round trip. The client's window starts with its
+    /// first request and lasts `window_secs`; every request in it counts, refused ones too.
+    async fn count_request(
+        &self,
+        client: &str,
+        window_secs: u64,
+    ) -> Result<WindowCount, StoreError>;
+}

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use downwatch::config::{Backend, Config, IngestConfig, Secret, DEFAULT_GATE};
+use downwatch::config::{Backend, Config, IngestConfig, Secret, DEFAULT_GATE, DEFAULT_READ_LIMITS};
 use downwatch::detect::config::DetectConfig;
 use downwatch::startup::Application;
 
@@ -24,6 +24,7 @@ async fn start(dir: &Path) -> (String, tokio::task::JoinHandle<Result<(), std::i
         data_dir: dir.to_owned(),
         ingest: IngestConfig::default(),
         gate: DEFAULT_GATE,
+        read_limits: DEFAULT_READ_LIMITS,
         detect: DetectConfig::default(),
         run_detector: true,
     };

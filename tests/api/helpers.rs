@@ -10,7 +10,7 @@ use std::time::Duration;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::Value;
 
-use downwatch::config::{Backend, Config, IngestConfig, Secret, DEFAULT_GATE};
+use downwatch::config::{Backend, Config, IngestConfig, ReadLimits, Secret, DEFAULT_GATE};
 use downwatch::detect::config::DetectConfig;
 use downwatch::startup::Application;
 use downwatch::store::postgres::PgStore;
@@ -19,6 +19,12 @@ use downwatch::store::redis::{RedisStore, RedisTarget};
 use crate::geoip_fixture::{write_geoip_fixture, GeoFixture};
 
 pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+
+/// Read limits high enough that no test but those of the limit meets them.
+pub const TEST_READ_LIMITS: ReadLimits = ReadLimits {
+    anonymous_per_minute: 1_000_000,
+    key_per_minute: 1_000_000,
+};
 
 /// The Postgres server the tests use (a maintenance database on it).
 pub fn admin_database_url() -> String {
@@ -177,6 +183,8 @@ pub struct TestApp {
     pub pg: PgStore,
     pub redis: RedisStore,
     pub geo: GeoFixture,
+    /// The configuration the app started with.
+    pub config: Config,
     _dir: tempfile::TempDir,
     // Last: dropped after everything that uses it.
     _db: TestDb,
@@ -234,6 +242,8 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
             ..IngestConfig::default()
         },
         gate: DEFAULT_GATE,
+        // Tests read much faster than anyone should; `api_keys` tests the limits.
+        read_limits: TEST_READ_LIMITS,
         detect: DetectConfig::default(),
         // Tests drive the detector tick by tick.
         run_detector: false,
@@ -263,6 +273,7 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
         pg,
         redis,
         geo,
+        config,
         _dir: dir,
         _db: db,
     }
@@ -288,6 +299,18 @@ pub async fn count_in(url: &str, sql: &str) -> i64 {
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
+    }
+
+    /// Starts another node of the same deployment (same configuration: same database, Redis
+    /// prefix and secret) on its own port; returns its base URL. It stops with the test.
+    pub async fn spawn_second_node(&self) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let app = Application::build(self.config.clone(), listener)
+            .await
+            .expect("second node starts");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        address
     }
 
     /// Posts a JSON report as if forwarded for `client_ip` by the trusted local proxy.

@@ -548,6 +548,45 @@ async fn real_answers_validate_against_the_document() {
 
     check(&app, &schemas, get("/readyz"), "/readyz", 200).await;
 
+    // API keys: created (the key shown once), listed (never the key); a bad key on a read.
+    let created = check(
+        &app,
+        &schemas,
+        app.http
+            .post(app.url("/api/v1/admin/api-keys"))
+            .bearer_auth(crate::helpers::ADMIN_TOKEN)
+            .json(&json!({"name": "Newsroom", "rate_per_minute": 100})),
+        "/api/v1/admin/api-keys",
+        201,
+    )
+    .await;
+    let key = created["key"].as_str().expect("key").to_owned();
+    check(
+        &app,
+        &schemas,
+        get("/api/v1/admin/api-keys").bearer_auth(crate::helpers::ADMIN_TOKEN),
+        "/api/v1/admin/api-keys",
+        200,
+    )
+    .await;
+    check(
+        &app,
+        &schemas,
+        get("/api/v1/trending").bearer_auth(&key),
+        "/api/v1/trending",
+        200,
+    )
+    .await;
+    let bad = check(
+        &app,
+        &schemas,
+        get("/api/v1/trending").header("x-api-key", "dw_nope"),
+        "/api/v1/trending",
+        401,
+    )
+    .await;
+    assert_eq!(bad["field"], "x-api-key");
+
     // The check itself bites: a missing field, a stray field, a wrong enum value, a bad time.
     let mut broken = detail.clone();
     broken["incident"]

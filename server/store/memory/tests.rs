@@ -3,6 +3,7 @@
 
 mod board;
 mod buckets;
+mod reads;
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;

@@ -1,6 +1,7 @@
 //! Postgres implementation of the durable stores, through diesel-async (pure-Rust
 //! tokio-postgres, no libpq) and a deadpool connection pool.
 
+mod api_keys;
 mod catalog;
 pub mod detector;
 mod incidents;

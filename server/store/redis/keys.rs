@@ -2,7 +2,9 @@
 //!
 //! Keys of one service share the hash tag `{s:<slug>}` so that Redis Cluster keeps them on
 //! one shard; the abuse-gate keys of one client address share `{a:<hash>}` so that the gate
-//! script, which touches the rate-limit and dedupe keys together, stays on one slot.
+//! script, which touches the rate-limit and dedupe keys together, stays on one slot. A
+//! client's read counter is a single key, tagged `{r:<client>}` so that counters spread over
+//! the cluster.
 
 use chrono::{DateTime, Utc};
 
@@ -70,6 +72,12 @@ impl Keys {
         format!("{}dw:{{a:{address}}}:rl", self.prefix)
     }
 
+    /// Counter of one client's reads in its current window; `client` is `a:<address hash>`
+    /// or `k:<API key id>`, and its own hash tag.
+    pub fn read_rate(&self, client: &str) -> String {
+        format!("{}dw:{{r:{client}}}", self.prefix)
+    }
+
     /// Marker that one reporter already reported one service within the dedupe window.
     pub fn dedupe(&self, address: &str, service: &str, reporter: &str) -> String {
         format!("{}dw:{{a:{address}}}:dd:{service}:{reporter}", self.prefix)
@@ -87,6 +95,7 @@ mod tests {
         assert_eq!(keys.minute("netflix", m), "t1:dw:{s:netflix}:m:2");
         assert_eq!(keys.minute_reporters("netflix", m), "t1:dw:{s:netflix}:u:2");
         assert_eq!(keys.rate("ab"), "t1:dw:{a:ab}:rl");
+        assert_eq!(keys.read_rate("k:7"), "t1:dw:{r:k:7}");
         assert_eq!(
             keys.dedupe("ab", "netflix", "cd"),
             "t1:dw:{a:ab}:dd:netflix:cd"

@@ -11,6 +11,7 @@ mod buckets;
 mod conn;
 mod gate;
 pub mod keys;
+mod reads;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -11,6 +11,7 @@
 //! The embedded stack is single-process: the detector leader is an in-process claim (see
 //! [`detector::SqliteLeader`]) and the hot stores live in this process's memory.
 
+mod api_keys;
 mod catalog;
 pub mod detector;
 mod incidents;

@@ -107,3 +107,16 @@ diesel::table! {
 
 diesel::joinable!(incident_events -> incidents (incident_id));
 diesel::allow_tables_to_appear_in_same_query!(incidents, incident_events);
+
+diesel::table! {
+    api_keys (id) {
+        id -> BigInt,
+        name -> Text,
+        prefix -> Text,
+        key_hash -> Binary,
+        rate_per_minute -> Nullable<Integer>,
+        created_at -> BigInt,
+        last_used_at -> Nullable<BigInt>,
+        revoked_at -> Nullable<BigInt>,
+    }
+}
