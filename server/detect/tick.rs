@@ -357,25 +357,48 @@ impl Detector {
         let global_excess = scores
             .get("global")
             .map_or(0.0, |s| (s.observed - s.expected).max(0.0));
+        let min_reporters = self.cfg.possible.min_reporters;
         let attributed = if global_state != State::Ok {
             let total = scoped_reports(window, "global").max(1) as f64;
             window
                 .fields
                 .iter()
                 .filter_map(|(f, n)| f.strip_prefix("cc:").map(|c| (c.to_owned(), *n as f64)))
-                .filter(|(_, n)| *n >= ONE_COUNTRY_SHARE * total.max(global_excess))
+                // One country carries the surge, with enough reports of its own to say so.
+                .filter(|(_, n)| {
+                    *n >= min_reporters && *n >= ONE_COUNTRY_SHARE * total.max(global_excess)
+                })
                 .map(|(c, _)| c)
                 .next()
         } else {
             None
         };
+        // While the service is not ok, an open incident keeps its scope: re-deciding it every
+        // minute would close and reopen incidents around the one-country threshold, and in
+        // the calm minutes before the state returns to ok.
+        let open_scope = {
+            let mut open: Vec<&String> = self
+                .open
+                .keys()
+                .filter(|k| k.0 == service)
+                .map(|k| &k.1)
+                .collect();
+            open.sort_by_key(|s| *s != "global");
+            open.first().map(|s| (*s).clone())
+        };
         let mut active: HashMap<String, State> = HashMap::new();
-        match (&attributed, global_state) {
-            (None, State::Ok) => {}
-            (None, s) => {
+        match (&open_scope, &attributed, global_state) {
+            (_, _, State::Ok) => {}
+            (Some(scope), _, s) if scope == "global" => {
                 active.insert("global".into(), s);
             }
-            (Some(c), s) => {
+            (Some(c), _, s) => {
+                active.insert(c.clone(), worse(s, state_of(self, c)));
+            }
+            (None, None, s) => {
+                active.insert("global".into(), s);
+            }
+            (None, Some(c), s) => {
                 active.insert(c.clone(), worse(s, state_of(self, c)));
             }
         }

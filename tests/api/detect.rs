@@ -302,6 +302,26 @@ async fn a_regional_outage_opens_a_country_incident_not_a_global_one() {
     let all = incidents(&app).await;
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].1, "IT");
+
+    // Reports from elsewhere join while it lasts: Italy's share falls under the threshold,
+    // but the open incident keeps its scope instead of closing and reopening as global.
+    let london: Vec<String> = (0..40).map(|i| format!("86.128.{i}.9")).collect();
+    surge(&app, "spotify", "login", &london).await;
+    for _ in 0..100 {
+        if app.bucket_sum(Some("spotify"), "total") >= 130 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let next = d
+        .tick(next_minute() + TimeDelta::seconds(30))
+        .await
+        .expect("tick");
+    assert!(
+        next.opened.is_empty() && next.resolved.is_empty(),
+        "{next:?}"
+    );
+    assert_eq!(incidents(&app).await.len(), 1);
 }
 
 #[tokio::test]
