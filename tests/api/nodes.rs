@@ -252,3 +252,81 @@ async fn live_events_reach_the_clients_of_every_node() {
         assert!(text.contains("\"incident_id\":42"), "{text}");
     }
 }
+
+/// Seven days of steady history in the rollups, so the detector judges from the first tick.
+async fn seed_week(database_url: &str, service: &str) {
+    use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+    let mut conn = AsyncPgConnection::establish(database_url)
+        .await
+        .expect("connect");
+    let end = downwatch::store::quarter_of(chrono::Utc::now() - chrono::TimeDelta::minutes(2));
+    diesel::sql_query(
+        "INSERT INTO rollups (service, bucket, country, symptom, reports, unique_reporters)
+         SELECT $1, b, 'GB', '*', 2, 2
+         FROM generate_series($2::timestamptz - interval '7 days', $2::timestamptz - interval '15 minutes', interval '15 minutes') AS b",
+    )
+    .bind::<diesel::sql_types::Text, _>(service)
+    .bind::<diesel::sql_types::Timestamptz, _>(end)
+    .execute(&mut conn)
+    .await
+    .expect("seed rollups");
+}
+
+async fn incidents_of(database_url: &str) -> (i64, i64) {
+    (
+        count_in(database_url, "SELECT count(*) AS n FROM incidents").await,
+        count_in(
+            database_url,
+            "SELECT count(*) AS n FROM incidents WHERE status = 'open'",
+        )
+        .await,
+    )
+}
+
+#[tokio::test]
+async fn killing_the_leader_mid_incident_does_not_duplicate_it() {
+    let db = TestDb::create().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let mut nodes = start_nodes(&db, dir.path(), 2, 30).await;
+    seed_week(&db.database_url, "chatgpt").await;
+    let http = reqwest::Client::new();
+    for i in 0..40 {
+        let ip = format!("86.{}.{}.1", 100 + i % 50, i);
+        let (status, _) = post(&http, &nodes[i % 2], &ip, "chatgpt").await;
+        assert_eq!(status, 202);
+    }
+    // The leader ticks at the start of each minute: wait for the incident.
+    let mut opened = false;
+    for _ in 0..150 {
+        if incidents_of(&db.database_url).await.1 == 1 {
+            opened = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert!(opened, "an incident opened within 75 s");
+
+    let leader = (0..2).find(|i| nodes[*i].leads()).expect("a leader");
+    let mut dead = nodes.remove(leader);
+    let _ = dead.child.kill();
+    let _ = dead.child.wait();
+    let successor = &nodes[0];
+    // The successor takes over and ticks (the surge is still in its window) at least once.
+    let mut ticked = false;
+    for _ in 0..200 {
+        let log = successor.log();
+        if let Some(at) = log.find("now the detector leader") {
+            if log[at..].contains("detector tick") {
+                ticked = true;
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert!(ticked, "the successor led and ticked: {}", successor.log());
+    assert_eq!(
+        incidents_of(&db.database_url).await,
+        (1, 1),
+        "the same incident, still open, no duplicate"
+    );
+}
