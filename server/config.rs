@@ -82,6 +82,9 @@ pub struct IngestConfig {
     pub writers: usize,
     /// Postgres connections.
     pub db_pool_size: usize,
+    /// Days of raw reports kept in Postgres (`DOWNWATCH_RETENTION_DAYS`); older daily
+    /// partitions are dropped once their rollups are verified. Rollups and incidents stay.
+    pub retention_days: i64,
 }
 
 impl Default for IngestConfig {
@@ -92,6 +95,7 @@ impl Default for IngestConfig {
             linger: Duration::ZERO,
             writers: 4,
             db_pool_size: 16,
+            retention_days: 30,
         }
     }
 }

@@ -200,6 +200,9 @@ struct ServeArgs {
     /// Do not campaign for detector leadership in this process (web-only node).
     #[arg(long, env = "DOWNWATCH_NO_DETECTOR")]
     no_detector: bool,
+    /// Days of raw reports kept in Postgres (rollups and incidents are kept for good).
+    #[arg(long, env = "DOWNWATCH_RETENTION_DAYS", default_value_t = IngestConfig::default().retention_days)]
+    retention_days: i64,
     /// Most reports committed in one batch.
     #[arg(long, env = "DOWNWATCH_MAX_BATCH", default_value_t = IngestConfig::default().max_batch)]
     max_batch: usize,
@@ -308,6 +311,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         ingest: IngestConfig {
             max_batch: args.max_batch.clamp(1, 4000),
             queue_capacity: args.queue_capacity.max(1),
+            retention_days: args.retention_days.max(2),
             ..IngestConfig::default()
         },
         detect: load_detect_config(args.detect_config.as_ref())?,

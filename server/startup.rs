@@ -105,7 +105,10 @@ impl Application {
             events_task,
         ];
         if let Some(pg) = &stores.postgres {
-            background.push(tokio::spawn(crate::stores::maintain_partitions(pg.clone())));
+            background.push(tokio::spawn(crate::stores::maintain_partitions(
+                pg.clone(),
+                config.ingest.retention_days,
+            )));
         }
         if config.run_detector {
             background.push(tokio::spawn(leader::run(

@@ -141,12 +141,9 @@ pub async fn open(config: &Config) -> Result<Stores, OpenError> {
     }
 }
 
-/// Days of raw reports kept in Postgres; older daily partitions are dropped once their
-/// rollups are verified complete (rollups and incidents are kept for good).
-pub const RETENTION_DAYS: i64 = 30;
-
-/// Every hour: creates the coming days' report partitions and drops expired ones (Postgres).
-pub async fn maintain_partitions(pg: Arc<PgStore>) {
+/// Every hour: creates the coming days' report partitions and drops those older than
+/// `retention_days` once their rollups are verified complete (Postgres).
+pub async fn maintain_partitions(pg: Arc<PgStore>, retention_days: i64) {
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
         tick.tick().await;
@@ -155,7 +152,7 @@ pub async fn maintain_partitions(pg: Arc<PgStore>) {
             warn!(error = %e, "could not create report partitions");
         }
         if let Err(e) = pg
-            .drop_expired_partitions(today - TimeDelta::days(RETENTION_DAYS))
+            .drop_expired_partitions(today - TimeDelta::days(retention_days))
             .await
         {
             warn!(error = %e, "could not apply the report retention");
