@@ -52,7 +52,7 @@ struct DemoArgs {
     /// throwaway ones: it writes synthetic reports). Without both: embedded storage.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
-    /// Redis connection URL (see DATABASE_URL).
+    /// Redis connection URL (see DATABASE_URL); a cluster: redis+cluster://host:port,host:port,…
     #[arg(long, env = "REDIS_URL", hide_env_values = true)]
     redis_url: Option<String>,
     /// Prefix for every Redis key.
@@ -150,7 +150,7 @@ struct ServeArgs {
     /// storage (SQLite in the data directory, in-process buckets), for one process.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
-    /// Redis connection URL (see DATABASE_URL).
+    /// Redis connection URL (see DATABASE_URL); a cluster: redis+cluster://host:port,host:port,…
     #[arg(long, env = "REDIS_URL", hide_env_values = true)]
     redis_url: Option<String>,
     /// Address and port to listen on.
