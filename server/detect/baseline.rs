@@ -366,6 +366,28 @@ fn median(values: &mut [f64]) -> f64 {
     }
 }
 
+/// Feeds `baseline` the 15-minute quarters of `[from, to)`: `value(t)` reports in the quarter
+/// starting at `t`, flagged by `anomalous(t)`. Quarters missing from a rollup had no reports,
+/// so callers answer 0 for them.
+pub fn push_quarters(
+    baseline: &mut Baseline,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    value: impl Fn(DateTime<Utc>) -> f64,
+    anomalous: impl Fn(DateTime<Utc>) -> bool,
+) {
+    let mut t = from;
+    while t < to {
+        baseline.push(&Sample {
+            start: t,
+            minutes: 15,
+            value: value(t),
+            anomalous: anomalous(t),
+        });
+        t += chrono::TimeDelta::minutes(15);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

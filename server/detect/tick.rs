@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeDelta, Utc};
 use tracing::{debug, info};
 
-use super::baseline::{Baseline, Sample};
+use super::baseline::{push_quarters, Baseline};
 use super::config::{DetectConfig, METHODOLOGY_VERSION};
 use super::damping::damped_total;
 use super::evidence::{evidence, scoped_reports, scoped_subnets};
@@ -205,17 +205,13 @@ impl Detector {
                 continue;
             }
             let series = self.series_mut(&key);
-            let mut t = start;
-            while t < to {
-                let value = quarters.get(&t).copied().unwrap_or(0) as f64;
-                series.baseline.push(&Sample {
-                    start: t,
-                    minutes: 15,
-                    value,
-                    anomalous: in_incident(&key.0, &key.1, t),
-                });
-                t += TimeDelta::minutes(15);
-            }
+            push_quarters(
+                &mut series.baseline,
+                start,
+                to,
+                |t| quarters.get(&t).copied().unwrap_or(0) as f64,
+                |t| in_incident(&key.0, &key.1, t),
+            );
             learnt += 1;
             fed.insert(key);
         }
@@ -554,16 +550,7 @@ fn worse(a: State, b: State) -> State {
 
 /// Teaches `baseline` that `[from, to)` had no reports.
 fn push_quiet(baseline: &mut Baseline, from: DateTime<Utc>, to: DateTime<Utc>) {
-    let mut t = from;
-    while t < to {
-        baseline.push(&Sample {
-            start: t,
-            minutes: 15,
-            value: 0.0,
-            anomalous: false,
-        });
-        t += TimeDelta::minutes(15);
-    }
+    push_quarters(baseline, from, to, |_| 0.0, |_| false);
 }
 
 fn incident_event(kind: &str, tick: &IncidentTick, id: i64) -> LiveEvent {

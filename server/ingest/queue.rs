@@ -139,7 +139,8 @@ impl Committer {
             }
         };
 
-        let mut accepted: Vec<(NewReport, Reply)> = Vec::with_capacity(batch.len());
+        let mut reports: Vec<NewReport> = Vec::with_capacity(batch.len());
+        let mut replies: Vec<Reply> = Vec::with_capacity(batch.len());
         let mut gated: Vec<(GateCheck, GateOutcome)> = Vec::with_capacity(batch.len());
         for ((pending, reply), outcome) in batch.into_iter().zip(outcomes) {
             match outcome {
@@ -150,15 +151,15 @@ impl Committer {
                     let mut report = pending.report;
                     report.counted = outcome == GateOutcome::Counted;
                     gated.push((pending.check, outcome));
-                    accepted.push((report, reply));
+                    reports.push(report);
+                    replies.push(reply);
                 }
             }
         }
-        if accepted.is_empty() {
+        if reports.is_empty() {
             return;
         }
 
-        let reports: Vec<NewReport> = accepted.iter().map(|(r, _)| r.clone()).collect();
         let ids = match self.log.append(&reports).await {
             Ok(ids) if ids.len() == reports.len() => ids,
             result => {
@@ -171,7 +172,6 @@ impl Committer {
                 if let Err(e) = self.gate.release(&gated).await {
                     warn!(error = %e, "could not release abuse-gate keys of a refused batch");
                 }
-                let replies = accepted.into_iter().map(|(_, reply)| reply);
                 for reply in replies {
                     let _ = reply.send(Err(IngestError::Unavailable(reason.clone())));
                 }
@@ -181,14 +181,14 @@ impl Committer {
         let committed = started.elapsed();
         metrics().batch_size.observe(reports.len() as f64);
         metrics().commit_seconds.observe(committed.as_secs_f64());
-        for ((report, reply), id) in accepted.into_iter().zip(ids) {
+        for ((report, reply), id) in reports.iter().zip(replies).zip(ids) {
             let _ = reply.send(Ok(Ack {
                 id,
                 counted: report.counted,
-                service: report.service,
-                symptoms: report.symptoms,
-                country: report.country,
-                subdivision: report.subdivision,
+                service: report.service.clone(),
+                symptoms: report.symptoms.clone(),
+                country: report.country.clone(),
+                subdivision: report.subdivision.clone(),
                 received_at: report.received_at,
             }));
         }

@@ -11,7 +11,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 
 use super::HOT_WINDOW_MINUTES;
-use crate::detect::baseline::{Baseline, Sample};
+use crate::detect::baseline::{push_quarters, Baseline};
 use crate::detect::config::DetectConfig;
 use crate::store::{quarter_of, BucketStore, RollupStore, StoreError};
 
@@ -154,7 +154,7 @@ pub async fn series(
         }
     }
 
-    let baseline = learn(req, to, rollups, cfg).await?;
+    let baseline = learn(req, to, watermark, rollups, cfg).await?;
     Ok(points
         .into_iter()
         .map(|(t, reports, unique_reporters, source)| {
@@ -187,11 +187,12 @@ fn round2(x: f64) -> f64 {
 async fn learn(
     req: &SeriesRequest,
     until: DateTime<Utc>,
+    watermark: Option<DateTime<Utc>>,
     rollups: &dyn RollupStore,
     cfg: &DetectConfig,
 ) -> Result<Baseline, StoreError> {
     let mut baseline = Baseline::new(cfg);
-    let end = quarter_of(until).min(rollups.watermark().await?.map_or(until, quarter_of));
+    let end = quarter_of(until).min(watermark.unwrap_or(until));
     let Some(first) = rollups.history_start().await? else {
         return Ok(baseline);
     };
@@ -209,15 +210,12 @@ async fn learn(
     {
         *quarters.entry(row.bucket).or_default() += i64::from(row.reports);
     }
-    let mut t = start;
-    while t < end {
-        baseline.push(&Sample {
-            start: t,
-            minutes: 15,
-            value: quarters.get(&t).copied().unwrap_or(0) as f64,
-            anomalous: false,
-        });
-        t += TimeDelta::minutes(15);
-    }
+    push_quarters(
+        &mut baseline,
+        start,
+        end,
+        |t| quarters.get(&t).copied().unwrap_or(0) as f64,
+        |_| false,
+    );
     Ok(baseline)
 }
