@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use tracing::info;
 use utoipa::ToSchema;
 
-use super::body::{parse_json, read_text, require_content_type, MAX_BODY};
+use super::body::read_json;
 use super::problem::{ApiError, Problem};
 use super::services::require_admin;
 use super::AppState;
@@ -173,8 +173,7 @@ pub async fn create_api_key(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&req, &state)?;
-    require_content_type(&req, "application/json")?;
-    let body: NewApiKeyBody = parse_json(&read_text(&req, payload, MAX_BODY).await?)?;
+    let body: NewApiKeyBody = read_json(&req, payload).await?;
     let name = body.name.trim();
     if name.is_empty()
         || name.chars().count() > MAX_NAME_CHARS

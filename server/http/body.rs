@@ -55,6 +55,16 @@ pub async fn read_text(
     })
 }
 
+/// Reads a JSON object body: `application/json`, at most [`MAX_BODY`] bytes, UTF-8, parsed
+/// with the offending field named in the error.
+pub async fn read_json<T: serde::de::DeserializeOwned>(
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<T, ApiError> {
+    require_content_type(req, "application/json")?;
+    parse_json(&read_text(req, payload, MAX_BODY).await?)
+}
+
 /// Deserialises a JSON object, naming the offending field in the error.
 pub fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ApiError> {
     if !text.trim_start().starts_with('{') {

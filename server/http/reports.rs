@@ -5,7 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::body::{parse_json, read_text, require_content_type, MAX_BODY};
+use super::body::{read_json, read_text, require_content_type, MAX_BODY};
 use super::client::client_of;
 use super::problem::{ApiError, Problem};
 use super::AppState;
@@ -75,9 +75,7 @@ pub async fn create_report(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    require_content_type(&req, "application/json")?;
-    let text = read_text(&req, payload, MAX_BODY).await?;
-    let body: ReportBody = parse_json(&text)?;
+    let body: ReportBody = read_json(&req, payload).await?;
     let ack = submit(
         &req,
         &state,

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 use utoipa::{IntoParams, ToSchema};
 
-use super::body::{parse_json, parse_query, read_text, require_content_type, MAX_BODY};
+use super::body::{parse_query, read_json};
 use super::problem::{ApiError, Problem};
 use super::AppState;
 use crate::catalog::countries::is_country;
@@ -184,8 +184,7 @@ pub async fn create_service(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&req, &state)?;
-    require_content_type(&req, "application/json")?;
-    let body: ServiceBody = parse_json(&read_text(&req, payload, MAX_BODY).await?)?;
+    let body: ServiceBody = read_json(&req, payload).await?;
     let slug = body
         .slug
         .clone()
@@ -245,8 +244,7 @@ pub async fn update_service(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&req, &state)?;
-    require_content_type(&req, "application/json")?;
-    let body: ServiceBody = parse_json(&read_text(&req, payload, MAX_BODY).await?)?;
+    let body: ServiceBody = read_json(&req, payload).await?;
     if body.slug.as_ref().is_some_and(|s| s != slug.as_str()) {
         return Err(ApiError::invalid("slug", "a slug cannot be changed"));
     }
