@@ -127,12 +127,15 @@ impl Application {
             App::new()
                 .wrap(actix_web::middleware::from_fn(http::limit_reads))
                 .wrap(actix_web::middleware::from_fn(http::cache_and_cors))
+                .wrap(actix_web::middleware::from_fn(crate::web::security_headers))
                 .wrap(actix_web::middleware::from_fn(
                     crate::metrics::count_requests,
                 ))
                 .wrap_fn(http::log_requests)
+                .wrap(actix_web::middleware::Compress::default())
                 .app_data(state.clone())
                 .route("/metrics", web::get().to(crate::metrics::export))
+                .configure(crate::web::routes)
                 .configure(http::routes)
         })
         .listen(listener)?

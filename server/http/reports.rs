@@ -100,7 +100,9 @@ pub async fn create_report(
     request_body(content = ReportForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 303, description = "Recorded; `Location` is the service's page, with \
-            `?reported=thanks` (counted) or `?reported=already` (a repeat).",
+            `?reported=thanks` (counted) or `?reported=already` (a repeat). A browser (one \
+            that accepts `text/html`) is also sent back with `?reported=limited` or \
+            `?reported=invalid` instead of a 429 or 400 for a known service.",
             headers(("Location" = String, description = "The service's page."))),
         (status = 400, description = "The report is invalid; `field` names the culprit.",
             body = Problem, content_type = "application/problem+json"),
@@ -141,14 +143,29 @@ pub async fn create_report_form(
             "at most 3 symptoms per report",
         ));
     }
-    let ack = submit(&req, &state, input).await?;
-    let outcome = if ack.counted { "thanks" } else { "already" };
+    let service = state.catalog.get(&input.service).map(|s| s.slug.clone());
+    let (service, outcome) = match submit(&req, &state, input).await {
+        Ok(ack) => (ack.service, if ack.counted { "thanks" } else { "already" }),
+        // A browser gets its page back with a friendly word; other clients get the problem.
+        Err(ApiError::RateLimited { .. }) if wants_html(&req) && service.is_some() => {
+            (service.unwrap_or_default(), "limited")
+        }
+        Err(ApiError::Invalid { .. }) if wants_html(&req) && service.is_some() => {
+            (service.unwrap_or_default(), "invalid")
+        }
+        Err(err) => return Err(err),
+    };
     Ok(HttpResponse::SeeOther()
-        .insert_header((
-            header::LOCATION,
-            format!("/s/{}?reported={outcome}", ack.service),
-        ))
+        .insert_header((header::LOCATION, format!("/s/{service}?reported={outcome}")))
         .finish())
+}
+
+/// Whether the client is a browser navigating (it asks for HTML).
+fn wants_html(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"))
 }
 
 async fn submit(req: &HttpRequest, state: &AppState, input: ReportInput) -> Result<Ack, ApiError> {

@@ -192,19 +192,7 @@ pub async fn trending(
         .into_iter()
         .filter(|s| s.reports > 0)
         .collect();
-    let rank = |s: &ServiceStatus| match s.state.as_str() {
-        "problems" => 2,
-        "possible-problems" => 1,
-        _ => 0,
-    };
-    statuses.sort_by(|a, b| {
-        rank(b)
-            .cmp(&rank(a))
-            .then(b.score.total_cmp(&a.score))
-            .then(b.ratio.total_cmp(&a.ratio))
-            .then(b.reports.cmp(&a.reports))
-            .then(a.service.cmp(&b.service))
-    });
+    crate::read::rank_statuses(&mut statuses);
     let rows: Vec<TrendingRow> = statuses
         .into_iter()
         .filter_map(|s| {

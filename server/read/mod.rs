@@ -6,3 +6,21 @@ pub mod series;
 
 /// How far back the Redis minute buckets reach, with a margin under their TTL.
 pub const HOT_WINDOW_MINUTES: i64 = 25 * 60;
+
+/// Orders services by how much trouble they are in: problems, then possible problems, then
+/// the rest; within a state by anomaly score, ratio to normal and reports.
+pub fn rank_statuses(statuses: &mut [crate::store::ServiceStatus]) {
+    let rank = |s: &crate::store::ServiceStatus| match s.state.as_str() {
+        "problems" => 2,
+        "possible-problems" => 1,
+        _ => 0,
+    };
+    statuses.sort_by(|a, b| {
+        rank(b)
+            .cmp(&rank(a))
+            .then(b.score.total_cmp(&a.score))
+            .then(b.ratio.total_cmp(&a.ratio))
+            .then(b.reports.cmp(&a.reports))
+            .then(a.service.cmp(&b.service))
+    });
+}

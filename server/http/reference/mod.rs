@@ -14,27 +14,6 @@ use markup::{anchor, capitalise, esc, inline, plain, prose, resolve, type_label}
 /// The methods an operation may have, in the order the page lists them.
 const METHODS: [&str; 4] = ["get", "post", "put", "delete"];
 
-const STYLE: &str = "\
-:root{color-scheme:light dark;--line:rgba(127,127,127,.35);--tint:rgba(127,127,127,.12)}
-*{box-sizing:border-box}
-body{font:1rem/1.5 system-ui,-apple-system,'Segoe UI',sans-serif;margin:0 auto;max-width:62rem;padding:1rem}
-h1{font-size:1.6rem;margin:.5rem 0}h2{font-size:1.35rem;margin-top:2.5rem;border-bottom:2px solid var(--line)}
-h3{font-size:1.1rem;margin:0 0 .25rem;overflow-wrap:anywhere}h4{font-size:1rem;margin:1rem 0 .25rem}
-code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9em}
-code{overflow-wrap:anywhere}
-td:first-child code{white-space:nowrap}
-pre{background:var(--tint);padding:.6rem .75rem;border-radius:4px;overflow-x:auto;white-space:pre}
-article{border-top:1px solid var(--line);padding:1rem 0}
-.scroll{overflow-x:auto}
-table{border-collapse:collapse;width:100%;font-size:.95em}
-th,td{text-align:left;vertical-align:top;padding:.35rem .5rem;border-bottom:1px solid var(--line)}
-th{font-weight:600}
-.method{display:inline-block;min-width:3.6em;font-weight:700;border:1px solid currentColor;border-radius:3px;padding:0 .3em;text-align:center;margin-right:.3em}
-.summary{margin:.25rem 0;font-weight:600}
-nav ul{padding-left:1.2rem}nav li{margin:.15rem 0}
-a{color:inherit}
-";
-
 /// The API reference page
 ///
 /// Every endpoint with its parameters, answers and an example `curl`, and every schema,
@@ -121,11 +100,12 @@ pub fn render(doc: &Value, base: &str) -> String {
         out,
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{t} reference</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n\
+         <title>{t} reference</title>\n<link rel=\"stylesheet\" href=\"{css}\">\n</head>\n<body>\n\
          <header>\n<h1>{t}</h1>\n<p>Version {v} · OpenAPI {o} · the machine-readable \
          document is at <a href=\"/api/v1/openapi.json\"><code>/api/v1/openapi.json</code></a>.</p>\n\
          </header>\n",
         t = esc(title),
+        css = crate::web::asset_url("css/api.css"),
         v = esc(info["version"].as_str().unwrap_or("")),
         o = esc(doc["openapi"].as_str().unwrap_or("")),
     );

@@ -1,0 +1,199 @@
+//! `GET /`: search, the services with problems now, categories, and how Downwatch decides.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+
+use super::service::{incident_line, IncidentLine};
+use super::view::{amount, state_label, Chrome};
+use super::{html, unavailable};
+use crate::catalog::Service;
+use crate::http::AppState;
+use crate::store::IncidentFilter;
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct Home {
+    c: Chrome,
+    query: String,
+    results: Option<Vec<ServiceLink>>,
+    results_heading: String,
+    problems: Vec<Problem>,
+    recent: Vec<IncidentLine>,
+    categories: Vec<Category>,
+}
+
+struct ServiceLink {
+    slug: String,
+    name: String,
+    category: String,
+}
+
+struct Problem {
+    slug: String,
+    name: String,
+    state: String,
+    state_label: &'static str,
+    detail: String,
+}
+
+struct Category {
+    code: String,
+    label: String,
+    count: usize,
+}
+
+/// How many services a search or a category lists at most.
+const MAX_RESULTS: usize = 60;
+
+pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let c = Chrome::new(&req);
+    let params: BTreeMap<String, String> = form_urlencoded::parse(req.query_string().as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.chars().take(100).collect()))
+        .collect();
+    let query = params
+        .get("q")
+        .map(|q| q.trim().to_owned())
+        .unwrap_or_default();
+    let category = params.get("category").filter(|c| !c.is_empty());
+    let services = state.catalog.all();
+    let link = |s: &Service| ServiceLink {
+        slug: s.slug.clone(),
+        name: s.name.clone(),
+        category: c.texts.category(&s.category),
+    };
+    let (results, results_heading) = if !query.is_empty() {
+        let q = query.to_lowercase();
+        let mut found: Vec<&Service> = services
+            .iter()
+            .map(|s| &**s)
+            .filter(|s| s.matches(&q))
+            .collect();
+        // Exact and prefix matches first.
+        found.sort_by_key(|s| {
+            (
+                !s.name.to_lowercase().starts_with(&q),
+                s.name.to_lowercase(),
+            )
+        });
+        (
+            Some(found.into_iter().take(MAX_RESULTS).map(link).collect()),
+            c.f("home.results_for", &[("query", &query)]),
+        )
+    } else if let Some(cat) = category {
+        let mut found: Vec<&Service> = services
+            .iter()
+            .map(|s| &**s)
+            .filter(|s| &s.category == cat)
+            .collect();
+        found.sort_by_key(|s| s.name.to_lowercase());
+        (
+            Some(found.into_iter().take(MAX_RESULTS * 2).map(link).collect()),
+            c.texts.category(cat),
+        )
+    } else {
+        (None, String::new())
+    };
+
+    let (problems, recent) = match problems(&state, &c).await {
+        Ok(p) => p,
+        Err(err) => return unavailable(&req, &err),
+    };
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for s in &services {
+        *counts.entry(s.category.as_str()).or_default() += 1;
+    }
+    let mut categories: Vec<Category> = counts
+        .into_iter()
+        .map(|(code, count)| Category {
+            code: code.to_owned(),
+            label: c.texts.category(code),
+            count,
+        })
+        .collect();
+    categories.sort_by(|a, b| a.label.cmp(&b.label));
+    let page = Home {
+        c,
+        query,
+        results,
+        results_heading,
+        problems,
+        recent,
+        categories,
+    };
+    html(&req, StatusCode::OK, &page)
+}
+
+/// Services the detector flags now and those with an open incident, worst first; and the
+/// latest incidents.
+async fn problems(
+    state: &AppState,
+    c: &Chrome,
+) -> Result<(Vec<Problem>, Vec<IncidentLine>), crate::store::StoreError> {
+    let mut statuses = state.board.statuses().await?;
+    let open = state
+        .incidents
+        .list_incidents(&IncidentFilter {
+            status: Some("open".into()),
+            limit: 50,
+            ..IncidentFilter::default()
+        })
+        .await?;
+    statuses.retain(|s| s.state != "ok" || open.iter().any(|i| i.service == s.service));
+    crate::read::rank_statuses(&mut statuses);
+    let mut rows: Vec<Problem> = statuses
+        .into_iter()
+        .filter_map(|s| {
+            let service = state.catalog.get(&s.service)?;
+            Some(Problem {
+                slug: s.service.clone(),
+                name: service.name.clone(),
+                state_label: state_label(&c.texts, &s.state),
+                detail: c.f(
+                    "home.problem_detail",
+                    &[
+                        ("reports", &s.reports.to_string()),
+                        ("minutes", &s.window_minutes.to_string()),
+                        ("expected", &amount(s.expected)),
+                    ],
+                ),
+                state: s.state,
+            })
+        })
+        .collect();
+    // An open incident whose service the board no longer lists still shows.
+    for i in open {
+        if rows.iter().any(|r| r.slug == i.service) {
+            continue;
+        }
+        if let Some(service) = state.catalog.get(&i.service) {
+            rows.push(Problem {
+                slug: i.service.clone(),
+                name: service.name.clone(),
+                state_label: state_label(&c.texts, &i.severity),
+                detail: c.t("home.open_incident").to_owned(),
+                state: i.severity,
+            });
+        }
+    }
+    rows.truncate(24);
+    let recent = state
+        .incidents
+        .list_incidents(&IncidentFilter {
+            limit: 6,
+            ..IncidentFilter::default()
+        })
+        .await?
+        .iter()
+        .map(|i| {
+            let name = state
+                .catalog
+                .get(&i.service)
+                .map_or_else(|| i.service.clone(), |s| s.name.clone());
+            incident_line(c, &name, i)
+        })
+        .collect();
+    Ok((rows, recent))
+}

@@ -1,0 +1,247 @@
+//! `GET /incidents/{id}`: one incident with its chart, evidence and timeline, and what a
+//! journalist needs to cite it (JSON, CSV, an embeddable chart).
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use serde_json::Value;
+
+use super::service::{incident_line, incident_title, step_label};
+use super::view::{amount, Chrome, ShareRow, Stamp};
+use super::{error_page, html, unavailable};
+use crate::http::AppState;
+
+#[derive(Template)]
+#[template(path = "incident.html")]
+struct IncidentPage {
+    c: Chrome,
+    id: i64,
+    slug: String,
+    name: String,
+    title: String,
+    heading_before: String,
+    heading_after: String,
+    scope: String,
+    status_label: &'static str,
+    state_class: String,
+    summary: String,
+    started: Stamp,
+    resolved: Option<Stamp>,
+    chart_step: &'static str,
+    chart_from: String,
+    chart_to: String,
+    chart_label: String,
+    facts: Vec<(String, String)>,
+    breakdowns: Vec<Breakdown>,
+    methodology_text: String,
+    timeline: Vec<TimelineRow>,
+    series_csv: String,
+    embed_snippet: String,
+}
+
+struct Breakdown {
+    title: String,
+    country_codes: bool,
+    rows: Vec<ShareRow>,
+}
+
+struct TimelineRow {
+    at: Stamp,
+    kind: String,
+    state: &'static str,
+    reports: String,
+    expected: String,
+}
+
+pub async fn incident_page(
+    req: HttpRequest,
+    id: web::Path<String>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let Ok(id) = id.parse::<i64>() else {
+        return error_page(&req, StatusCode::NOT_FOUND, &id);
+    };
+    let (incident, events) = match state.incidents.get_incident(id).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return error_page(&req, StatusCode::NOT_FOUND, &id.to_string()),
+        Err(err) => return unavailable(&req, &err),
+    };
+    let c = Chrome::new(&req);
+    let name = state
+        .catalog
+        .get(&incident.service)
+        .map_or_else(|| incident.service.clone(), |s| s.name.clone());
+    let line = incident_line(&c, &name, &incident);
+    let ev = &incident.evidence;
+
+    // The chart: six hours before the start to an hour after the end (or now).
+    let end = incident.resolved_at.unwrap_or_else(Utc::now);
+    let from = incident.started_at - TimeDelta::hours(6);
+    let to = (end + TimeDelta::hours(1)).min(Utc::now());
+    // Steps under 15 minutes are only kept for the hot window (see the series endpoint).
+    let hot = from >= Utc::now() - TimeDelta::minutes(crate::read::HOT_WINDOW_MINUTES);
+    let chart_step = if to - from > TimeDelta::hours(72) {
+        "1h"
+    } else if hot {
+        "5m"
+    } else {
+        "15m"
+    };
+    let iso = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
+    let scope_param = if incident.scope == "global" {
+        String::new()
+    } else {
+        format!("&country={}", incident.scope)
+    };
+    let series_csv = format!(
+        "/api/v1/services/{}/series?from={}&to={}&step={chart_step}{scope_param}&format=csv",
+        incident.service,
+        iso(from),
+        iso(to)
+    );
+    let host = req.connection_info().host().to_owned();
+    let scheme = req.connection_info().scheme().to_owned();
+    let embed_snippet = format!(
+        "<iframe src=\"{scheme}://{host}/embed/chart/{}?from={}&to={}&step={chart_step}\" width=\"640\" height=\"320\" title=\"{name} — Downwatch\" loading=\"lazy\"></iframe>",
+        incident.service,
+        iso(from),
+        iso(to)
+    );
+
+    let figure = |key: &str| ev[key].as_f64().map(amount);
+    let mut facts = vec![
+        (
+            c.t("incident.peak").to_owned(),
+            c.f(
+                "incident.peak_value",
+                &[
+                    ("reports", &amount(incident.peak_reports)),
+                    ("expected", &amount(incident.peak_expected)),
+                ],
+            ),
+        ),
+        (
+            c.t("incident.total_reports").to_owned(),
+            incident.total_reports.to_string(),
+        ),
+    ];
+    if let Some(n) = figure("unique_reporters") {
+        facts.push((c.t("incident.unique_reporters").to_owned(), n));
+    }
+    if let Some(r) = ev["ratio"].as_f64() {
+        facts.push((c.t("incident.ratio").to_owned(), format!("{r:.1}×")));
+    }
+    if let Some(p) = ev["neg_log10_p"].as_f64() {
+        facts.push((
+            c.t("incident.surprise").to_owned(),
+            format!("p ≈ 10^-{p:.0}"),
+        ));
+    }
+    if let Some(w) = ev["window_minutes"].as_u64() {
+        facts.push((c.t("incident.window").to_owned(), format!("{w} min")));
+    }
+
+    let shares = |key: &str, label: &dyn Fn(&Value) -> (String, String)| -> Vec<ShareRow> {
+        ev[key]
+            .as_array()
+            .map(|rows| {
+                rows.iter()
+                    .map(|r| {
+                        let (code, text) = label(r);
+                        ShareRow::new(
+                            &code,
+                            text,
+                            r["reports"].as_i64().unwrap_or(0),
+                            r["share"].as_f64().unwrap_or(0.0),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let key_of = |r: &Value| r["key"].as_str().unwrap_or_default().to_owned();
+    let breakdowns = vec![
+        Breakdown {
+            title: c.t("incident.top_symptoms").to_owned(),
+            country_codes: false,
+            rows: shares("top_symptoms", &|r| {
+                (key_of(r), c.texts.symptom(&key_of(r)))
+            }),
+        },
+        Breakdown {
+            title: c.t("incident.top_countries").to_owned(),
+            country_codes: true,
+            rows: shares("top_countries", &|r| (key_of(r), key_of(r))),
+        },
+        Breakdown {
+            title: c.t("incident.top_subdivisions").to_owned(),
+            country_codes: false,
+            rows: shares("top_subdivisions", &|r| (key_of(r), key_of(r))),
+        },
+        Breakdown {
+            title: c.t("incident.top_networks").to_owned(),
+            country_codes: false,
+            rows: shares("top_networks", &|r| {
+                let asn = r["asn"].as_i64().unwrap_or(0);
+                let label = match r["organisation"].as_str() {
+                    Some(org) => format!("{org} (AS{asn})"),
+                    None => format!("AS{asn}"),
+                };
+                (asn.to_string(), label)
+            }),
+        },
+    ];
+    let timeline = events
+        .iter()
+        .map(|e| TimelineRow {
+            at: Stamp::new(e.at),
+            kind: c.t(&format!("event.{}", e.kind)).to_owned(),
+            state: super::view::state_label(&c.texts, &e.state),
+            reports: amount(e.reports),
+            expected: amount(e.expected),
+        })
+        .collect();
+    let summary = c.f(
+        "incident.summary",
+        &[
+            ("reports", &incident.total_reports.to_string()),
+            ("service", &name),
+        ],
+    );
+    // The heading names the country in the reader's language (the script fills in the name).
+    let title = incident_title(&c, &name, &incident);
+    let (heading_before, heading_after) = match title.rsplit_once(&incident.scope) {
+        Some((a, b)) if incident.scope != "global" => (a.to_owned(), b.to_owned()),
+        _ => (title.clone(), String::new()),
+    };
+    let page = IncidentPage {
+        id,
+        slug: incident.service.clone(),
+        title,
+        heading_before,
+        heading_after,
+        scope: incident.scope.clone(),
+        status_label: line.status_label,
+        state_class: line.state_class,
+        summary,
+        started: line.started,
+        resolved: incident.resolved_at.map(Stamp::new),
+        chart_step,
+        chart_from: iso(from),
+        chart_to: iso(to),
+        chart_label: step_label(&c, chart_step),
+        facts,
+        breakdowns,
+        methodology_text: c.f(
+            "incident.methodology",
+            &[("version", &incident.methodology)],
+        ),
+        timeline,
+        series_csv,
+        embed_snippet,
+        name,
+        c,
+    };
+    html(&req, StatusCode::OK, &page)
+}

@@ -1,0 +1,104 @@
+//! The web site: pages rendered on the server (they work without JavaScript), made live by
+//! small scripts, in English and Italian. Everything they need is served from `static/`.
+
+mod assets;
+mod home;
+pub mod i18n;
+mod incident;
+mod map;
+mod security;
+mod service;
+mod view;
+
+use actix_web::cookie::{time::Duration as CookieAge, Cookie, SameSite};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+
+pub use assets::url as asset_url;
+pub use security::security_headers;
+use view::Chrome;
+
+/// Registers the pages and their assets.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(home::home))
+        .route("/s/{slug}", web::get().to(service::service_page))
+        .route("/map", web::get().to(map::map_page))
+        .route("/incidents/{id}", web::get().to(incident::incident_page))
+        .route("/embed/chart/{slug}", web::get().to(service::embed_chart))
+        .route("/static/{path:.*}", web::get().to(assets::serve));
+}
+
+/// The answer for a rendered page: HTML, never cached by shared caches (it carries the
+/// reader's language), and the language cookie when the reader just chose one.
+fn html(req: &HttpRequest, status: StatusCode, page: &impl Template) -> HttpResponse {
+    let body = match page.render() {
+        Ok(body) => body,
+        Err(err) => {
+            tracing::error!(%err, "a page failed to render");
+            return HttpResponse::InternalServerError()
+                .content_type("text/plain; charset=utf-8")
+                .body("The page could not be rendered.\n");
+        }
+    };
+    let mut res = HttpResponse::build(status);
+    res.content_type("text/html; charset=utf-8")
+        .insert_header(("cache-control", "private, no-cache"))
+        .insert_header(("vary", "Accept-Language, Cookie"));
+    if let Some(lang) = i18n::from_query(req) {
+        res.cookie(
+            Cookie::build("lang", lang.code())
+                .path("/")
+                .max_age(CookieAge::days(365))
+                .same_site(SameSite::Lax)
+                .finish(),
+        );
+    }
+    res.body(body)
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    c: Chrome,
+    heading: String,
+    message: String,
+}
+
+/// A page-shaped error: 404 for what does not exist, 503 when a store is down.
+fn error_page(req: &HttpRequest, status: StatusCode, what: &str) -> HttpResponse {
+    let c = Chrome::new(req);
+    let (heading, message) = if status == StatusCode::NOT_FOUND {
+        (
+            c.t("error.not_found").to_owned(),
+            c.f("error.not_found_detail", &[("what", what)]),
+        )
+    } else {
+        (
+            c.t("error.unavailable").to_owned(),
+            c.t("error.unavailable_detail").to_owned(),
+        )
+    };
+    let mut res = html(
+        req,
+        status,
+        &ErrorPage {
+            c,
+            heading,
+            message,
+        },
+    );
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        res.headers_mut().insert(
+            actix_web::http::header::RETRY_AFTER,
+            actix_web::http::header::HeaderValue::from_static("5"),
+        );
+    }
+    res
+}
+
+/// A store failure on a page: logged, and a page saying to retry.
+fn unavailable(req: &HttpRequest, err: &crate::store::StoreError) -> HttpResponse {
+    tracing::warn!(%err, path = req.path(), "a page could not read a store");
+    error_page(req, StatusCode::SERVICE_UNAVAILABLE, "")
+}

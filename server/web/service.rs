@@ -1,0 +1,307 @@
+//! `GET /s/{slug}`: a service's page — the state now in plain words, the report form, the
+//! last 24 hours against normal, what is reported and from where, and its incidents.
+//! `GET /embed/chart/{slug}`: the chart alone, for newsrooms' iframes.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use chrono::{DateTime, Utc};
+
+use super::map::{map_view, MapView};
+use super::view::{amount, state_label, Chrome, ShareRow, Stamp};
+use super::{error_page, html, unavailable};
+use crate::http::AppState;
+use crate::read::breakdown::{breakdown, counters, window_minutes};
+use crate::store::{IncidentFilter, IncidentRecord, ServiceStatus, StoreError};
+
+/// The window the page's breakdowns cover, in minutes.
+const RECENT_MINUTES: i64 = 60;
+/// A network "dominates" when it sends at least this share of at least this many reports.
+const DOMINANT_SHARE: f64 = 0.5;
+const DOMINANT_MIN_REPORTS: i64 = 10;
+
+#[derive(Template)]
+#[template(path = "service.html")]
+struct ServicePage {
+    c: Chrome,
+    slug: String,
+    title: String,
+    heading: String,
+    feed_title: String,
+    report_heading: String,
+    status: Banner,
+    reported: Option<String>,
+    reported_class: &'static str,
+    symptoms: Vec<SymptomChoice>,
+    top_symptoms: Vec<ShareRow>,
+    network_hint: Option<String>,
+    incidents: Vec<IncidentLine>,
+    map: MapView,
+}
+
+pub(super) struct Banner {
+    pub state: String,
+    pub label: &'static str,
+    pub sentence: String,
+    pub since: Option<Stamp>,
+    pub detail: String,
+}
+
+struct SymptomChoice {
+    code: String,
+    label: String,
+}
+
+pub(super) struct IncidentLine {
+    pub id: i64,
+    pub title: String,
+    pub started: Stamp,
+    pub status_label: &'static str,
+    pub state_class: String,
+}
+
+pub async fn service_page(
+    req: HttpRequest,
+    slug: web::Path<String>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let Some(service) = state.catalog.get(&slug) else {
+        return error_page(&req, StatusCode::NOT_FOUND, &slug);
+    };
+    let c = Chrome::new(&req);
+    let now = Utc::now();
+    let loaded = async {
+        let status = state.board.status(&service.slug).await?;
+        let fields = counters(
+            &*state.buckets,
+            Some(&service.slug),
+            &window_minutes(now, RECENT_MINUTES),
+        )
+        .await?;
+        let incidents = state
+            .incidents
+            .list_incidents(&IncidentFilter {
+                service: Some(service.slug.clone()),
+                limit: 8,
+                ..IncidentFilter::default()
+            })
+            .await?;
+        let map = map_view(&state, Some(&service.slug), now).await?;
+        Ok::<_, StoreError>((status, fields, incidents, map))
+    };
+    let (status, fields, incidents, map) = match loaded.await {
+        Ok(loaded) => loaded,
+        Err(err) => return unavailable(&req, &err),
+    };
+    let name = service.name.clone();
+    let who = [("service", name.as_str())];
+    let (reported, reported_class) = match form_urlencoded::parse(req.query_string().as_bytes())
+        .find(|(k, _)| k == "reported")
+        .map(|(_, v)| v.into_owned())
+        .as_deref()
+    {
+        Some("thanks") => (Some(c.t("report.thanks").to_owned()), "ok"),
+        Some("already") => (Some(c.t("report.already").to_owned()), "ok"),
+        Some("limited") => (Some(c.t("report.limited").to_owned()), "warn"),
+        Some("invalid") => (Some(c.t("report.invalid").to_owned()), "warn"),
+        _ => (None, ""),
+    };
+    let top_symptoms = breakdown(&fields, "sym:")
+        .into_iter()
+        .take(5)
+        .map(|s| ShareRow::new(&s.key, c.texts.symptom(&s.key), s.reports, s.share))
+        .collect();
+    let network_hint = breakdown(&fields, "asn:")
+        .into_iter()
+        .next()
+        .filter(|top| top.share >= DOMINANT_SHARE && top.reports >= DOMINANT_MIN_REPORTS)
+        .map(|top| {
+            let network = organisation(&incidents, &top.key).map_or_else(
+                || format!("AS{}", top.key),
+                |org| format!("{org} (AS{})", top.key),
+            );
+            c.f(
+                "service.network_hint",
+                &[
+                    ("percent", &((top.share * 100.0).round() as i64).to_string()),
+                    ("network", &network),
+                    ("service", &name),
+                ],
+            )
+        });
+    let page = ServicePage {
+        slug: service.slug.clone(),
+        title: c.f("service.title", &who),
+        heading: c.f("service.heading", &who),
+        feed_title: c.f("feeds.service", &who),
+        report_heading: c.f("report.heading", &who),
+        status: banner(&c, &name, status.as_ref()),
+        reported,
+        reported_class,
+        symptoms: service
+            .symptoms
+            .iter()
+            .map(|code| SymptomChoice {
+                code: code.clone(),
+                label: c.texts.symptom(code),
+            })
+            .collect(),
+        top_symptoms,
+        network_hint,
+        incidents: incidents
+            .iter()
+            .map(|i| incident_line(&c, &name, i))
+            .collect(),
+        map,
+        c,
+    };
+    html(&req, StatusCode::OK, &page)
+}
+
+/// The status banner: the state in a plain sentence and the figures behind it.
+pub(super) fn banner(c: &Chrome, name: &str, status: Option<&ServiceStatus>) -> Banner {
+    let state = status.map_or("ok", |s| s.state.as_str()).to_owned();
+    let who = [("service", name)];
+    let since = status
+        .filter(|s| s.state != "ok")
+        .and_then(|s| s.since)
+        .map(Stamp::new);
+    let key = match (state.as_str(), since.is_some()) {
+        ("problems", true) => "status.problems_since",
+        ("problems", false) => "status.problems",
+        ("possible-problems", true) => "status.possible_since",
+        ("possible-problems", false) => "status.possible",
+        _ => "status.ok",
+    };
+    let sentence = c.f(key, &who);
+    let detail = match status {
+        Some(s) => c.f(
+            "status.detail",
+            &[
+                ("reports", &s.reports.to_string()),
+                ("minutes", &s.window_minutes.to_string()),
+                ("expected", &amount(s.expected)),
+            ],
+        ),
+        None => c.t("status.no_recent").to_owned(),
+    };
+    Banner {
+        label: state_label(&c.texts, &state),
+        state,
+        sentence,
+        since,
+        detail,
+    }
+}
+
+/// An incident as one line of a list.
+pub(super) fn incident_line(c: &Chrome, name: &str, i: &IncidentRecord) -> IncidentLine {
+    IncidentLine {
+        id: i.id,
+        title: incident_title(c, name, i),
+        started: Stamp::new(i.started_at),
+        status_label: if i.status == "open" {
+            c.t("incident.open")
+        } else {
+            c.t("incident.resolved")
+        },
+        state_class: if i.status == "open" {
+            i.severity.clone()
+        } else {
+            "ok".into()
+        },
+    }
+}
+
+/// "Netflix: problems worldwide" / "Netflix: possible problems in IT".
+pub(super) fn incident_title(c: &Chrome, name: &str, i: &IncidentRecord) -> String {
+    let severity = state_label(&c.texts, &i.severity);
+    if i.scope == "global" {
+        c.f(
+            "incident.title_global",
+            &[("service", name), ("severity", severity)],
+        )
+    } else {
+        c.f(
+            "incident.title_country",
+            &[
+                ("service", name),
+                ("severity", severity),
+                ("country", &i.scope),
+            ],
+        )
+    }
+}
+
+/// The organisation of a network, as an incident's evidence names it.
+fn organisation(incidents: &[IncidentRecord], asn: &str) -> Option<String> {
+    incidents.iter().find_map(|i| {
+        i.evidence["top_networks"].as_array()?.iter().find_map(|n| {
+            (n["asn"].as_i64().map(|a| a.to_string()).as_deref() == Some(asn))
+                .then(|| n["organisation"].as_str().map(str::to_owned))
+                .flatten()
+        })
+    })
+}
+
+#[derive(Template)]
+#[template(path = "embed.html")]
+struct EmbedChart {
+    c: Chrome,
+    slug: String,
+    name: String,
+    step: String,
+    from: Option<String>,
+    to: Option<String>,
+    label: String,
+}
+
+/// The chart alone: `?from=&to=&step=` (RFC 3339; the last 24 hours by default).
+pub async fn embed_chart(
+    req: HttpRequest,
+    slug: web::Path<String>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let Some(service) = state.catalog.get(&slug) else {
+        return error_page(&req, StatusCode::NOT_FOUND, &slug);
+    };
+    let c = Chrome::new(&req);
+    let mut from = None;
+    let mut to = None;
+    let mut step = "5m".to_owned();
+    for (k, v) in form_urlencoded::parse(req.query_string().as_bytes()) {
+        let moment = || {
+            DateTime::parse_from_rfc3339(&v)
+                .ok()
+                .map(|t| t.with_timezone(&Utc).to_rfc3339())
+        };
+        match k.as_ref() {
+            "from" => from = moment(),
+            "to" => to = moment(),
+            "step" if ["1m", "5m", "15m", "1h"].contains(&v.as_ref()) => step = v.into_owned(),
+            _ => {}
+        }
+    }
+    let label = step_label(&c, &step);
+    let page = EmbedChart {
+        slug: service.slug.clone(),
+        name: service.name.clone(),
+        step,
+        from,
+        to,
+        label,
+        c,
+    };
+    html(&req, StatusCode::OK, &page)
+}
+
+/// "Reports per 5 minutes", by step.
+pub(super) fn step_label(c: &Chrome, step: &str) -> String {
+    match step {
+        "1m" => c.t("chart.reports_per_1m"),
+        "15m" => c.t("chart.reports_per_15m"),
+        "1h" => c.t("chart.reports_per_1h"),
+        _ => c.t("chart.reports_per_5m"),
+    }
+    .to_owned()
+}
