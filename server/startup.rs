@@ -103,6 +103,11 @@ impl Application {
             )),
             tokio::spawn(refresh_catalog(state.clone())),
             events_task,
+            // Every node delivers webhooks: the store hands each delivery to one at a time.
+            tokio::spawn(crate::webhooks::run(
+                stores.webhooks.clone(),
+                config.webhooks,
+            )),
         ];
         if let Some(pg) = &stores.postgres {
             background.push(tokio::spawn(crate::stores::maintain_partitions(
