@@ -87,6 +87,7 @@ impl Application {
             events,
             ingest,
             api_keys: stores.api_keys.clone(),
+            webhooks: stores.webhooks.clone(),
             reads: http::ReadLimiter::new(
                 config.read_limits,
                 Hasher::new(config.secret.clone()),
