@@ -40,6 +40,8 @@ pub struct Config {
     pub detect: DetectConfig,
     /// Whether this process campaigns for detector leadership (`DOWNWATCH_DETECTOR`).
     pub run_detector: bool,
+    /// Webhook deliveries.
+    pub webhooks: WebhookConfig,
 }
 
 /// Where Downwatch keeps its data.
@@ -125,6 +127,66 @@ pub const DEFAULT_READ_LIMITS: ReadLimits = ReadLimits {
     key_per_minute: 6000,
 };
 
+/// Webhook deliveries: every node polls for incident events to deliver and for deliveries due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WebhookConfig {
+    /// `DOWNWATCH_WEBHOOK_POLL`: how often a node looks for new events and due deliveries.
+    pub poll: Duration,
+    /// `DOWNWATCH_WEBHOOK_TIMEOUT`: how long a receiver has to answer one POST.
+    pub timeout: Duration,
+    /// `DOWNWATCH_WEBHOOK_BACKOFF`: the wait after the first failed attempt; it doubles after
+    /// each further failure, up to [`MAX_WEBHOOK_BACKOFF`].
+    pub backoff_base: Duration,
+    /// `DOWNWATCH_WEBHOOK_MAX_ATTEMPTS`: attempts before a delivery is marked failed.
+    pub max_attempts: u32,
+}
+
+/// The longest wait between two attempts at one delivery.
+pub const MAX_WEBHOOK_BACKOFF: Duration = Duration::from_secs(3600);
+
+impl Default for WebhookConfig {
+    /// Every second; 5 s to answer; retries after 5 s, 10 s, 20 s … 1 h: 12 attempts span
+    /// about 2 h 25 min, so a receiver down for a deploy or a short outage misses nothing.
+    fn default() -> Self {
+        Self {
+            poll: Duration::from_secs(1),
+            timeout: Duration::from_secs(5),
+            backoff_base: Duration::from_secs(5),
+            max_attempts: 12,
+        }
+    }
+}
+
+impl WebhookConfig {
+    /// The wait after the `failures`-th failed attempt (1 for the first):
+    /// `backoff_base · 2^(failures − 1)`, at most [`MAX_WEBHOOK_BACKOFF`].
+    pub fn backoff(&self, failures: u32) -> Duration {
+        let doublings = failures.saturating_sub(1).min(31);
+        self.backoff_base
+            .saturating_mul(1 << doublings)
+            .min(MAX_WEBHOOK_BACKOFF)
+    }
+}
+
+/// Parses a duration such as `500ms`, `5s`, `2m` or `1h` (a bare number is seconds).
+pub fn parse_duration(raw: &str) -> Result<Duration, String> {
+    let raw = raw.trim();
+    let split = raw
+        .trim_end_matches(|c: char| c.is_ascii_alphabetic())
+        .len();
+    let (number, unit) = raw.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("{raw:?} is not a duration like 500ms, 5s, 2m or 1h"))?;
+    match unit {
+        "ms" => Ok(Duration::from_millis(n)),
+        "s" | "" => Ok(Duration::from_secs(n)),
+        "m" => Ok(Duration::from_secs(n.saturating_mul(60))),
+        "h" => Ok(Duration::from_secs(n.saturating_mul(3600))),
+        _ => Err(format!("{raw:?}: the unit must be ms, s, m or h")),
+    }
+}
+
 /// A secret string that never shows in `Debug` output or logs.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -165,6 +227,32 @@ mod tests {
     #[test]
     fn secrets_do_not_print() {
         assert_eq!(format!("{:?}", Secret::new("hunter2")), "Secret(***)");
+    }
+
+    #[test]
+    fn durations_parse_with_their_unit() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("5s"), Ok(Duration::from_secs(5)));
+        assert_eq!(parse_duration("7"), Ok(Duration::from_secs(7)));
+        assert_eq!(parse_duration("2m"), Ok(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
+        assert!(parse_duration("5x").is_err());
+        assert!(parse_duration("s").is_err());
+        assert!(parse_duration("-1s").is_err());
+    }
+
+    #[test]
+    fn webhook_backoff_doubles_from_the_base_up_to_an_hour() {
+        let cfg = WebhookConfig::default();
+        let waits: Vec<u64> = (1..=12).map(|n| cfg.backoff(n).as_secs()).collect();
+        assert_eq!(
+            waits,
+            [5, 10, 20, 40, 80, 160, 320, 640, 1280, 2560, 3600, 3600]
+        );
+        // 11 waits between 12 attempts.
+        assert_eq!(waits[..11].iter().sum::<u64>(), 8715);
+        assert_eq!(cfg.backoff(u32::MAX), MAX_WEBHOOK_BACKOFF);
+        assert_eq!(cfg.backoff(0), cfg.backoff_base);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! A report enters at [`http`], goes through [`ingest`] (validation, [`geo`] lookup,
 //! pseudonymisation, abuse gate, group commit) and lands in the [`store`]s: the Postgres
 //! report log first, then the Redis minute buckets. [`detect`] compares the buckets with baselines and keeps incidents;
-//! [`catalog`] says what can be reported,
+//! [`webhooks`] POSTs incident events to subscribers; [`catalog`] says what can be reported,
 //! [`config`] and [`startup`] wire it all together.
 
 pub mod catalog;
@@ -20,3 +20,4 @@ pub mod store;
 pub mod stores;
 pub mod telemetry;
 pub mod web;
+pub mod webhooks;

@@ -10,7 +10,8 @@ use clap::{Args, Parser, Subcommand};
 use ipnet::IpNet;
 
 use downwatch::config::{
-    parse_networks, Config, IngestConfig, ReadLimits, Secret, DEFAULT_GATE, DEFAULT_READ_LIMITS,
+    parse_duration, parse_networks, Config, IngestConfig, ReadLimits, Secret, WebhookConfig,
+    DEFAULT_GATE, DEFAULT_READ_LIMITS,
 };
 use downwatch::detect::config::DetectConfig;
 use downwatch::ingest::reconcile;
@@ -209,6 +210,20 @@ struct ServeArgs {
     /// Reports that may wait for a commit before new ones get 503.
     #[arg(long, env = "DOWNWATCH_QUEUE_CAPACITY", default_value_t = IngestConfig::default().queue_capacity)]
     queue_capacity: usize,
+    /// How often each node looks for incident events to deliver to webhooks and for
+    /// deliveries due (500ms, 1s, …).
+    #[arg(long, env = "DOWNWATCH_WEBHOOK_POLL", value_parser = parse_duration, default_value = "1s")]
+    webhook_poll: std::time::Duration,
+    /// How long a webhook receiver has to answer one delivery.
+    #[arg(long, env = "DOWNWATCH_WEBHOOK_TIMEOUT", value_parser = parse_duration, default_value = "5s")]
+    webhook_timeout: std::time::Duration,
+    /// Wait after a webhook delivery's first failed attempt; it doubles after each further
+    /// failure, up to 1 h.
+    #[arg(long, env = "DOWNWATCH_WEBHOOK_BACKOFF", value_parser = parse_duration, default_value = "5s")]
+    webhook_backoff: std::time::Duration,
+    /// Attempts at one webhook delivery before it is marked failed.
+    #[arg(long, env = "DOWNWATCH_WEBHOOK_MAX_ATTEMPTS", default_value_t = WebhookConfig::default().max_attempts)]
+    webhook_max_attempts: u32,
 }
 
 #[derive(Args)]
@@ -316,6 +331,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         },
         detect: load_detect_config(args.detect_config.as_ref())?,
         run_detector: !args.no_detector,
+        webhooks: WebhookConfig {
+            poll: args.webhook_poll.max(std::time::Duration::from_millis(10)),
+            timeout: args
+                .webhook_timeout
+                .max(std::time::Duration::from_millis(100)),
+            backoff_base: args.webhook_backoff,
+            max_attempts: args.webhook_max_attempts.max(1),
+        },
         read_limits: ReadLimits {
             anonymous_per_minute: args.read_rate_limit,
             key_per_minute: args.key_rate_limit,

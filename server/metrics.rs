@@ -1,6 +1,6 @@
 //! Prometheus metrics (`GET /metrics`, text format): requests by route and status, the
 //! ingest queue and its group commits, report outcomes, the detector's ticks and open
-//! incidents, store errors. One process-wide registry: metrics are about the process.
+//! incidents, webhook deliveries, store errors. One process-wide registry: metrics are about the process.
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -28,6 +28,9 @@ pub struct Metrics {
     pub open_incidents: IntGauge,
     /// Store errors by store (postgres, redis, …) and operation.
     pub store_errors: IntCounterVec,
+    /// Webhook delivery attempts by outcome: delivered, retry (failed, will be retried),
+    /// failed (failed, no attempt left).
+    pub webhook_deliveries: IntCounterVec,
 }
 
 fn build() -> Result<Metrics, prometheus::Error> {
@@ -78,6 +81,13 @@ fn build() -> Result<Metrics, prometheus::Error> {
         Opts::new("store_errors_total", "Store errors by store and operation"),
         &["store", "operation"],
     )?;
+    let webhook_deliveries = IntCounterVec::new(
+        Opts::new(
+            "webhook_deliveries_total",
+            "Webhook delivery attempts by outcome: delivered, retry, failed",
+        ),
+        &["outcome"],
+    )?;
     registry.register(Box::new(http_requests.clone()))?;
     registry.register(Box::new(http_seconds.clone()))?;
     registry.register(Box::new(reports.clone()))?;
@@ -87,6 +97,7 @@ fn build() -> Result<Metrics, prometheus::Error> {
     registry.register(Box::new(detector_tick_seconds.clone()))?;
     registry.register(Box::new(open_incidents.clone()))?;
     registry.register(Box::new(store_errors.clone()))?;
+    registry.register(Box::new(webhook_deliveries.clone()))?;
     Ok(Metrics {
         registry,
         http_requests,
@@ -98,6 +109,7 @@ fn build() -> Result<Metrics, prometheus::Error> {
         detector_tick_seconds,
         open_incidents,
         store_errors,
+        webhook_deliveries,
     })
 }
 

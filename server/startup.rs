@@ -87,6 +87,7 @@ impl Application {
             events,
             ingest,
             api_keys: stores.api_keys.clone(),
+            webhooks: stores.webhooks.clone(),
             reads: http::ReadLimiter::new(
                 config.read_limits,
                 Hasher::new(config.secret.clone()),
@@ -103,6 +104,11 @@ impl Application {
             )),
             tokio::spawn(refresh_catalog(state.clone())),
             events_task,
+            // Every node delivers webhooks: the store hands each delivery to one at a time.
+            tokio::spawn(crate::webhooks::run(
+                stores.webhooks.clone(),
+                config.webhooks,
+            )),
         ];
         if let Some(pg) = &stores.postgres {
             background.push(tokio::spawn(crate::stores::maintain_partitions(

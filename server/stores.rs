@@ -16,7 +16,7 @@ use crate::store::redis::RedisStore;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{
     AbuseGate, ApiKeyStore, BucketStore, CatalogStore, IncidentReader, LeaderElection, RateCounter,
-    ReportLog, RollupStore, StatusBoard, StoreError,
+    ReportLog, RollupStore, StatusBoard, StoreError, WebhookStore,
 };
 
 /// Every store a process needs, as trait objects.
@@ -32,6 +32,8 @@ pub struct Stores {
     pub election: Arc<dyn LeaderElection>,
     /// API keys (durable).
     pub api_keys: Arc<dyn ApiKeyStore>,
+    /// Webhooks and their delivery log (durable).
+    pub webhooks: Arc<dyn WebhookStore>,
     /// The read rate limit's counters (hot, shared by every node).
     pub read_counter: Arc<dyn RateCounter>,
     /// The Postgres store, for partition upkeep (none when embedded).
@@ -82,6 +84,7 @@ pub async fn open(config: &Config) -> Result<Stores, OpenError> {
                 rollups: pg.clone(),
                 incidents: pg.clone(),
                 api_keys: pg.clone(),
+                webhooks: pg.clone(),
                 read_counter: redis.clone(),
                 gate: redis.clone(),
                 buckets: redis.clone(),
@@ -128,6 +131,7 @@ pub async fn open(config: &Config) -> Result<Stores, OpenError> {
                 rollups: sqlite.clone(),
                 incidents: sqlite.clone(),
                 api_keys: sqlite.clone(),
+                webhooks: sqlite.clone(),
                 read_counter: memory.clone(),
                 gate: memory.clone(),
                 buckets: memory.clone(),

@@ -9,7 +9,9 @@ use chrono::{DateTime, TimeDelta, Timelike, Utc};
 use serde_json::Value;
 
 use downwatch::catalog::seed::seed_services;
-use downwatch::config::{Backend, Config, IngestConfig, Secret, DEFAULT_GATE, DEFAULT_READ_LIMITS};
+use downwatch::config::{
+    Backend, Config, IngestConfig, Secret, WebhookConfig, DEFAULT_GATE, DEFAULT_READ_LIMITS,
+};
 use downwatch::demo::backfill::{self, BackfillPlan};
 use downwatch::demo::geoip;
 use downwatch::demo::population::Population;
@@ -105,6 +107,7 @@ fn embedded_config(dir: &std::path::Path, geo: &geoip::GeoPaths) -> Config {
         read_limits: DEFAULT_READ_LIMITS,
         detect: DetectConfig::default(),
         run_detector: false,
+        webhooks: WebhookConfig::default(),
     }
 }
 

@@ -35,6 +35,10 @@ const KNOWN_VARIABLES: &[&str] = &[
     "DOWNWATCH_RATE_WINDOW_SECS",
     "DOWNWATCH_MAX_BATCH",
     "DOWNWATCH_QUEUE_CAPACITY",
+    "DOWNWATCH_WEBHOOK_POLL",
+    "DOWNWATCH_WEBHOOK_TIMEOUT",
+    "DOWNWATCH_WEBHOOK_BACKOFF",
+    "DOWNWATCH_WEBHOOK_MAX_ATTEMPTS",
 ];
 
 /// Variables whose value is a secret: in the compose file they may only be `${...}`

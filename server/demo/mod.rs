@@ -28,7 +28,9 @@ use ipnet::IpNet;
 use tokio::sync::watch;
 
 use crate::catalog::seed::{seed_services, SeedError};
-use crate::config::{Backend, Config, IngestConfig, Secret, DEFAULT_GATE, DEFAULT_READ_LIMITS};
+use crate::config::{
+    Backend, Config, IngestConfig, Secret, WebhookConfig, DEFAULT_GATE, DEFAULT_READ_LIMITS,
+};
 use crate::detect::config::DetectConfig;
 use crate::geo::GeoIp;
 use crate::ingest::reconcile;
@@ -136,6 +138,7 @@ pub async fn run(opts: DemoOptions) -> Result<(), DemoError> {
         read_limits: DEFAULT_READ_LIMITS,
         detect: DetectConfig::default(),
         run_detector: true,
+        webhooks: WebhookConfig::default(),
     };
     let geo = GeoIp::open(Some(&geo_paths.city_db), Some(&geo_paths.asn_db))?;
 

@@ -23,6 +23,7 @@ mod schemas;
 mod series;
 mod services;
 mod status;
+mod webhooks;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -37,7 +38,7 @@ use crate::config::Config;
 use crate::ingest::Ingest;
 use crate::store::{
     ApiKeyStore, BucketStore, CatalogStore, IncidentReader, ReportLog, RollupStore, StatusBoard,
-    StoreError,
+    StoreError, WebhookStore,
 };
 use problem::ApiError;
 
@@ -54,6 +55,8 @@ pub struct AppState {
     pub events: EventHub,
     pub ingest: Arc<Ingest>,
     pub api_keys: Arc<dyn ApiKeyStore>,
+    /// Webhooks and their delivery log.
+    pub webhooks: Arc<dyn WebhookStore>,
     /// The read rate limit (see [`limit_reads`]).
     pub reads: ReadLimiter,
 }
@@ -107,6 +110,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(
                 "/admin/api-keys/{id}",
                 web::delete().to(api_keys::revoke_api_key),
+            )
+            .route("/admin/webhooks", web::post().to(webhooks::create_webhook))
+            .route("/admin/webhooks", web::get().to(webhooks::list_webhooks))
+            .route(
+                "/admin/webhooks/{id}",
+                web::delete().to(webhooks::delete_webhook),
+            )
+            .route(
+                "/admin/webhooks/{id}/deliveries",
+                web::get().to(webhooks::list_deliveries),
             ),
     )
     .default_service(web::to(not_found));
@@ -121,16 +134,25 @@ async fn not_found(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError
         "/api/v1/reports",
         "/api/v1/services",
         "/api/v1/admin/api-keys",
+        "/api/v1/admin/webhooks",
     ];
     if known.contains(&req.path())
         || req.path().starts_with("/api/v1/services/")
         || req.path().starts_with("/api/v1/admin/api-keys/")
+        || is_webhook_path(req.path())
     {
         return Err(ApiError::MethodNotAllowed);
     }
     Err(ApiError::NotFound {
         what: format!("path {:?}", truncate(req.path(), 100)),
     })
+}
+
+/// `/api/v1/admin/webhooks/{id}` or `/api/v1/admin/webhooks/{id}/deliveries`.
+fn is_webhook_path(path: &str) -> bool {
+    path.strip_prefix("/api/v1/admin/webhooks/")
+        .map(|rest| rest.strip_suffix("/deliveries").unwrap_or(rest))
+        .is_some_and(|id| !id.is_empty() && !id.contains('/'))
 }
 
 fn truncate(s: &str, max: usize) -> &str {

@@ -47,6 +47,10 @@ use crate::detect::METHODOLOGY_VERSION;
         super::api_keys::create_api_key,
         super::api_keys::list_api_keys,
         super::api_keys::revoke_api_key,
+        super::webhooks::create_webhook,
+        super::webhooks::list_webhooks,
+        super::webhooks::delete_webhook,
+        super::webhooks::list_deliveries,
     ),
     components(schemas(Problem, LiveEventSchema)),
     modifiers(&Overview, &AdminToken, &ApiKeys, &Caching, &ReadLimits, &ServerErrors),
@@ -61,6 +65,8 @@ use crate::detect::METHODOLOGY_VERSION;
         (name = "health", description = "Liveness and readiness probes."),
         (name = "meta", description = "This description of the API."),
         (name = "api-keys", description = "Keys that raise a client's read rate limit (admin)."),
+        (name = "webhooks", description = "URLs that receive every incident event as a signed \
+            POST, and their delivery logs (admin)."),
     )
 )]
 pub struct ApiDoc;

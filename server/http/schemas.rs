@@ -35,6 +35,27 @@ pub enum IncidentStatus {
     Resolved,
 }
 
+/// What happened to an incident: `opened`, `escalated`, `updated` or `resolved`.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum IncidentEventKind {
+    Opened,
+    Escalated,
+    Updated,
+    Resolved,
+}
+
+/// Where a webhook delivery stands: `pending` (being attempted or waiting for its next
+/// attempt), `delivered` (a 2xx answer) or `failed` (no attempt left, or the webhook was
+/// deleted).
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum DeliveryStatus {
+    Pending,
+    Delivered,
+    Failed,
+}
+
 /// `?format=`: `json` or `csv`.
 #[derive(ToSchema)]
 #[schema(rename_all = "lowercase")]

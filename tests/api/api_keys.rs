@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use downwatch::config::{Backend, Config, IngestConfig, ReadLimits, Secret, DEFAULT_GATE};
+use downwatch::config::{
+    Backend, Config, IngestConfig, ReadLimits, Secret, WebhookConfig, DEFAULT_GATE,
+};
 use downwatch::detect::config::DetectConfig;
 use downwatch::startup::Application;
 
@@ -578,6 +580,7 @@ async fn the_embedded_stack_limits_reads_and_accepts_keys() {
         },
         detect: DetectConfig::default(),
         run_detector: false,
+        webhooks: WebhookConfig::default(),
     };
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let app = Application::build(config, listener)

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use downwatch::config::{Backend, Config, IngestConfig, Secret, DEFAULT_GATE, DEFAULT_READ_LIMITS};
+use downwatch::config::{
+    Backend, Config, IngestConfig, Secret, WebhookConfig, DEFAULT_GATE, DEFAULT_READ_LIMITS,
+};
 use downwatch::detect::config::DetectConfig;
 use downwatch::startup::Application;
 
@@ -27,6 +29,7 @@ async fn start(dir: &Path) -> (String, tokio::task::JoinHandle<Result<(), std::i
         read_limits: DEFAULT_READ_LIMITS,
         detect: DetectConfig::default(),
         run_detector: true,
+        webhooks: WebhookConfig::default(),
     };
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let app = Application::build(config, listener)

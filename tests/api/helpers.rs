@@ -10,7 +10,9 @@ use std::time::Duration;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::Value;
 
-use downwatch::config::{Backend, Config, IngestConfig, ReadLimits, Secret, DEFAULT_GATE};
+use downwatch::config::{
+    Backend, Config, IngestConfig, ReadLimits, Secret, WebhookConfig, DEFAULT_GATE,
+};
 use downwatch::detect::config::DetectConfig;
 use downwatch::startup::Application;
 use downwatch::store::postgres::PgStore;
@@ -247,6 +249,7 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
         detect: DetectConfig::default(),
         // Tests drive the detector tick by tick.
         run_detector: false,
+        webhooks: WebhookConfig::default(),
     };
     (options.config)(&mut config);
 

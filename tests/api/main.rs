@@ -21,3 +21,4 @@ mod retention;
 mod series_api;
 mod services;
 mod shutdown;
+mod webhooks;

@@ -347,7 +347,19 @@ async fn real_answers_validate_against_the_document() {
     let schemas = SchemaCheck::new(document(&app).await);
     let get = |path: &str| app.http.get(app.url(path));
 
-    // Arrange: real reports through the ingestion path, and an incident from the detector.
+    // Arrange: a webhook whose receiver is not there (so that its deliveries wait for a
+    // retry), real reports through the ingestion path, and incidents from the detector.
+    let webhook = check(
+        &app,
+        &schemas,
+        app.http
+            .post(app.url("/api/v1/admin/webhooks"))
+            .bearer_auth(crate::helpers::ADMIN_TOKEN)
+            .json(&json!({"url": "http://127.0.0.1:9/nobody-listens"})),
+        "/api/v1/admin/webhooks",
+        201,
+    )
+    .await;
     deployed_a_week_ago(&app).await;
     let mut d = detector(&app).await;
     surge(&app, "netflix", "login", &spread(40)).await;
@@ -586,6 +598,57 @@ async fn real_answers_validate_against_the_document() {
     )
     .await;
     assert_eq!(bad["field"], "x-api-key");
+
+    // Webhooks: listed (never the secret), a bad URL, the delivery log once attempted.
+    check(
+        &app,
+        &schemas,
+        get("/api/v1/admin/webhooks").bearer_auth(crate::helpers::ADMIN_TOKEN),
+        "/api/v1/admin/webhooks",
+        200,
+    )
+    .await;
+    let problem = check(
+        &app,
+        &schemas,
+        app.http
+            .post(app.url("/api/v1/admin/webhooks"))
+            .bearer_auth(crate::helpers::ADMIN_TOKEN)
+            .json(&json!({"url": "gopher://example.org"})),
+        "/api/v1/admin/webhooks",
+        400,
+    )
+    .await;
+    assert_eq!(problem["field"], "url");
+    let log_path = format!("/api/v1/admin/webhooks/{}/deliveries", webhook["id"]);
+    let mut log = Value::Null;
+    for _ in 0..100 {
+        log = check(
+            &app,
+            &schemas,
+            get(&log_path).bearer_auth(crate::helpers::ADMIN_TOKEN),
+            "/api/v1/admin/webhooks/{id}/deliveries",
+            200,
+        )
+        .await;
+        let attempted = log["deliveries"]
+            .as_array()
+            .is_some_and(|d| d.len() == 2 && d.iter().all(|d| d["attempts"] == 1));
+        if attempted {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(log["deliveries"][0]["status"], "pending", "{log}");
+    assert!(log["deliveries"][0]["last_error"].is_string(), "{log}");
+    check(
+        &app,
+        &schemas,
+        get("/api/v1/admin/webhooks/999999/deliveries").bearer_auth(crate::helpers::ADMIN_TOKEN),
+        "/api/v1/admin/webhooks/{id}/deliveries",
+        404,
+    )
+    .await;
 
     // The check itself bites: a missing field, a stray field, a wrong enum value, a bad time.
     let mut broken = detail.clone();

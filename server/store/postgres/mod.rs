@@ -10,6 +10,7 @@ mod reports;
 pub mod retention;
 mod rollups;
 pub mod schema;
+mod webhooks;
 
 use std::time::Duration;
 

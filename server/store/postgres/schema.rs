@@ -105,7 +105,12 @@ diesel::table! {
 }
 
 diesel::joinable!(incident_events -> incidents (incident_id));
-diesel::allow_tables_to_appear_in_same_query!(incidents, incident_events);
+diesel::allow_tables_to_appear_in_same_query!(
+    incidents,
+    incident_events,
+    webhooks,
+    webhook_deliveries
+);
 
 diesel::table! {
     api_keys (id) {
@@ -119,3 +124,33 @@ diesel::table! {
         revoked_at -> Nullable<Timestamptz>,
     }
 }
+
+diesel::table! {
+    webhooks (id) {
+        id -> BigInt,
+        url -> Text,
+        secret -> Text,
+        description -> Nullable<Text>,
+        created_at -> Timestamptz,
+        disabled_at -> Nullable<Timestamptz>,
+        enqueued_through -> BigInt,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        webhook_id -> BigInt,
+        event_id -> BigInt,
+        attempts -> Integer,
+        status -> Text,
+        last_status_code -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        next_attempt_at -> Timestamptz,
+        created_at -> Timestamptz,
+        delivered_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
+diesel::joinable!(webhook_deliveries -> incident_events (event_id));

@@ -21,6 +21,7 @@ mod rollups;
 pub mod schema;
 #[cfg(test)]
 mod tests;
+mod webhooks;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -106,7 +106,12 @@ diesel::table! {
 }
 
 diesel::joinable!(incident_events -> incidents (incident_id));
-diesel::allow_tables_to_appear_in_same_query!(incidents, incident_events);
+diesel::allow_tables_to_appear_in_same_query!(
+    incidents,
+    incident_events,
+    webhooks,
+    webhook_deliveries
+);
 
 diesel::table! {
     api_keys (id) {
@@ -120,3 +125,33 @@ diesel::table! {
         revoked_at -> Nullable<BigInt>,
     }
 }
+
+diesel::table! {
+    webhooks (id) {
+        id -> BigInt,
+        url -> Text,
+        secret -> Text,
+        description -> Nullable<Text>,
+        created_at -> BigInt,
+        disabled_at -> Nullable<BigInt>,
+        enqueued_through -> BigInt,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        webhook_id -> BigInt,
+        event_id -> BigInt,
+        attempts -> Integer,
+        status -> Text,
+        last_status_code -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        next_attempt_at -> BigInt,
+        created_at -> BigInt,
+        delivered_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
+diesel::joinable!(webhook_deliveries -> incident_events (event_id));

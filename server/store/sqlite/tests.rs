@@ -4,6 +4,7 @@ mod api_keys;
 mod detector;
 mod incidents;
 mod rollups;
+mod webhooks;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use diesel::prelude::*;

@@ -1,0 +1,364 @@
+//! Webhooks in SQLite: the semantics of `postgres::webhooks` in one process. Writes are
+//! serialised anyway, so a claim is a plain transaction; the worker's polls look on a reader
+//! first and take the writer only when there is something to queue or to claim.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use diesel::prelude::*;
+
+use super::schema::{incident_events, incidents, webhook_deliveries, webhooks};
+use super::{from_micros, now_micros, SqliteStore};
+use crate::config::Secret;
+use crate::store::{
+    AttemptOutcome, DeliveryRecord, DueDelivery, NewWebhook, NextStep, StoreError, WebhookEvent,
+    WebhookRecord, WebhookStore,
+};
+
+/// Most events queued per webhook in one call.
+const ENQUEUE_BATCH: i64 = 1000;
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = webhooks, check_for_backend(diesel::sqlite::Sqlite))]
+struct WebhookRow {
+    id: i64,
+    url: String,
+    description: Option<String>,
+    created_at: i64,
+    disabled_at: Option<i64>,
+}
+
+impl TryFrom<WebhookRow> for WebhookRecord {
+    type Error = StoreError;
+
+    fn try_from(r: WebhookRow) -> Result<Self, StoreError> {
+        Ok(WebhookRecord {
+            id: r.id,
+            url: r.url,
+            description: r.description,
+            created_at: from_micros(r.created_at)?,
+            disabled_at: r.disabled_at.map(from_micros).transpose()?,
+        })
+    }
+}
+
+type ClaimRow = (
+    (i64, i64, i32, String, String),
+    (i64, i64, String, String, String, String),
+    (f64, f64, f64, i64, String),
+);
+
+fn due_delivery(r: ClaimRow) -> Result<DueDelivery, StoreError> {
+    let ((id, webhook_id, attempts, url, secret), ids, figures) = r;
+    let (event_id, incident_id, service, scope, kind, state) = ids;
+    let (observed, expected, score, at, methodology) = figures;
+    Ok(DueDelivery {
+        id,
+        webhook_id,
+        url,
+        secret: Secret::new(secret),
+        attempts,
+        event: WebhookEvent {
+            id: event_id,
+            incident_id,
+            service,
+            scope,
+            kind,
+            state,
+            observed,
+            expected,
+            score,
+            at: from_micros(at)?,
+            methodology,
+        },
+    })
+}
+
+type DeliveryRow = (
+    i64,
+    i64,
+    i64,
+    String,
+    String,
+    i32,
+    Option<i32>,
+    Option<String>,
+    i64,
+    i64,
+    Option<i64>,
+);
+
+fn delivery_record(r: DeliveryRow) -> Result<DeliveryRecord, StoreError> {
+    Ok(DeliveryRecord {
+        id: r.0,
+        event_id: r.1,
+        incident_id: r.2,
+        kind: r.3,
+        next_attempt_at: (r.4 == "pending").then(|| from_micros(r.8)).transpose()?,
+        status: r.4,
+        attempts: r.5,
+        last_status_code: r.6,
+        last_error: r.7,
+        created_at: from_micros(r.9)?,
+        delivered_at: r.10.map(from_micros).transpose()?,
+    })
+}
+
+fn micros_of(d: Duration) -> i64 {
+    i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
+}
+
+#[async_trait]
+impl WebhookStore for SqliteStore {
+    async fn create_webhook(&self, hook: &NewWebhook) -> Result<WebhookRecord, StoreError> {
+        let hook = hook.clone();
+        let now = now_micros();
+        let row: WebhookRow = self
+            .write(move |conn| {
+                let newest: Option<i64> = incident_events::table
+                    .select(diesel::dsl::max(incident_events::id))
+                    .get_result(conn)?;
+                diesel::insert_into(webhooks::table)
+                    .values((
+                        webhooks::url.eq(&hook.url),
+                        webhooks::secret.eq(hook.secret.expose()),
+                        webhooks::description.eq(&hook.description),
+                        webhooks::created_at.eq(now),
+                        webhooks::enqueued_through.eq(newest.unwrap_or(0)),
+                    ))
+                    .execute(conn)?;
+                let id: i64 = diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                    "last_insert_rowid()",
+                ))
+                .get_result(conn)?;
+                webhooks::table
+                    .find(id)
+                    .select(WebhookRow::as_select())
+                    .get_result(conn)
+            })
+            .await?;
+        row.try_into()
+    }
+
+    async fn list_webhooks(&self) -> Result<Vec<WebhookRecord>, StoreError> {
+        let rows: Vec<WebhookRow> = self
+            .read(|conn| {
+                webhooks::table
+                    .select(WebhookRow::as_select())
+                    .order(webhooks::id)
+                    .load(conn)
+            })
+            .await?;
+        rows.into_iter().map(WebhookRecord::try_from).collect()
+    }
+
+    async fn disable_webhook(&self, id: i64) -> Result<bool, StoreError> {
+        let now = now_micros();
+        self.write(move |conn| {
+            let exists = diesel::select(diesel::dsl::exists(webhooks::table.find(id)))
+                .get_result::<bool>(conn)?;
+            diesel::update(
+                webhooks::table
+                    .find(id)
+                    .filter(webhooks::disabled_at.is_null()),
+            )
+            .set(webhooks::disabled_at.eq(now))
+            .execute(conn)?;
+            diesel::update(
+                webhook_deliveries::table
+                    .filter(webhook_deliveries::webhook_id.eq(id))
+                    .filter(webhook_deliveries::status.eq("pending")),
+            )
+            .set((
+                webhook_deliveries::status.eq("failed"),
+                webhook_deliveries::last_error.eq("webhook deleted"),
+            ))
+            .execute(conn)?;
+            Ok(exists)
+        })
+        .await
+    }
+
+    async fn list_deliveries(
+        &self,
+        webhook_id: i64,
+        limit: i64,
+    ) -> Result<Option<Vec<DeliveryRecord>>, StoreError> {
+        let rows: Option<Vec<DeliveryRow>> = self
+            .read(move |conn| {
+                let exists = diesel::select(diesel::dsl::exists(webhooks::table.find(webhook_id)))
+                    .get_result::<bool>(conn)?;
+                if !exists {
+                    return Ok(None);
+                }
+                webhook_deliveries::table
+                    .inner_join(incident_events::table)
+                    .filter(webhook_deliveries::webhook_id.eq(webhook_id))
+                    .order(webhook_deliveries::id.desc())
+                    .limit(limit)
+                    .select((
+                        webhook_deliveries::id,
+                        webhook_deliveries::event_id,
+                        incident_events::incident_id,
+                        incident_events::kind,
+                        webhook_deliveries::status,
+                        webhook_deliveries::attempts,
+                        webhook_deliveries::last_status_code,
+                        webhook_deliveries::last_error,
+                        webhook_deliveries::next_attempt_at,
+                        webhook_deliveries::created_at,
+                        webhook_deliveries::delivered_at,
+                    ))
+                    .load(conn)
+                    .map(Some)
+            })
+            .await?;
+        rows.map(|rows| rows.into_iter().map(delivery_record).collect())
+            .transpose()
+    }
+
+    async fn enqueue_deliveries(&self) -> Result<usize, StoreError> {
+        let behind = webhooks::table
+            .inner_join(
+                incident_events::table.on(incident_events::id.gt(webhooks::enqueued_through)),
+            )
+            .filter(webhooks::disabled_at.is_null());
+        let pending: bool = self
+            .read(move |conn| diesel::select(diesel::dsl::exists(behind)).get_result(conn))
+            .await?;
+        if !pending {
+            return Ok(0);
+        }
+        let now = now_micros();
+        self.write(move |conn| {
+            let hooks: Vec<(i64, i64)> = webhooks::table
+                .filter(webhooks::disabled_at.is_null())
+                .select((webhooks::id, webhooks::enqueued_through))
+                .load(conn)?;
+            let mut queued = 0;
+            for (hook, through) in hooks {
+                let events: Vec<i64> = incident_events::table
+                    .filter(incident_events::id.gt(through))
+                    .order(incident_events::id)
+                    .limit(ENQUEUE_BATCH)
+                    .select(incident_events::id)
+                    .load(conn)?;
+                let Some(&last) = events.last() else {
+                    continue;
+                };
+                for event in events {
+                    queued += diesel::insert_into(webhook_deliveries::table)
+                        .values((
+                            webhook_deliveries::webhook_id.eq(hook),
+                            webhook_deliveries::event_id.eq(event),
+                            webhook_deliveries::next_attempt_at.eq(now),
+                            webhook_deliveries::created_at.eq(now),
+                        ))
+                        .on_conflict((webhook_deliveries::webhook_id, webhook_deliveries::event_id))
+                        .do_nothing()
+                        .execute(conn)?;
+                }
+                diesel::update(webhooks::table.find(hook))
+                    .set(webhooks::enqueued_through.eq(last))
+                    .execute(conn)?;
+            }
+            Ok(queued)
+        })
+        .await
+    }
+
+    async fn claim_deliveries(
+        &self,
+        limit: i64,
+        lease: Duration,
+    ) -> Result<Vec<DueDelivery>, StoreError> {
+        let now = now_micros();
+        let due = move || {
+            webhook_deliveries::table
+                .inner_join(webhooks::table)
+                .filter(webhook_deliveries::status.eq("pending"))
+                .filter(webhook_deliveries::next_attempt_at.le(now))
+                .filter(webhooks::disabled_at.is_null())
+        };
+        let any: bool = self
+            .read(move |conn| diesel::select(diesel::dsl::exists(due())).get_result(conn))
+            .await?;
+        if !any {
+            return Ok(Vec::new());
+        }
+        let until = now.saturating_add(micros_of(lease));
+        let rows: Vec<ClaimRow> = self
+            .write(move |conn| {
+                let ids: Vec<i64> = due()
+                    .order((webhook_deliveries::next_attempt_at, webhook_deliveries::id))
+                    .limit(limit)
+                    .select(webhook_deliveries::id)
+                    .load(conn)?;
+                diesel::update(
+                    webhook_deliveries::table.filter(webhook_deliveries::id.eq_any(&ids)),
+                )
+                .set(webhook_deliveries::next_attempt_at.eq(until))
+                .execute(conn)?;
+                webhook_deliveries::table
+                    .inner_join(webhooks::table)
+                    .inner_join(incident_events::table.inner_join(incidents::table))
+                    .filter(webhook_deliveries::id.eq_any(&ids))
+                    .order(webhook_deliveries::id)
+                    .select((
+                        (
+                            webhook_deliveries::id,
+                            webhook_deliveries::webhook_id,
+                            webhook_deliveries::attempts,
+                            webhooks::url,
+                            webhooks::secret,
+                        ),
+                        (
+                            incident_events::id,
+                            incident_events::incident_id,
+                            incidents::service,
+                            incidents::scope,
+                            incident_events::kind,
+                            incident_events::state,
+                        ),
+                        (
+                            incident_events::observed,
+                            incident_events::expected,
+                            incident_events::score,
+                            incident_events::at,
+                            incidents::methodology,
+                        ),
+                    ))
+                    .load(conn)
+            })
+            .await?;
+        rows.into_iter().map(due_delivery).collect()
+    }
+
+    async fn record_attempt(&self, id: i64, outcome: &AttemptOutcome) -> Result<(), StoreError> {
+        let now = now_micros();
+        let (status, next_at) = match outcome.next {
+            NextStep::Delivered => ("delivered", now),
+            NextStep::RetryIn(after) => ("pending", now.saturating_add(micros_of(after))),
+            NextStep::GiveUp => ("failed", now),
+        };
+        let outcome = outcome.clone();
+        self.write(move |conn| {
+            diesel::update(
+                webhook_deliveries::table
+                    .find(id)
+                    .filter(webhook_deliveries::status.eq("pending")),
+            )
+            .set((
+                webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
+                webhook_deliveries::last_status_code.eq(outcome.status_code),
+                webhook_deliveries::last_error.eq(outcome.error),
+                webhook_deliveries::status.eq(status),
+                webhook_deliveries::next_attempt_at.eq(next_at),
+                webhook_deliveries::delivered_at.eq((status == "delivered").then_some(now)),
+            ))
+            .execute(conn)
+        })
+        .await?;
+        Ok(())
+    }
+}
