@@ -1,0 +1,173 @@
+// Downwatch's pages in a real headless Chromium. Run by scripts/browser-test, which starts
+// `downwatch demo` and sets BASE (its URL), ARTIFACTS (a directory for screenshots) and
+// CHROMIUM (the browser). The demo feeds a handful of big services; the tests report on a
+// quiet one, so what they see is their own doing.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { chromium } from "playwright-core";
+
+const BASE = process.env.BASE ?? "http://127.0.0.1:8080";
+const ARTIFACTS = process.env.ARTIFACTS ?? "/tmp";
+const SERVICE = "poste-italiane";
+
+let browser;
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+      "--disable-background-networking", "--disable-extensions", "--no-first-run"],
+  });
+});
+after(async () => { await browser?.close(); });
+
+/** A page in a fresh context; every console error and CSP violation fails the test. */
+async function open(t, path, options = {}) {
+  const { viewport = { width: 1100, height: 900 }, ...rest } = options;
+  const context = await browser.newContext({ viewport, locale: "en-GB", timezoneId: "Europe/Rome", ...rest });
+  const page = await context.newPage();
+  const problems = [];
+  page.on("console", (m) => { if (m.type() === "error") problems.push(m.text()); });
+  page.on("pageerror", (e) => problems.push(String(e)));
+  t.after(async () => {
+    await context.close();
+    assert.deepEqual(problems, [], `console errors on ${path}`);
+  });
+  const response = await page.goto(BASE + path, { waitUntil: "load" });
+  assert.equal(response.status(), 200, `GET ${path}`);
+  return page;
+}
+
+/** Reports through the API from distinct addresses (the demo trusts loopback proxies). */
+async function surge(count, firstOctet, symptoms) {
+  let counted = 0;
+  for (let i = 0; i < count; i++) {
+    const ip = `${firstOctet}.${(i * 7) % 250 + 1}.${i % 250 + 1}.${(i % 200) + 10}`;
+    const r = await fetch(`${BASE}/api/v1/reports`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-Forwarded-For": ip, "User-Agent": `browser-test/${i}` },
+      body: JSON.stringify({ service: SERVICE, symptoms, region: "IT" }),
+    });
+    const body = await r.text();
+    assert.equal(r.status, 202, body);
+    if (JSON.parse(body).counted) counted++;
+  }
+  return counted;
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: true });
+}
+
+async function symptomsOf(slug) {
+  const r = await fetch(`${BASE}/api/v1/services/${slug}`);
+  return (await r.json()).symptoms;
+}
+
+test("without JavaScript the form reports and the page says thank you", async (t) => {
+  const page = await open(t, `/s/${SERVICE}`, { javaScriptEnabled: false, extraHTTPHeaders: { "X-Forwarded-For": "198.51.100.10" } });
+  const boxes = page.locator("#report-form input[name=symptoms]");
+  assert.ok((await boxes.count()) >= 3, "the service's symptoms are offered");
+  // Every control has a label.
+  for (const id of await page.locator("input, select, textarea").evaluateAll((els) =>
+    els.filter((e) => e.type !== "hidden" && !e.closest("label") && !(e.id && document.querySelector(`label[for="${e.id}"]`))).map((e) => e.outerHTML))) {
+    assert.fail(`a control without a label: ${id}`);
+  }
+  await boxes.nth(0).check();
+  await Promise.all([page.waitForURL(/reported=thanks/), page.locator("#report-form button[type=submit]").click()]);
+  assert.match(await page.locator(".notice").innerText(), /counted/);
+
+  // Nothing chosen: a friendly word, not an error page.
+  await Promise.all([page.waitForURL(/reported=invalid/), page.locator("#report-form button[type=submit]").click()]);
+  assert.match(await page.locator(".notice").innerText(), /at least one/);
+});
+
+test("with JavaScript the form reports in place and the chart's count rises", async (t) => {
+  const page = await open(t, `/s/${SERVICE}`, { extraHTTPHeaders: { "X-Forwarded-For": "198.51.100.20" } });
+  const chart = page.locator("figure.chart");
+  await page.waitForFunction(() => document.querySelector("figure.chart")?.dataset.loaded === "1");
+  const before = Number(await chart.getAttribute("data-total"));
+  const url = page.url();
+  await page.locator("#report-form input[name=symptoms]").nth(1).check();
+  await page.locator("#report-form button[type=submit]").click();
+  await page.waitForFunction(() => document.querySelector(".form-message")?.textContent.length > 0);
+  assert.match(await page.locator(".form-message").innerText(), /counted/);
+  assert.equal(page.url(), url, "no page load");
+  await page.waitForFunction((n) => Number(document.querySelector("figure.chart").dataset.total) > n, before, { timeout: 20000 });
+  // The same person again: counted once, said kindly.
+  await page.locator("#report-form input[name=symptoms]").nth(0).check();
+  await page.locator("#report-form button[type=submit]").click();
+  await page.waitForFunction(() => /already/.test(document.querySelector(".form-message")?.textContent));
+});
+
+test("a surge turns the banner red, live, and opens an incident", { timeout: 200000 }, async (t) => {
+  const page = await open(t, `/s/${SERVICE}`);
+  assert.equal(await page.locator(".banner").getAttribute("class"), "banner state-ok");
+  const symptoms = await symptomsOf(SERVICE);
+  const counted = await surge(80, 100, [symptoms[0]]);
+  assert.ok(counted >= 70, `${counted} of 80 counted`);
+  // The detector ticks every minute; the page hears it over /api/v1/events.
+  await page.waitForSelector(".banner.state-problems", { timeout: 180000 });
+  assert.match(await page.locator(".banner").innerText(), /indicate problems/);
+  await page.waitForFunction(() => document.querySelector("figure.chart")?.dataset.loaded === "1");
+  await shot(page, "service");
+});
+
+test("the map shades the country of the reports and lists it in the table", async (t) => {
+  const page = await open(t, `/map?service=${SERVICE}`);
+  await page.waitForFunction(() => document.querySelector(".map")?.dataset.loaded === "1");
+  const italy = page.locator('.map-svg path[data-country="IT"]');
+  const cls = await italy.getAttribute("class");
+  assert.match(cls, /c-[34]/, `Italy is shaded well above normal: ${cls}`);
+  assert.match(await page.locator('.map-table tr[data-country="IT"]').innerText(), /Italy/);
+  await shot(page, "map");
+});
+
+test("the incident page shows evidence, a timeline and citable links", async (t) => {
+  const r = await fetch(`${BASE}/api/v1/incidents?service=${SERVICE}`);
+  const { incidents } = await r.json();
+  assert.ok(incidents.length >= 1, "the surge opened an incident");
+  const page = await open(t, `/incidents/${incidents[0].id}`);
+  assert.match(await page.locator("h1").innerText(), /Poste Italiane/);
+  assert.ok(await page.locator("table.timeline tbody tr").count() >= 1);
+  assert.equal(await page.locator(`a[href="/api/v1/incidents/${incidents[0].id}"]`).count(), 1);
+  await page.waitForFunction(() => document.querySelector("figure.chart")?.dataset.loaded === "1");
+  assert.ok(Number(await page.locator("figure.chart").getAttribute("data-total")) >= 70);
+  await shot(page, "incident");
+});
+
+test("the home page lists the service among the problems", async (t) => {
+  const page = await open(t, "/");
+  await page.locator(`.cards a[href="/s/${SERVICE}"]`).waitFor();
+  await page.locator("#q").fill("poste");
+  await Promise.all([page.waitForURL(/q=poste/), page.locator("#q").press("Enter")]);
+  assert.ok(await page.locator(`.services a[href="/s/${SERVICE}"]`).count() === 1, "search finds it");
+  await page.goto(BASE + "/");
+  await shot(page, "home");
+});
+
+test("Italian readers get Italian, and a 360 px phone gets no sideways scrolling", async (t) => {
+  const page = await open(t, `/s/${SERVICE}`, { viewport: { width: 360, height: 780 }, locale: "it-IT", extraHTTPHeaders: { "Accept-Language": "it-IT,it;q=0.9" } });
+  assert.equal(await page.getAttribute("html", "lang"), "it");
+  assert.match(await page.locator("#report-h").innerText(), /Ho un problema/);
+  await page.waitForFunction(() => document.querySelector("figure.chart")?.dataset.loaded === "1");
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the page is ${overflow} px wider than the phone`);
+  await shot(page, "service-phone-it");
+});
+
+test("the service page's first load is small (compressed, without map geometry)", async (t) => {
+  const context = await browser.newContext();
+  t.after(() => context.close());
+  const page = await context.newPage();
+  const sizes = [];
+  page.on("requestfinished", async (req) => {
+    const s = await req.sizes();
+    sizes.push([req.url(), s.responseBodySize + s.responseHeadersSize]);
+  });
+  await page.goto(`${BASE}/s/${SERVICE}`, { waitUntil: "networkidle" });
+  const counted = sizes.filter(([u]) => !u.includes("/world-atlas/") && !u.includes("/api/v1/events"));
+  const total = counted.reduce((a, [, n]) => a + n, 0);
+  console.log(`service page: ${counted.length} requests, ${(total / 1024).toFixed(1)} KiB compressed (without map geometry)`);
+  assert.ok(total < 300 * 1024, `${total} bytes`);
+});
