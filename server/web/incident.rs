@@ -7,7 +7,7 @@ use askama::Template;
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use serde_json::Value;
 
-use super::service::{incident_line, incident_title, step_label};
+use super::service::{incident_line, incident_title, step_label, IncidentLine};
 use super::view::{amount, Chrome, ShareRow, Stamp};
 use super::{error_page, html, unavailable};
 use crate::http::AppState;
@@ -20,13 +20,9 @@ struct IncidentPage {
     slug: String,
     name: String,
     title: String,
-    heading_before: String,
-    heading_after: String,
     scope: String,
-    status_label: &'static str,
-    state_class: String,
+    line: IncidentLine,
     summary: String,
-    started: Stamp,
     resolved: Option<Stamp>,
     chart_step: &'static str,
     chart_from: String,
@@ -209,23 +205,14 @@ pub async fn incident_page(
             ("service", &name),
         ],
     );
-    // The heading names the country in the reader's language (the script fills in the name).
     let title = incident_title(&c, &name, &incident);
-    let (heading_before, heading_after) = match title.rsplit_once(&incident.scope) {
-        Some((a, b)) if incident.scope != "global" => (a.to_owned(), b.to_owned()),
-        _ => (title.clone(), String::new()),
-    };
     let page = IncidentPage {
         id,
         slug: incident.service.clone(),
         title,
-        heading_before,
-        heading_after,
         scope: incident.scope.clone(),
-        status_label: line.status_label,
-        state_class: line.state_class,
         summary,
-        started: line.started,
+        line,
         resolved: incident.resolved_at.map(Stamp::new),
         chart_step,
         chart_from: iso(from),

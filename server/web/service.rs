@@ -54,7 +54,9 @@ struct SymptomChoice {
 
 pub(super) struct IncidentLine {
     pub id: i64,
-    pub title: String,
+    /// The title around the country's code (which the page's script names in the reader's
+    /// language): `before`, the code (none for a global incident), `after`.
+    pub title: (String, Option<String>, String),
     pub started: Stamp,
     pub status_label: &'static str,
     pub state_class: String,
@@ -198,7 +200,7 @@ pub(super) fn banner(c: &Chrome, name: &str, status: Option<&ServiceStatus>) -> 
 pub(super) fn incident_line(c: &Chrome, name: &str, i: &IncidentRecord) -> IncidentLine {
     IncidentLine {
         id: i.id,
-        title: incident_title(c, name, i),
+        title: split_title(&incident_title(c, name, i), &i.scope),
         started: Stamp::new(i.started_at),
         status_label: if i.status == "open" {
             c.t("incident.open")
@@ -230,6 +232,16 @@ pub(super) fn incident_title(c: &Chrome, name: &str, i: &IncidentRecord) -> Stri
                 ("country", &i.scope),
             ],
         )
+    }
+}
+
+/// A title split around the incident's country code, for markup that names the country.
+pub(super) fn split_title(title: &str, scope: &str) -> (String, Option<String>, String) {
+    match title.rsplit_once(scope) {
+        Some((before, after)) if scope != "global" => {
+            (before.to_owned(), Some(scope.to_owned()), after.to_owned())
+        }
+        _ => (title.to_owned(), None, String::new()),
     }
 }
 
