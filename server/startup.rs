@@ -39,6 +39,7 @@ pub enum StartupError {
 pub struct Application {
     server: Server,
     port: u16,
+    stores: crate::stores::Stores,
     ingest_task: JoinHandle<()>,
     background: Vec<JoinHandle<()>>,
 }
@@ -150,6 +151,7 @@ impl Application {
         Ok(Self {
             server,
             port,
+            stores,
             ingest_task,
             background,
         })
@@ -157,6 +159,12 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The stores this process opened (the same ones its handlers use), e.g. for a test that
+    /// looks behind the API whatever the backend.
+    pub fn stores(&self) -> crate::stores::Stores {
+        self.stores.clone()
     }
 
     /// Serves until the server stops (SIGINT/SIGTERM), then drains the ingest queue.

@@ -72,93 +72,6 @@ fn assert_is_problem_404(status: u16, kind: &str, body: &str) {
 }
 
 #[tokio::test]
-async fn the_feed_of_a_fresh_deployment_is_valid_and_empty() {
-    let app = spawn_app().await;
-    assert!(feed_entries(&app, "/feeds/incidents.atom").await.is_empty());
-    assert!(feed_entries(&app, "/feeds/services/netflix.atom")
-        .await
-        .is_empty());
-}
-
-#[tokio::test]
-async fn an_incident_appears_in_the_global_feed_and_its_service_feed_only() {
-    let app = spawn_app().await;
-    let id = netflix_incident(&app).await;
-
-    for path in ["/feeds/incidents.atom", "/feeds/services/netflix.atom"] {
-        let entries = feed_entries(&app, path).await;
-        assert_eq!(entries.len(), 1, "{path}");
-        let entry = &entries[0];
-        assert!(entry.contains(&format!("<id>tag:downwatch,2026:incident:{id}</id>")));
-        assert!(entry.contains("<title type=\"text\">Problems at Netflix</title>"));
-        assert!(entry.contains(&format!(
-            "<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>",
-            app.url(&format!("/incidents/{id}"))
-        )));
-        assert!(entry.contains(&format!(
-            "<link rel=\"related\" type=\"application/json\" href=\"{}\"/>",
-            app.url(&format!("/api/v1/incidents/{id}"))
-        )));
-        assert!(entry.contains("<published>") && entry.contains("<updated>"));
-        let summary = entry
-            .split("<summary type=\"text\">")
-            .nth(1)
-            .and_then(|s| s.split("</summary>").next())
-            .expect("a summary");
-        assert!(
-            summary.starts_with("User reports indicate problems at Netflix since "),
-            "{summary}"
-        );
-        assert!(
-            summary.contains("40 reports in 5 minutes against "),
-            "{summary}"
-        );
-        assert!(summary.contains("(methodology dw-detect-1)"), "{summary}");
-        assert!(!summary.contains("users") && !summary.contains("outage"));
-    }
-
-    assert!(feed_entries(&app, "/feeds/services/spotify.atom")
-        .await
-        .is_empty());
-}
-
-#[tokio::test]
-async fn an_unknown_service_has_neither_feed_nor_badge() {
-    let app = spawn_app().await;
-    for path in [
-        "/feeds/services/no-such-service.atom",
-        "/badge/no-such-service.svg",
-    ] {
-        let (status, kind, _, body) = fetch(&app, path).await;
-        assert_is_problem_404(status, &kind, &body);
-    }
-}
-
-#[tokio::test]
-async fn the_badge_says_no_problems_before_and_problems_during_an_incident() {
-    let app = spawn_app().await;
-    let (status, kind, cache, before) = fetch(&app, "/badge/netflix.svg").await;
-    assert_eq!(status, 200);
-    assert!(kind.starts_with("image/svg+xml"), "{kind}");
-    assert_eq!(cache, "public, max-age=60");
-    assert!(before.starts_with("<svg"), "{before}");
-    assert!(before.trim_end().ends_with("</svg>"));
-    assert!(before.contains("role=\"img\""));
-    assert!(before.contains("aria-label=\"Netflix: no problems\""));
-    assert!(before.contains("<title>Netflix: no problems</title>"));
-    assert!(before.contains("fill=\"#2e7d32\""));
-
-    netflix_incident(&app).await;
-    let (_, _, _, after) = fetch(&app, "/badge/netflix.svg").await;
-    assert!(
-        after.contains("<title>Netflix: problems</title>"),
-        "{after}"
-    );
-    assert!(after.contains("fill=\"#c62828\""));
-    assert!(!after.contains("#2e7d32"));
-}
-
-#[tokio::test]
 async fn a_badge_escapes_the_service_name() {
     let app = spawn_app().await;
     let res = app
@@ -179,4 +92,85 @@ async fn a_badge_escapes_the_service_name() {
     );
     assert!(svg.contains("aria-label=\"Dolce &amp; Gabbana: no problems\""));
     assert!(!svg.contains("Dolce & "), "no bare ampersand");
+}
+
+crate::both_stacks! {
+    async fn the_feed_of_a_fresh_deployment_is_valid_and_empty(app) {
+        assert!(feed_entries(app, "/feeds/incidents.atom").await.is_empty());
+        assert!(feed_entries(app, "/feeds/services/netflix.atom")
+            .await
+            .is_empty());
+    }
+
+    async fn an_incident_appears_in_the_global_feed_and_its_service_feed_only(app) {
+        let id = netflix_incident(app).await;
+
+        for path in ["/feeds/incidents.atom", "/feeds/services/netflix.atom"] {
+            let entries = feed_entries(app, path).await;
+            assert_eq!(entries.len(), 1, "{path}");
+            let entry = &entries[0];
+            assert!(entry.contains(&format!("<id>tag:downwatch,2026:incident:{id}</id>")));
+            assert!(entry.contains("<title type=\"text\">Problems at Netflix</title>"));
+            assert!(entry.contains(&format!(
+                "<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>",
+                app.url(&format!("/incidents/{id}"))
+            )));
+            assert!(entry.contains(&format!(
+                "<link rel=\"related\" type=\"application/json\" href=\"{}\"/>",
+                app.url(&format!("/api/v1/incidents/{id}"))
+            )));
+            assert!(entry.contains("<published>") && entry.contains("<updated>"));
+            let summary = entry
+                .split("<summary type=\"text\">")
+                .nth(1)
+                .and_then(|s| s.split("</summary>").next())
+                .expect("a summary");
+            assert!(
+                summary.starts_with("User reports indicate problems at Netflix since "),
+                "{summary}"
+            );
+            assert!(
+                summary.contains("40 reports in 5 minutes against "),
+                "{summary}"
+            );
+            assert!(summary.contains("(methodology dw-detect-1)"), "{summary}");
+            assert!(!summary.contains("users") && !summary.contains("outage"));
+        }
+
+        assert!(feed_entries(app, "/feeds/services/spotify.atom")
+            .await
+            .is_empty());
+    }
+
+    async fn an_unknown_service_has_neither_feed_nor_badge(app) {
+        for path in [
+            "/feeds/services/no-such-service.atom",
+            "/badge/no-such-service.svg",
+        ] {
+            let (status, kind, _, body) = fetch(app, path).await;
+            assert_is_problem_404(status, &kind, &body);
+        }
+    }
+
+    async fn the_badge_says_no_problems_before_and_problems_during_an_incident(app) {
+        let (status, kind, cache, before) = fetch(app, "/badge/netflix.svg").await;
+        assert_eq!(status, 200);
+        assert!(kind.starts_with("image/svg+xml"), "{kind}");
+        assert_eq!(cache, "public, max-age=60");
+        assert!(before.starts_with("<svg"), "{before}");
+        assert!(before.trim_end().ends_with("</svg>"));
+        assert!(before.contains("role=\"img\""));
+        assert!(before.contains("aria-label=\"Netflix: no problems\""));
+        assert!(before.contains("<title>Netflix: no problems</title>"));
+        assert!(before.contains("fill=\"#2e7d32\""));
+
+        netflix_incident(app).await;
+        let (_, _, _, after) = fetch(app, "/badge/netflix.svg").await;
+        assert!(
+            after.contains("<title>Netflix: problems</title>"),
+            "{after}"
+        );
+        assert!(after.contains("fill=\"#c62828\""));
+        assert!(!after.contains("#2e7d32"));
+    }
 }

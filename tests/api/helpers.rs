@@ -1,5 +1,8 @@
 //! `spawn_app()`: a real Downwatch on 127.0.0.1:0 against real Postgres and Redis, with its
 //! own database (dropped afterwards) and its own Redis key prefix (deleted afterwards).
+//! `spawn_app_with(TestOptions { stack: Stack::Embedded, .. })`: the same on the embedded
+//! stack (SQLite and in-process buckets in a temp dir), and [`both_stacks!`] runs one test
+//! body on each.
 
 #![allow(dead_code)]
 
@@ -177,11 +180,26 @@ impl Drop for TestDb {
     }
 }
 
+/// Which storage a test app runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stack {
+    /// Postgres + Redis (the default).
+    Production,
+    /// SQLite + in-process buckets in the test's temp dir.
+    Embedded,
+}
+
 pub struct TestApp {
     pub address: String,
+    pub stack: Stack,
+    /// The app's own stores, whatever the stack: what a test reads behind the API when it must
+    /// work on both stacks.
+    pub stores: downwatch::stores::Stores,
     pub http: reqwest::Client,
     pub database_url: String,
     pub prefix: String,
+    /// Direct handles on the Postgres database and Redis prefix of a `Stack::Production` app
+    /// (on the embedded stack they point at an unused database and prefix).
     pub pg: PgStore,
     pub redis: RedisStore,
     pub geo: GeoFixture,
@@ -194,6 +212,7 @@ pub struct TestApp {
 
 /// Options a test may change before the app starts.
 pub struct TestOptions {
+    pub stack: Stack,
     pub trusted_proxies: &'static str,
     pub geoip: bool,
     pub admin_token: Option<&'static str>,
@@ -203,6 +222,7 @@ pub struct TestOptions {
 impl Default for TestOptions {
     fn default() -> Self {
         Self {
+            stack: Stack::Production,
             trusted_proxies: "127.0.0.1,::1",
             geoip: true,
             admin_token: Some(ADMIN_TOKEN),
@@ -226,9 +246,12 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let geo = write_geoip_fixture(dir.path());
     let mut config = Config {
-        backend: Backend::Production {
-            database_url: database_url.clone(),
-            redis_url: redis_url(),
+        backend: match options.stack {
+            Stack::Production => Backend::Production {
+                database_url: database_url.clone(),
+                redis_url: redis_url(),
+            },
+            Stack::Embedded => Backend::Embedded,
         },
         redis_prefix: prefix.clone(),
         listen: "127.0.0.1:0".parse().expect("addr"),
@@ -258,6 +281,7 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
         .await
         .expect("application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let stores = app.stores();
     tokio::spawn(app.run_until_stopped());
 
     let pg = PgStore::new(&database_url, 2).expect("pg store");
@@ -266,6 +290,8 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
         .expect("redis store");
     TestApp {
         address,
+        stack: options.stack,
+        stores,
         http: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(30))
@@ -335,9 +361,70 @@ impl TestApp {
             .expect("connect to test database")
     }
 
-    /// Runs a query returning one bigint column named `n`.
+    /// Runs a query returning one bigint column named `n`, on the app's durable store (its
+    /// Postgres database, or its SQLite file on the embedded stack).
     pub async fn count(&self, sql: &str) -> i64 {
-        count_in(&self.database_url, sql).await
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        match self.stack {
+            Stack::Production => count_in(&self.database_url, sql).await,
+            Stack::Embedded => self.row::<N>(sql).await.n,
+        }
+    }
+
+    /// Runs statements on the SQLite file of an embedded app.
+    pub async fn execute_sqlite(&self, sql: &str) {
+        assert_eq!(
+            self.stack,
+            Stack::Embedded,
+            "only the embedded stack has a SQLite file"
+        );
+        let path = self.config.data_dir.join("downwatch.sqlite3");
+        let sql = sql.to_owned();
+        tokio::task::spawn_blocking(move || {
+            use diesel::Connection;
+            let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy())
+                .expect("open the SQLite file");
+            diesel::connection::SimpleConnection::batch_execute(&mut conn, &sql)
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        })
+        .await
+        .expect("statement task");
+    }
+
+    /// Runs a query returning one row, on the app's durable store whatever the stack (so keep
+    /// the SQL to what Postgres and SQLite both understand).
+    pub async fn row<T>(&self, sql: &str) -> T
+    where
+        T: diesel::QueryableByName<diesel::pg::Pg>
+            + diesel::QueryableByName<diesel::sqlite::Sqlite>
+            + Send
+            + 'static,
+    {
+        match self.stack {
+            Stack::Production => {
+                let mut conn = self.db().await;
+                diesel_async::RunQueryDsl::get_result(diesel::sql_query(sql), &mut conn)
+                    .await
+                    .unwrap_or_else(|e| panic!("query {sql}: {e}"))
+            }
+            Stack::Embedded => {
+                let path = self.config.data_dir.join("downwatch.sqlite3");
+                let sql = sql.to_owned();
+                tokio::task::spawn_blocking(move || {
+                    use diesel::Connection;
+                    let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy())
+                        .expect("open the SQLite file");
+                    diesel::RunQueryDsl::get_result(diesel::sql_query(&sql), &mut conn)
+                        .unwrap_or_else(|e| panic!("query {sql}: {e}"))
+                })
+                .await
+                .expect("query task")
+            }
+        }
     }
 
     /// Every key under this test's prefix, with a text dump of its value.
@@ -380,6 +467,25 @@ impl TestApp {
     }
 
     /// Sum of a field over every minute bucket of `service` (all services when `None`).
+    /// A bucket counter summed over the last two hours, read through the app's own bucket
+    /// store (so on either stack).
+    pub async fn recent_sum(&self, service: Option<&str>, field: &str) -> i64 {
+        let minutes = downwatch::read::breakdown::window_minutes(chrono::Utc::now(), 120);
+        let key = service.unwrap_or(downwatch::store::ALL_SERVICES).to_owned();
+        let windows = self
+            .stores
+            .buckets
+            .windows(&[key], &minutes)
+            .await
+            .expect("bucket windows");
+        windows
+            .into_iter()
+            .next()
+            .and_then(|w| w.fields.get(field).copied())
+            .unwrap_or(0)
+    }
+
+    /// A bucket counter summed over every minute key in Redis (`Stack::Production` only).
     pub fn bucket_sum(&self, service: Option<&str>, field: &str) -> i64 {
         let mut conn = redis_connection();
         let pattern = match service {
@@ -416,4 +522,40 @@ fn database_names_are_swapped_in_urls() {
         "postgres://u:p@h:1/x?sslmode=disable"
     );
     assert_eq!(with_database("postgres://h:1", "x"), "postgres://h:1/x");
+}
+
+/// Runs each test body on both stacks: `mod name { postgres_redis, embedded }`.
+///
+/// ```ignore
+/// both_stacks! {
+///     async fn a_report_is_counted(app) { … }
+/// }
+/// ```
+#[macro_export]
+macro_rules! both_stacks {
+    ($( $(#[$meta:meta])* async fn $name:ident($app:ident) $body:block )*) => {
+        $(
+            $(#[$meta])*
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn body($app: &$crate::helpers::TestApp) $body
+
+                #[tokio::test]
+                async fn postgres_redis() {
+                    body(&$crate::helpers::spawn_app().await).await
+                }
+
+                #[tokio::test]
+                async fn embedded() {
+                    let options = $crate::helpers::TestOptions {
+                        stack: $crate::helpers::Stack::Embedded,
+                        ..Default::default()
+                    };
+                    body(&$crate::helpers::spawn_app_with(options).await).await
+                }
+            }
+        )*
+    };
 }

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use serde_json::Value;
 
 use crate::detect::{deployed_a_week_ago, detector, next_minute, spread, surge};
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::TestApp;
 
 async fn get(app: &TestApp, path: &str) -> (u16, Value) {
     let res = app.http.get(app.url(path)).send().await.expect("sent");
@@ -47,149 +47,141 @@ async fn three_incidents(app: &TestApp) {
     assert_eq!(report.opened.len(), 3, "{report:?}");
 }
 
-#[tokio::test]
-async fn status_says_ok_before_and_problems_during_a_surge() {
-    let app = spawn_app().await;
-    let (code, before) = get(&app, "/api/v1/services/chatgpt/status").await;
-    assert_eq!(code, 200);
-    assert_eq!(before["state"], "ok");
-    assert_eq!(before["reports"], 0);
-    assert_eq!(before["open_incidents"], serde_json::json!([]));
+crate::both_stacks! {
+    async fn status_says_ok_before_and_problems_during_a_surge(app) {
+        let (code, before) = get(app, "/api/v1/services/chatgpt/status").await;
+        assert_eq!(code, 200);
+        assert_eq!(before["state"], "ok");
+        assert_eq!(before["reports"], 0);
+        assert_eq!(before["open_incidents"], serde_json::json!([]));
 
-    three_incidents(&app).await;
-    let (_, during) = get(&app, "/api/v1/services/chatgpt/status").await;
-    assert_eq!(during["state"], "problems");
-    assert_eq!(during["reports"], 40);
-    assert!(during["expected"].as_f64().is_some_and(|e| e < 5.0));
-    let url = during["open_incidents"][0]["url"]
-        .as_str()
-        .expect("incident url");
-    let (code, detail) = get(&app, url).await;
-    assert_eq!(code, 200);
-    assert_eq!(detail["incident"]["service"], "chatgpt");
+        three_incidents(app).await;
+        let (_, during) = get(app, "/api/v1/services/chatgpt/status").await;
+        assert_eq!(during["state"], "problems");
+        assert_eq!(during["reports"], 40);
+        assert!(during["expected"].as_f64().is_some_and(|e| e < 5.0));
+        let url = during["open_incidents"][0]["url"]
+            .as_str()
+            .expect("incident url");
+        let (code, detail) = get(app, url).await;
+        assert_eq!(code, 200);
+        assert_eq!(detail["incident"]["service"], "chatgpt");
 
-    let (code, _) = get(&app, "/api/v1/services/no-such-service/status").await;
-    assert_eq!(code, 404);
-}
-
-#[tokio::test]
-async fn trending_puts_services_in_trouble_first_in_json_and_csv() {
-    let app = spawn_app().await;
-    three_incidents(&app).await;
-    let (code, body) = get(&app, "/api/v1/trending").await;
-    assert_eq!(code, 200);
-    let services = body["services"].as_array().expect("list");
-    assert_eq!(services.len(), 3);
-    assert!(services
-        .iter()
-        .all(|s| s["state"] == "problems" && s["reports"] == 40));
-
-    let (code, kind, csv) = get_text(&app, "/api/v1/trending", "text/csv").await;
-    assert_eq!(code, 200);
-    assert!(kind.starts_with("text/csv"));
-    let mut lines = csv.lines();
-    assert_eq!(
-        lines.next(),
-        Some("service,name,category,state,reports,expected,ratio,score,as_of")
-    );
-    assert_eq!(lines.count(), 3);
-}
-
-#[tokio::test]
-async fn incidents_are_listed_newest_first_with_stable_cursor_pages() {
-    let app = spawn_app().await;
-    three_incidents(&app).await;
-    let (code, first) = get(&app, "/api/v1/incidents?limit=2").await;
-    assert_eq!(code, 200);
-    let page1 = first["incidents"].as_array().expect("list").clone();
-    assert_eq!(page1.len(), 2);
-    let cursor = first["next_cursor"].as_str().expect("a next page");
-    let (_, second) = get(&app, &format!("/api/v1/incidents?limit=2&cursor={cursor}")).await;
-    let page2 = second["incidents"].as_array().expect("list").clone();
-    assert_eq!(page2.len(), 1);
-    assert!(second["next_cursor"].is_null());
-    let ids: HashSet<i64> = page1
-        .iter()
-        .chain(&page2)
-        .filter_map(|i| i["id"].as_i64())
-        .collect();
-    assert_eq!(ids.len(), 3, "no incident twice, none missing");
-
-    let (_, netflix) = get(&app, "/api/v1/incidents?service=netflix&status=open").await;
-    assert_eq!(netflix["incidents"].as_array().map(Vec::len), Some(1));
-    let (_, resolved) = get(&app, "/api/v1/incidents?status=resolved").await;
-    assert_eq!(resolved["incidents"].as_array().map(Vec::len), Some(0));
-    let (_, italy) = get(&app, "/api/v1/incidents?country=it").await;
-    assert_eq!(
-        italy["incidents"].as_array().map(Vec::len),
-        Some(0),
-        "these are global"
-    );
-
-    let (code, kind, csv) = get_text(&app, "/api/v1/incidents?format=csv", "*/*").await;
-    assert_eq!(code, 200);
-    assert!(kind.starts_with("text/csv"));
-    assert!(csv.starts_with("id,service,scope,status,severity,started_at"));
-    assert_eq!(csv.lines().count(), 4);
-    let (_, _, empty) = get_text(&app, "/api/v1/incidents?status=resolved&format=csv", "*/*").await;
-    assert_eq!(
-        empty.lines().count(),
-        1,
-        "an empty CSV still has its header"
-    );
-}
-
-#[tokio::test]
-async fn an_incident_has_its_evidence_timeline_and_methodology() {
-    let app = spawn_app().await;
-    three_incidents(&app).await;
-    let (_, list) = get(&app, "/api/v1/incidents?service=discord").await;
-    let id = list["incidents"][0]["id"].as_i64().expect("id");
-    let (code, body) = get(&app, &format!("/api/v1/incidents/{id}")).await;
-    assert_eq!(code, 200);
-    let incident = &body["incident"];
-    assert_eq!(incident["methodology"], "dw-detect-1");
-    assert_eq!(incident["evidence"]["top_symptoms"][0]["key"], "messaging");
-    assert!(incident["peak_reports"].as_f64().is_some_and(|r| r > 30.0));
-    assert_eq!(body["timeline"][0]["kind"], "opened");
-    assert_eq!(body["service_name"], "Discord");
-    let (code, kind, csv) =
-        get_text(&app, &format!("/api/v1/incidents/{id}?format=csv"), "*/*").await;
-    assert_eq!(code, 200, "{csv}");
-    assert!(kind.starts_with("text/csv"));
-    assert!(csv.starts_with("at,kind,state,reports,expected,score"));
-}
-
-#[tokio::test]
-async fn bad_read_parameters_are_problems_naming_the_parameter() {
-    let app = spawn_app().await;
-    for (path, status, field) in [
-        ("/api/v1/incidents?status=bogus", 400, "status"),
-        ("/api/v1/incidents?country=XX", 400, "country"),
-        (
-            "/api/v1/incidents?from=2026-11-27&to=2026-11-26",
-            400,
-            "from",
-        ),
-        ("/api/v1/incidents?from=yesterday", 400, "from"),
-        ("/api/v1/incidents?cursor=nonsense", 400, "cursor"),
-        ("/api/v1/incidents?limit=0", 400, "limit"),
-        ("/api/v1/incidents?service=nope-nope", 400, "service"),
-        ("/api/v1/incidents?format=xml", 400, "format"),
-        ("/api/v1/incidents?colour=red", 400, "colour"),
-        ("/api/v1/incidents/abc", 400, "id"),
-        ("/api/v1/trending?limit=1000", 400, "limit"),
-    ] {
-        let res = app.http.get(app.url(path)).send().await.expect("sent");
-        assert_eq!(res.status().as_u16(), status, "{path}");
-        assert_eq!(
-            res.headers()["content-type"],
-            "application/problem+json",
-            "{path}"
-        );
-        let body: Value = res.json().await.expect("json");
-        assert_eq!(body["field"], field, "{path}");
+        let (code, _) = get(app, "/api/v1/services/no-such-service/status").await;
+        assert_eq!(code, 404);
     }
-    let (code, _) = get(&app, "/api/v1/incidents/999999").await;
-    assert_eq!(code, 404);
+
+    async fn trending_puts_services_in_trouble_first_in_json_and_csv(app) {
+        three_incidents(app).await;
+        let (code, body) = get(app, "/api/v1/trending").await;
+        assert_eq!(code, 200);
+        let services = body["services"].as_array().expect("list");
+        assert_eq!(services.len(), 3);
+        assert!(services
+            .iter()
+            .all(|s| s["state"] == "problems" && s["reports"] == 40));
+
+        let (code, kind, csv) = get_text(app, "/api/v1/trending", "text/csv").await;
+        assert_eq!(code, 200);
+        assert!(kind.starts_with("text/csv"));
+        let mut lines = csv.lines();
+        assert_eq!(
+            lines.next(),
+            Some("service,name,category,state,reports,expected,ratio,score,as_of")
+        );
+        assert_eq!(lines.count(), 3);
+    }
+
+    async fn incidents_are_listed_newest_first_with_stable_cursor_pages(app) {
+        three_incidents(app).await;
+        let (code, first) = get(app, "/api/v1/incidents?limit=2").await;
+        assert_eq!(code, 200);
+        let page1 = first["incidents"].as_array().expect("list").clone();
+        assert_eq!(page1.len(), 2);
+        let cursor = first["next_cursor"].as_str().expect("a next page");
+        let (_, second) = get(app, &format!("/api/v1/incidents?limit=2&cursor={cursor}")).await;
+        let page2 = second["incidents"].as_array().expect("list").clone();
+        assert_eq!(page2.len(), 1);
+        assert!(second["next_cursor"].is_null());
+        let ids: HashSet<i64> = page1
+            .iter()
+            .chain(&page2)
+            .filter_map(|i| i["id"].as_i64())
+            .collect();
+        assert_eq!(ids.len(), 3, "no incident twice, none missing");
+
+        let (_, netflix) = get(app, "/api/v1/incidents?service=netflix&status=open").await;
+        assert_eq!(netflix["incidents"].as_array().map(Vec::len), Some(1));
+        let (_, resolved) = get(app, "/api/v1/incidents?status=resolved").await;
+        assert_eq!(resolved["incidents"].as_array().map(Vec::len), Some(0));
+        let (_, italy) = get(app, "/api/v1/incidents?country=it").await;
+        assert_eq!(
+            italy["incidents"].as_array().map(Vec::len),
+            Some(0),
+            "these are global"
+        );
+
+        let (code, kind, csv) = get_text(app, "/api/v1/incidents?format=csv", "*/*").await;
+        assert_eq!(code, 200);
+        assert!(kind.starts_with("text/csv"));
+        assert!(csv.starts_with("id,service,scope,status,severity,started_at"));
+        assert_eq!(csv.lines().count(), 4);
+        let (_, _, empty) = get_text(app, "/api/v1/incidents?status=resolved&format=csv", "*/*").await;
+        assert_eq!(
+            empty.lines().count(),
+            1,
+            "an empty CSV still has its header"
+        );
+    }
+
+    async fn an_incident_has_its_evidence_timeline_and_methodology(app) {
+        three_incidents(app).await;
+        let (_, list) = get(app, "/api/v1/incidents?service=discord").await;
+        let id = list["incidents"][0]["id"].as_i64().expect("id");
+        let (code, body) = get(app, &format!("/api/v1/incidents/{id}")).await;
+        assert_eq!(code, 200);
+        let incident = &body["incident"];
+        assert_eq!(incident["methodology"], "dw-detect-1");
+        assert_eq!(incident["evidence"]["top_symptoms"][0]["key"], "messaging");
+        assert!(incident["peak_reports"].as_f64().is_some_and(|r| r > 30.0));
+        assert_eq!(body["timeline"][0]["kind"], "opened");
+        assert_eq!(body["service_name"], "Discord");
+        let (code, kind, csv) =
+            get_text(app, &format!("/api/v1/incidents/{id}?format=csv"), "*/*").await;
+        assert_eq!(code, 200, "{csv}");
+        assert!(kind.starts_with("text/csv"));
+        assert!(csv.starts_with("at,kind,state,reports,expected,score"));
+    }
+
+    async fn bad_read_parameters_are_problems_naming_the_parameter(app) {
+        for (path, status, field) in [
+            ("/api/v1/incidents?status=bogus", 400, "status"),
+            ("/api/v1/incidents?country=XX", 400, "country"),
+            (
+                "/api/v1/incidents?from=2026-11-27&to=2026-11-26",
+                400,
+                "from",
+            ),
+            ("/api/v1/incidents?from=yesterday", 400, "from"),
+            ("/api/v1/incidents?cursor=nonsense", 400, "cursor"),
+            ("/api/v1/incidents?limit=0", 400, "limit"),
+            ("/api/v1/incidents?service=nope-nope", 400, "service"),
+            ("/api/v1/incidents?format=xml", 400, "format"),
+            ("/api/v1/incidents?colour=red", 400, "colour"),
+            ("/api/v1/incidents/abc", 400, "id"),
+            ("/api/v1/trending?limit=1000", 400, "limit"),
+        ] {
+            let res = app.http.get(app.url(path)).send().await.expect("sent");
+            assert_eq!(res.status().as_u16(), status, "{path}");
+            assert_eq!(
+                res.headers()["content-type"],
+                "application/problem+json",
+                "{path}"
+            );
+            let body: Value = res.json().await.expect("json");
+            assert_eq!(body["field"], field, "{path}");
+        }
+        let (code, _) = get(app, "/api/v1/incidents/999999").await;
+        assert_eq!(code, 404);
+    }
 }

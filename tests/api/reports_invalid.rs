@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use crate::geoip_fixture::MILAN_V4;
-use crate::helpers::{spawn_app, TestApp};
+use crate::helpers::TestApp;
 
 struct Case {
     name: &'static str,
@@ -179,81 +179,79 @@ async fn assert_nothing_changed(app: &TestApp) {
     );
 }
 
-#[tokio::test]
-async fn every_malformed_report_is_a_problem_naming_its_field_and_changes_nothing() {
-    let app = spawn_app().await;
-    for case in cases() {
-        let res = app
-            .http
-            .post(app.url("/api/v1/reports"))
-            .header("x-forwarded-for", MILAN_V4)
-            .header("content-type", case.content_type)
-            .body(case.body)
-            .send()
-            .await
-            .expect("sent");
-        assert_eq!(res.status().as_u16(), case.status, "{}", case.name);
-        assert_eq!(
-            res.headers()["content-type"],
-            "application/problem+json",
-            "{}",
-            case.name
-        );
-        let problem: Value = res.json().await.expect("problem json");
-        assert_eq!(
-            problem["type"],
-            format!("/problems/{}", case.kind),
-            "{}",
-            case.name
-        );
-        assert_eq!(problem["status"], case.status, "{}", case.name);
-        assert!(
-            problem["detail"].as_str().is_some_and(|d| !d.is_empty()),
-            "{}",
-            case.name
-        );
-        if case.field.is_empty() {
-            assert!(problem.get("field").is_none(), "{}", case.name);
-        } else {
-            assert_eq!(problem["field"], case.field, "{}: {problem}", case.name);
+crate::both_stacks! {
+    async fn every_malformed_report_is_a_problem_naming_its_field_and_changes_nothing(app) {
+        for case in cases() {
+            let res = app
+                .http
+                .post(app.url("/api/v1/reports"))
+                .header("x-forwarded-for", MILAN_V4)
+                .header("content-type", case.content_type)
+                .body(case.body)
+                .send()
+                .await
+                .expect("sent");
+            assert_eq!(res.status().as_u16(), case.status, "{}", case.name);
+            assert_eq!(
+                res.headers()["content-type"],
+                "application/problem+json",
+                "{}",
+                case.name
+            );
+            let problem: Value = res.json().await.expect("problem json");
+            assert_eq!(
+                problem["type"],
+                format!("/problems/{}", case.kind),
+                "{}",
+                case.name
+            );
+            assert_eq!(problem["status"], case.status, "{}", case.name);
+            assert!(
+                problem["detail"].as_str().is_some_and(|d| !d.is_empty()),
+                "{}",
+                case.name
+            );
+            if case.field.is_empty() {
+                assert!(problem.get("field").is_none(), "{}", case.name);
+            } else {
+                assert_eq!(problem["field"], case.field, "{}: {problem}", case.name);
+            }
         }
+        assert_nothing_changed(app).await;
     }
-    assert_nothing_changed(&app).await;
-}
 
-#[tokio::test]
-async fn malformed_form_reports_are_problems_too() {
-    let app = spawn_app().await;
-    for (body, status, field) in [
-        ("service=netflix", 400, Some("symptoms")),
-        (
-            "service=netflix&symptoms=login&region=Narnia",
-            400,
-            Some("region"),
-        ),
-        ("service=nope-nope&symptoms=login", 404, None),
-    ] {
-        let res = app
+    async fn malformed_form_reports_are_problems_too(app) {
+        for (body, status, field) in [
+            ("service=netflix", 400, Some("symptoms")),
+            (
+                "service=netflix&symptoms=login&region=Narnia",
+                400,
+                Some("region"),
+            ),
+            ("service=nope-nope&symptoms=login", 404, None),
+        ] {
+            let res = app
+                .http
+                .post(app.url("/report"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body)
+                .send()
+                .await
+                .expect("sent");
+            assert_eq!(res.status().as_u16(), status, "{body}");
+            let problem: Value = res.json().await.expect("json");
+            if let Some(field) = field {
+                assert_eq!(problem["field"], field, "{body}");
+            }
+        }
+        let json_to_form = app
             .http
             .post(app.url("/report"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
+            .json(&serde_json::json!({"service": "netflix", "symptoms": ["login"]}))
             .send()
             .await
             .expect("sent");
-        assert_eq!(res.status().as_u16(), status, "{body}");
-        let problem: Value = res.json().await.expect("json");
-        if let Some(field) = field {
-            assert_eq!(problem["field"], field, "{body}");
-        }
+        assert_eq!(json_to_form.status(), 415);
+        assert_nothing_changed(app).await;
     }
-    let json_to_form = app
-        .http
-        .post(app.url("/report"))
-        .json(&serde_json::json!({"service": "netflix", "symptoms": ["login"]}))
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(json_to_form.status(), 415);
-    assert_nothing_changed(&app).await;
 }

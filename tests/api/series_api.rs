@@ -26,52 +26,6 @@ fn sum_reports(body: &Value) -> i64 {
         .unwrap_or(0)
 }
 
-#[tokio::test]
-async fn the_last_minutes_come_from_the_buckets_with_unique_reporters_and_csv() {
-    let app = spawn_app().await;
-    surge(&app, "netflix", "login", &spread(12)).await;
-    let from = iso(Utc::now() - TimeDelta::minutes(10));
-    let (code, body) = get(
-        &app,
-        &format!("/api/v1/services/netflix/series?step=1m&from={from}"),
-    )
-    .await;
-    assert_eq!(code, 200, "{body}");
-    assert_eq!(sum_reports(&body), 12);
-    let points = body["points"].as_array().expect("points");
-    assert!(points.iter().all(|p| p["source"] == "buckets"));
-    let unique: i64 = points
-        .iter()
-        .filter_map(|p| p["unique_reporters"].as_i64())
-        .sum();
-    assert_eq!(unique, 12);
-    assert!(points.iter().all(|p| p["expected"].as_f64().is_some()));
-
-    let (_, italy) = get(
-        &app,
-        &format!("/api/v1/services/netflix/series?step=5m&country=it&from={from}"),
-    )
-    .await;
-    assert_eq!(
-        sum_reports(&italy),
-        3,
-        "spread() sends a quarter of the reports from Milan"
-    );
-
-    let res = app
-        .http
-        .get(app.url(&format!(
-            "/api/v1/services/netflix/series?step=1m&from={from}&format=csv"
-        )))
-        .send()
-        .await
-        .expect("sent");
-    let csv = res.text().await.expect("text");
-    assert!(
-        csv.starts_with("t,reports,unique_reporters,expected,expected_low,expected_high,source")
-    );
-}
-
 /// A small deterministic generator for the property test.
 struct Lcg(u64);
 
@@ -166,57 +120,6 @@ async fn a_series_over_any_range_equals_the_reports_in_it() {
 }
 
 #[tokio::test]
-async fn breakdowns_share_the_recent_reports() {
-    let app = spawn_app().await;
-    for (ip, symptom) in [
-        (MILAN_V4, "login"),
-        (ROME_V4, "login"),
-        ("86.128.1.1", "app"),
-    ] {
-        let res = app
-            .report_from(ip, &json!({"service": "netflix", "symptoms": [symptom]}))
-            .await;
-        assert_eq!(res.status(), 202);
-    }
-    for _ in 0..100 {
-        if app.bucket_sum(Some("netflix"), "total") == 3 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    let (code, body) = get(
-        &app,
-        "/api/v1/services/netflix/breakdown?by=symptom&window=15m",
-    )
-    .await;
-    assert_eq!(code, 200, "{body}");
-    assert_eq!(body["reports"], 3);
-    assert_eq!(
-        body["breakdown"][0],
-        json!({"key": "login", "reports": 2, "share": 0.667})
-    );
-    let (_, asn) = get(&app, "/api/v1/services/netflix/breakdown?by=asn&window=15m").await;
-    assert_eq!(asn["breakdown"].as_array().map(Vec::len), Some(3));
-    let (_, countries) = get(
-        &app,
-        "/api/v1/services/netflix/breakdown?by=country&window=15m",
-    )
-    .await;
-    assert_eq!(countries["breakdown"][0]["key"], "IT");
-
-    let (code, map) = get(&app, "/api/v1/map?window=15m").await;
-    assert_eq!(code, 200);
-    assert_eq!(map["countries"][0]["country"], "IT");
-    assert_eq!(map["countries"][0]["reports"], 2);
-    let clusters = map["clusters"].as_array().expect("clusters");
-    assert!(clusters
-        .iter()
-        .any(|c| c["lat"] == 45.5 && c["lon"] == 9.2 && c["reports"] == 1));
-    let (_, other) = get(&app, "/api/v1/map?window=15m&service=spotify").await;
-    assert_eq!(other["countries"], json!([]));
-}
-
-#[tokio::test]
 async fn bad_series_parameters_name_the_parameter() {
     let app = spawn_app().await;
     let old = iso(Utc::now() - TimeDelta::days(3));
@@ -265,4 +168,99 @@ async fn bad_series_parameters_name_the_parameter() {
     assert_eq!(code, 404);
     let _ = app.pg.watermark().await.expect("watermark");
     let _ = app.redis.active_services(Utc::now()).await.expect("active");
+}
+
+crate::both_stacks! {
+    async fn the_last_minutes_come_from_the_buckets_with_unique_reporters_and_csv(app) {
+        surge(app, "netflix", "login", &spread(12)).await;
+        let from = iso(Utc::now() - TimeDelta::minutes(10));
+        let (code, body) = get(
+            app,
+            &format!("/api/v1/services/netflix/series?step=1m&from={from}"),
+        )
+        .await;
+        assert_eq!(code, 200, "{body}");
+        assert_eq!(sum_reports(&body), 12);
+        let points = body["points"].as_array().expect("points");
+        assert!(points.iter().all(|p| p["source"] == "buckets"));
+        let unique: i64 = points
+            .iter()
+            .filter_map(|p| p["unique_reporters"].as_i64())
+            .sum();
+        assert_eq!(unique, 12);
+        assert!(points.iter().all(|p| p["expected"].as_f64().is_some()));
+
+        let (_, italy) = get(
+            app,
+            &format!("/api/v1/services/netflix/series?step=5m&country=it&from={from}"),
+        )
+        .await;
+        assert_eq!(
+            sum_reports(&italy),
+            3,
+            "spread() sends a quarter of the reports from Milan"
+        );
+
+        let res = app
+            .http
+            .get(app.url(&format!(
+                "/api/v1/services/netflix/series?step=1m&from={from}&format=csv"
+            )))
+            .send()
+            .await
+            .expect("sent");
+        let csv = res.text().await.expect("text");
+        assert!(
+            csv.starts_with("t,reports,unique_reporters,expected,expected_low,expected_high,source")
+        );
+    }
+
+    async fn breakdowns_share_the_recent_reports(app) {
+        for (ip, symptom) in [
+            (MILAN_V4, "login"),
+            (ROME_V4, "login"),
+            ("86.128.1.1", "app"),
+        ] {
+            let res = app
+                .report_from(ip, &json!({"service": "netflix", "symptoms": [symptom]}))
+                .await;
+            assert_eq!(res.status(), 202);
+        }
+        for _ in 0..100 {
+            if app.bucket_sum(Some("netflix"), "total") == 3 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let (code, body) = get(
+            app,
+            "/api/v1/services/netflix/breakdown?by=symptom&window=15m",
+        )
+        .await;
+        assert_eq!(code, 200, "{body}");
+        assert_eq!(body["reports"], 3);
+        assert_eq!(
+            body["breakdown"][0],
+            json!({"key": "login", "reports": 2, "share": 0.667})
+        );
+        let (_, asn) = get(app, "/api/v1/services/netflix/breakdown?by=asn&window=15m").await;
+        assert_eq!(asn["breakdown"].as_array().map(Vec::len), Some(3));
+        let (_, countries) = get(
+            app,
+            "/api/v1/services/netflix/breakdown?by=country&window=15m",
+        )
+        .await;
+        assert_eq!(countries["breakdown"][0]["key"], "IT");
+
+        let (code, map) = get(app, "/api/v1/map?window=15m").await;
+        assert_eq!(code, 200);
+        assert_eq!(map["countries"][0]["country"], "IT");
+        assert_eq!(map["countries"][0]["reports"], 2);
+        let clusters = map["clusters"].as_array().expect("clusters");
+        assert!(clusters
+            .iter()
+            .any(|c| c["lat"] == 45.5 && c["lon"] == 9.2 && c["reports"] == 1));
+        let (_, other) = get(app, "/api/v1/map?window=15m&service=spotify").await;
+        assert_eq!(other["countries"], json!([]));
+    }
 }
