@@ -171,3 +171,28 @@ test("the service page's first load is small (compressed, without map geometry)"
   console.log(`service page: ${counted.length} requests, ${(total / 1024).toFixed(1)} KiB compressed (without map geometry)`);
   assert.ok(total < 300 * 1024, `${total} bytes`);
 });
+
+test("pages pass axe's accessibility rules (WCAG 2 A/AA: contrast, labels, landmarks)", async (t) => {
+  const { createRequire } = await import("node:module");
+  const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+  const r = await fetch(`${BASE}/api/v1/incidents?service=${SERVICE}`);
+  const { incidents } = await r.json();
+  const paths = ["/", `/s/${SERVICE}`, `/map?service=${SERVICE}`, `/incidents/${incidents[0].id}`, "/?lang=it"];
+  for (const scheme of ["light", "dark"]) {
+    // axe is injected as a script: the test context bypasses the pages' CSP for it alone.
+    const context = await browser.newContext({ bypassCSP: true, colorScheme: scheme });
+    t.after(() => context.close());
+    const page = await context.newPage();
+    for (const path of paths) {
+      await page.goto(BASE + path, { waitUntil: "load" });
+      await page.waitForTimeout(300);
+      await page.addScriptTag({ path: axePath });
+      const result = await page.evaluate(() =>
+        window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21aa"] } }));
+      const serious = result.violations
+        .filter((v) => v.impact === "serious" || v.impact === "critical")
+        .map((v) => `${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(", ")}`);
+      assert.deepEqual(serious, [], `${path} (${scheme})`);
+    }
+  }
+});
