@@ -15,6 +15,8 @@ mod incidents;
 mod openapi;
 mod params;
 pub mod problem;
+#[cfg(test)]
+mod props;
 mod ratelimit;
 pub use ratelimit::{limit_reads, ReadLimiter};
 mod reference;

@@ -193,3 +193,21 @@ async fn bad_read_parameters_are_problems_naming_the_parameter() {
     let (code, _) = get(&app, "/api/v1/incidents/999999").await;
     assert_eq!(code, 404);
 }
+
+#[tokio::test]
+async fn a_query_parameter_without_a_name_is_blamed_on_the_query() {
+    let app = spawn_app().await;
+
+    // Found by the property tests: `=` is an unknown parameter called "", and the problem
+    // named an empty field.
+    for path in [
+        "/api/v1/services?=",
+        "/api/v1/incidents?=1",
+        "/api/v1/services/netflix/series?=",
+    ] {
+        let (status, body) = get(&app, path).await;
+
+        assert_eq!(status, 400, "{path}");
+        assert_eq!(body["field"], "query", "{path}: {body}");
+    }
+}
