@@ -10,6 +10,8 @@ mod events;
 pub use events::EventHub;
 mod feeds;
 mod format;
+mod head;
+pub use head::limit_headers;
 mod health;
 mod incidents;
 mod openapi;

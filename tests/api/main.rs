@@ -10,6 +10,7 @@ mod geo;
 mod geoip_fixture;
 mod health;
 mod helpers;
+mod hostile;
 mod metrics;
 mod nodes;
 mod openapi;
