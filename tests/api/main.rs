@@ -19,6 +19,7 @@ mod reports;
 mod reports_invalid;
 mod resilience;
 mod retention;
+mod security;
 mod series_api;
 mod services;
 mod shutdown;
