@@ -20,6 +20,15 @@ use crate::ingest::privacy::Hasher;
 use crate::ingest::queue::{self, Committer};
 use crate::ingest::{reconcile, Ingest};
 
+/// A client has this long to send its whole request head; then it gets a 408 and is
+/// disconnected, so a client dribbling its headers (slowloris) cannot hold a connection.
+/// Heads over 16 KiB of headers are refused with 431 (`http::limit_headers`).
+pub const REQUEST_HEAD_TIMEOUT: Duration = Duration::from_secs(5);
+/// An idle keep-alive connection is closed after this long.
+pub const KEEP_ALIVE: Duration = Duration::from_secs(5);
+/// A connection being closed gets this long to shut down cleanly before it is dropped.
+pub const DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
+
 /// Why Downwatch could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -133,6 +142,7 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(actix_web::middleware::from_fn(http::limit_reads))
+                .wrap(actix_web::middleware::from_fn(http::limit_headers))
                 .wrap(actix_web::middleware::from_fn(http::cache_and_cors))
                 .wrap(actix_web::middleware::from_fn(crate::web::security_headers))
                 .wrap(actix_web::middleware::from_fn(
@@ -145,6 +155,9 @@ impl Application {
                 .configure(crate::web::routes)
                 .configure(http::routes)
         })
+        .client_request_timeout(REQUEST_HEAD_TIMEOUT)
+        .client_disconnect_timeout(DISCONNECT_TIMEOUT)
+        .keep_alive(KEEP_ALIVE)
         .listen(listener)?
         .shutdown_timeout(30)
         .run();

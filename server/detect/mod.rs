@@ -33,6 +33,8 @@ pub mod damping;
 pub mod evidence;
 pub mod leader;
 pub mod replay;
+#[cfg(test)]
+mod replay_props;
 pub mod score;
 pub mod series;
 pub mod state;

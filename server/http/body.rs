@@ -108,11 +108,12 @@ pub fn parse_query<T: serde::de::DeserializeOwned>(query: &str) -> Result<T, Api
     })
 }
 
-/// The first `name` in a serde message such as "missing field `service`".
+/// The first `name` in a serde message such as "missing field `service`"; `None` for an
+/// empty name (an unknown field called "", as in the query string `=`), which names nothing.
 fn backticked(message: &str) -> Option<String> {
     let start = message.find('`')? + 1;
     let len = message[start..].find('`')?;
-    Some(message[start..start + len].to_owned())
+    Some(message[start..start + len].to_owned()).filter(|name| !name.is_empty())
 }
 
 #[cfg(test)]
@@ -148,5 +149,14 @@ mod tests {
         );
         assert_eq!(field_of(r#"{"service":"#), "body");
         assert_eq!(field_of(r#"[]"#), "body");
+        assert_eq!(field_of(r#"{"":1}"#), "body", "an empty key names nothing");
+    }
+
+    #[test]
+    fn an_empty_query_parameter_name_is_blamed_on_the_query() {
+        match parse_query::<Body>("=") {
+            Err(ApiError::Invalid { field, .. }) => assert_eq!(field, "query"),
+            other => panic!("expected invalid, got {other:?}"),
+        }
     }
 }

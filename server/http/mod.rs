@@ -10,11 +10,15 @@ mod events;
 pub use events::EventHub;
 mod feeds;
 mod format;
+mod head;
+pub use head::limit_headers;
 mod health;
 mod incidents;
 mod openapi;
 mod params;
 pub mod problem;
+#[cfg(test)]
+mod props;
 mod ratelimit;
 pub use ratelimit::{limit_reads, ReadLimiter};
 mod reference;

@@ -22,6 +22,8 @@ pub enum ApiError {
     UnsupportedMediaType { expected: &'static str },
     #[error("request body too large")]
     PayloadTooLarge { limit: usize },
+    #[error("request headers too large")]
+    HeadersTooLarge { limit: usize },
     #[error("rate limited")]
     RateLimited { retry_after_secs: u64 },
     #[error("authentication required")]
@@ -63,6 +65,7 @@ impl ApiError {
             ApiError::NotFound { .. } => "not-found",
             ApiError::UnsupportedMediaType { .. } => "unsupported-media-type",
             ApiError::PayloadTooLarge { .. } => "payload-too-large",
+            ApiError::HeadersTooLarge { .. } => "headers-too-large",
             ApiError::RateLimited { .. } => "rate-limited",
             ApiError::Unauthorized => "unauthorized",
             ApiError::BadApiKey { .. } => "invalid-api-key",
@@ -81,6 +84,7 @@ impl ApiError {
             ApiError::NotFound { .. } => "Not found",
             ApiError::UnsupportedMediaType { .. } => "Unsupported content type",
             ApiError::PayloadTooLarge { .. } => "Request body too large",
+            ApiError::HeadersTooLarge { .. } => "Request headers too large",
             ApiError::RateLimited { .. } => "Too many reports",
             ApiError::Unauthorized => "Authentication required",
             ApiError::BadApiKey { .. } => "Invalid API key",
@@ -102,6 +106,9 @@ impl ApiError {
             }
             ApiError::PayloadTooLarge { limit } => {
                 format!("the body must be at most {limit} bytes")
+            }
+            ApiError::HeadersTooLarge { limit } => {
+                format!("the headers must add up to at most {limit} bytes")
             }
             ApiError::RateLimited { retry_after_secs } => format!(
                 "this address sent too many reports; try again in {retry_after_secs} seconds"
@@ -194,6 +201,7 @@ impl ResponseError for ApiError {
             ApiError::NotFound { .. } => StatusCode::NOT_FOUND,
             ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unauthorized | ApiError::BadApiKey { .. } => StatusCode::UNAUTHORIZED,
             ApiError::TooManyReads { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -362,6 +370,19 @@ mod tests {
             .as_str()
             .unwrap_or_default()
             .contains("API key"));
+    }
+
+    #[test]
+    fn headers_too_large_is_431_with_the_limit() {
+        let (status, retry, body) = render(ApiError::HeadersTooLarge { limit: 16384 });
+        assert_eq!(status, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+        assert_eq!(retry, None);
+        assert_eq!(body["type"], "/problems/headers-too-large");
+        assert_eq!(body["status"], 431);
+        assert!(body["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("16384"));
     }
 
     #[test]

@@ -16,15 +16,15 @@ use crate::ingest::Ack;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"service": "netflix", "symptoms": ["login"], "region": "IT-25"}))]
-struct ReportBody {
+pub(super) struct ReportBody {
     /// The service's slug.
-    service: String,
+    pub(super) service: String,
     /// 1 to 3 of the service's symptom codes (see `GET /api/v1/services/{slug}`).
-    symptoms: Vec<String>,
+    pub(super) symptoms: Vec<String>,
     /// Optional country (`IT`) or ISO 3166-2 subdivision (`IT-25`) the reporter says they
     /// are in. The address's location wins; this fills in what it does not know.
     #[serde(default)]
-    region: Option<String>,
+    pub(super) region: Option<String>,
 }
 
 /// The HTML form of a report (`application/x-www-form-urlencoded`).
@@ -126,7 +126,26 @@ pub async fn create_report_form(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     require_content_type(&req, "application/x-www-form-urlencoded")?;
-    let text = read_text(&req, payload, MAX_BODY).await?;
+    let input = parse_form(&read_text(&req, payload, MAX_BODY).await?)?;
+    let service = state.catalog.get(&input.service).map(|s| s.slug.clone());
+    let (service, outcome) = match submit(&req, &state, input).await {
+        Ok(ack) => (ack.service, if ack.counted { "thanks" } else { "already" }),
+        // A browser gets its page back with a friendly word; other clients get the problem.
+        Err(ApiError::RateLimited { .. }) if wants_html(&req) && service.is_some() => {
+            (service.unwrap_or_default(), "limited")
+        }
+        Err(ApiError::Invalid { .. }) if wants_html(&req) && service.is_some() => {
+            (service.unwrap_or_default(), "invalid")
+        }
+        Err(err) => return Err(err),
+    };
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/s/{service}?reported={outcome}")))
+        .finish())
+}
+
+/// The fields of a URL-encoded report form; `symptoms` (or `symptom`) may repeat.
+pub(super) fn parse_form(text: &str) -> Result<ReportInput, ApiError> {
     let mut input = ReportInput::default();
     for (key, value) in form_urlencoded::parse(text.as_bytes()) {
         match key.as_ref() {
@@ -143,21 +162,7 @@ pub async fn create_report_form(
             "at most 3 symptoms per report",
         ));
     }
-    let service = state.catalog.get(&input.service).map(|s| s.slug.clone());
-    let (service, outcome) = match submit(&req, &state, input).await {
-        Ok(ack) => (ack.service, if ack.counted { "thanks" } else { "already" }),
-        // A browser gets its page back with a friendly word; other clients get the problem.
-        Err(ApiError::RateLimited { .. }) if wants_html(&req) && service.is_some() => {
-            (service.unwrap_or_default(), "limited")
-        }
-        Err(ApiError::Invalid { .. }) if wants_html(&req) && service.is_some() => {
-            (service.unwrap_or_default(), "invalid")
-        }
-        Err(err) => return Err(err),
-    };
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, format!("/s/{service}?reported={outcome}")))
-        .finish())
+    Ok(input)
 }
 
 /// Whether the client is a browser navigating (it asks for HTML).

@@ -149,3 +149,82 @@ mod tests {
         assert!(Region::parse("Italy").is_err());
     }
 }
+
+#[cfg(test)]
+mod props {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const SYMPTOMS: [&str; 4] = ["login", "app", "website", "payments"];
+
+    fn catalog() -> CatalogCache {
+        let cache = CatalogCache::default();
+        cache.replace(vec![Service {
+            slug: "netflix".into(),
+            name: "Netflix".into(),
+            category: "streaming".into(),
+            aliases: vec![],
+            url: None,
+            country: None,
+            symptoms: SYMPTOMS.iter().map(|s| (*s).to_owned()).collect(),
+        }]);
+        cache
+    }
+
+    /// Text that is sometimes right: real codes, near misses, and anything at all.
+    fn text(real: &'static [&'static str]) -> impl Strategy<Value = String> {
+        prop_oneof![
+            proptest::sample::select(real).prop_map(str::to_owned),
+            proptest::sample::select(real).prop_map(|s| format!(" {} ", s.to_uppercase())),
+            "[a-zA-Z0-9 -]{0,8}",
+            any::<String>(),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn any_input_is_valid_or_names_a_field(
+            service in text(&["netflix", "nope"]),
+            symptoms in proptest::collection::vec(text(&SYMPTOMS), 0..6),
+            region in proptest::option::of(text(&["IT", "it-25", "GB", "XX", "IT-ABCD", ""])),
+        ) {
+            let input = ReportInput { service, symptoms, region };
+            match validate(input.clone(), &catalog()) {
+                Ok(valid) => {
+                    prop_assert_eq!(valid.service.slug.as_str(), "netflix");
+                    prop_assert!((1..=MAX_SYMPTOMS).contains(&valid.symptoms.len()));
+                    for s in &valid.symptoms {
+                        prop_assert!(SYMPTOMS.contains(&s.as_str()), "{s:?} accepted");
+                    }
+                    if let Some(region) = &valid.region {
+                        prop_assert!(is_country(&region.country));
+                    }
+                }
+                Err(IngestError::Invalid { field, .. }) => {
+                    prop_assert!(["service", "symptoms", "region"].contains(&field));
+                }
+                Err(IngestError::UnknownService(_)) => {}
+                Err(other) => prop_assert!(false, "unexpected {other:?} for {input:?}"),
+            }
+        }
+
+        #[test]
+        fn valid_reports_keep_what_was_sent(
+            symptoms in proptest::sample::subsequence(SYMPTOMS.to_vec(), 1..=MAX_SYMPTOMS),
+            region in proptest::option::of(proptest::sample::select(vec!["IT", "IT-25", "GB", "US-CA"])),
+        ) {
+            let input = ReportInput {
+                service: "netflix".into(),
+                symptoms: symptoms.iter().map(|s| (*s).to_owned()).collect(),
+                region: region.map(str::to_owned),
+            };
+            let valid = validate(input, &catalog()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(valid.symptoms, symptoms);
+            prop_assert_eq!(
+                valid.region.map(|r| r.subdivision.unwrap_or(r.country)),
+                region.map(str::to_owned)
+            );
+        }
+    }
+}

@@ -236,9 +236,7 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(options: TestOptions) -> TestApp {
-    if std::env::var_os("TEST_LOG").is_some() {
-        downwatch::telemetry::init();
-    }
+    init_tracing();
     let db = TestDb::create().await;
     let database_url = db.database_url.clone();
     let prefix = db.prefix.clone();
@@ -305,6 +303,94 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
         config,
         _dir: dir,
         _db: db,
+    }
+}
+
+/// Installs the test binary's tracing subscriber once: the app's usual output on stderr when
+/// `TEST_LOG` is set, plus a [`LogCapture`] layer that records every event (all levels of
+/// Downwatch's own, debug and up of its libraries) while a capture is running.
+fn init_tracing() {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::Layer;
+
+    static INIT: std::sync::Once = std::sync::Once::new();
+    INIT.call_once(|| {
+        let stderr = std::env::var_os("TEST_LOG").is_some().then(|| {
+            tracing_subscriber::fmt::layer()
+                .with_target(false)
+                .with_test_writer()
+                .with_filter(
+                    tracing_subscriber::EnvFilter::try_from_default_env()
+                        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                )
+        });
+        let capture = tracing_subscriber::fmt::layer()
+            .with_ansi(false)
+            .with_writer(|| CaptureWriter)
+            .with_filter(tracing_subscriber::filter::filter_fn(|meta| {
+                AtomicUsize::load(&CAPTURES, Ordering::SeqCst) > 0
+                    && (meta.target().starts_with("downwatch")
+                        || *meta.level() <= tracing::Level::DEBUG)
+            }));
+        let _ = tracing_subscriber::registry()
+            .with(stderr)
+            .with(capture)
+            .try_init();
+    });
+}
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// Captures running now; events are recorded only while there is one.
+static CAPTURES: AtomicUsize = AtomicUsize::new(0);
+/// Everything logged while a capture ran (by any test in this binary: a capture sees more,
+/// never less, than its own app logged).
+static CAPTURED: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+
+struct CaptureWriter;
+
+impl std::io::Write for CaptureWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        CAPTURED
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Records the log output (every level of Downwatch's own events, debug and up of its
+/// libraries) from [`LogCapture::start`] until [`LogCapture::text`].
+pub struct LogCapture {
+    from: usize,
+}
+
+impl LogCapture {
+    pub fn start() -> Self {
+        init_tracing();
+        CAPTURES.fetch_add(1, Ordering::SeqCst);
+        let from = CAPTURED.lock().unwrap_or_else(|e| e.into_inner()).len();
+        Self { from }
+    }
+
+    /// What was logged since the capture started.
+    pub fn text(&self) -> String {
+        let all = CAPTURED.lock().unwrap_or_else(|e| e.into_inner());
+        String::from_utf8_lossy(&all[self.from..]).into_owned()
+    }
+}
+
+impl Drop for LogCapture {
+    fn drop(&mut self) {
+        if CAPTURES.fetch_sub(1, Ordering::SeqCst) == 1 {
+            CAPTURED.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        }
     }
 }
 

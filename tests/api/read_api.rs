@@ -185,3 +185,21 @@ crate::both_stacks! {
         assert_eq!(code, 404);
     }
 }
+
+#[tokio::test]
+async fn a_query_parameter_without_a_name_is_blamed_on_the_query() {
+    let app = spawn_app().await;
+
+    // Found by the property tests: `=` is an unknown parameter called "", and the problem
+    // named an empty field.
+    for path in [
+        "/api/v1/services?=",
+        "/api/v1/incidents?=1",
+        "/api/v1/services/netflix/series?=",
+    ] {
+        let (status, body) = get(&app, path).await;
+
+        assert_eq!(status, 400, "{path}");
+        assert_eq!(body["field"], "query", "{path}: {body}");
+    }
+}

@@ -255,3 +255,19 @@ crate::both_stacks! {
         assert_nothing_changed(app).await;
     }
 }
+
+#[tokio::test]
+async fn a_json_key_without_a_name_is_blamed_on_the_body() {
+    let app = spawn_app().await;
+
+    let res = app
+        .report_from(
+            "81.56.10.20",
+            &serde_json::json!({"service": "netflix", "symptoms": ["login"], "": 1}),
+        )
+        .await;
+
+    assert_eq!(res.status(), 400);
+    let body: serde_json::Value = res.json().await.expect("json");
+    assert_eq!(body["field"], "body", "{body}");
+}
