@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use serde_json::Value;
 
 use crate::detect::{deployed_a_week_ago, detector, next_minute, spread, surge};
-use crate::helpers::TestApp;
+use crate::helpers::{spawn_app, TestApp};
 
 async fn get(app: &TestApp, path: &str) -> (u16, Value) {
     let res = app.http.get(app.url(path)).send().await.expect("sent");

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use crate::geoip_fixture::MILAN_V4;
-use crate::helpers::TestApp;
+use crate::helpers::{spawn_app, TestApp};
 
 struct Case {
     name: &'static str,
