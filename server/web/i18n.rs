@@ -124,32 +124,25 @@ impl Texts {
         text
     }
 
-    /// A symptom's label.
+    /// A symptom's label (its code, readable, when no language has one).
     pub fn symptom(&self, code: &str) -> String {
-        let key = format!("symptom.{code}");
-        match self
-            .lang
-            .texts()
-            .get(&key)
-            .or_else(|| Lang::En.texts().get(&key))
-        {
-            Some(label) => label.clone(),
-            None => code.replace('-', " "),
-        }
+        self.label("symptom", code)
+            .unwrap_or_else(|| code.replace('-', " "))
     }
 
     /// A category's label.
     pub fn category(&self, code: &str) -> String {
-        let key = format!("category.{code}");
-        match self
-            .lang
+        self.label("category", code)
+            .unwrap_or_else(|| code.to_owned())
+    }
+
+    fn label(&self, kind: &str, code: &str) -> Option<String> {
+        let key = format!("{kind}.{code}");
+        self.lang
             .texts()
             .get(&key)
             .or_else(|| Lang::En.texts().get(&key))
-        {
-            Some(label) => label.clone(),
-            None => code.to_owned(),
-        }
+            .cloned()
     }
 }
 

@@ -7,8 +7,8 @@ use askama::Template;
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use serde_json::Value;
 
-use super::service::{incident_line, incident_title, step_label, IncidentLine};
-use super::view::{amount, Chrome, ShareRow, Stamp};
+use super::service::{incident_line, incident_title, IncidentLine};
+use super::view::{amount, ChartSpec, Chrome, ShareRow, Stamp};
 use super::{error_page, html, unavailable};
 use crate::http::AppState;
 
@@ -20,14 +20,10 @@ struct IncidentPage {
     slug: String,
     name: String,
     title: String,
-    scope: String,
     line: IncidentLine,
     summary: String,
     resolved: Option<Stamp>,
-    chart_step: &'static str,
-    chart_from: String,
-    chart_to: String,
-    chart_label: String,
+    chart: ChartSpec,
     facts: Vec<(String, String)>,
     breakdowns: Vec<Breakdown>,
     methodology_text: String,
@@ -210,14 +206,15 @@ pub async fn incident_page(
         id,
         slug: incident.service.clone(),
         title,
-        scope: incident.scope.clone(),
         summary,
         line,
         resolved: incident.resolved_at.map(Stamp::new),
-        chart_step,
-        chart_from: iso(from),
-        chart_to: iso(to),
-        chart_label: step_label(&c, chart_step),
+        chart: ChartSpec {
+            from: Some(iso(from)),
+            to: Some(iso(to)),
+            country: (incident.scope != "global").then(|| incident.scope.clone()),
+            ..ChartSpec::new(&c, &incident.service, chart_step)
+        },
         facts,
         breakdowns,
         methodology_text: c.f(

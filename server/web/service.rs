@@ -8,7 +8,7 @@ use askama::Template;
 use chrono::{DateTime, Utc};
 
 use super::map::{map_view, MapView};
-use super::view::{amount, state_label, Chrome, ShareRow, Stamp};
+use super::view::{amount, state_label, ChartSpec, Chrome, ShareRow, Stamp};
 use super::{error_page, html, unavailable};
 use crate::http::AppState;
 use crate::read::breakdown::{breakdown, counters, window_minutes};
@@ -36,6 +36,7 @@ struct ServicePage {
     top_symptoms: Vec<ShareRow>,
     network_hint: Option<String>,
     incidents: Vec<IncidentLine>,
+    chart: ChartSpec,
     map: MapView,
 }
 
@@ -154,6 +155,7 @@ pub async fn service_page(
             .iter()
             .map(|i| incident_line(&c, &name, i))
             .collect(),
+        chart: ChartSpec::new(&c, &service.slug, "5m"),
         map,
         c,
     };
@@ -262,10 +264,7 @@ struct EmbedChart {
     c: Chrome,
     slug: String,
     name: String,
-    step: String,
-    from: Option<String>,
-    to: Option<String>,
-    label: String,
+    chart: ChartSpec,
 }
 
 /// The chart alone: `?from=&to=&step=` (RFC 3339; the last 24 hours by default).
@@ -294,26 +293,16 @@ pub async fn embed_chart(
             _ => {}
         }
     }
-    let label = step_label(&c, &step);
+    let chart = ChartSpec {
+        from,
+        to,
+        ..ChartSpec::new(&c, &service.slug, &step)
+    };
     let page = EmbedChart {
         slug: service.slug.clone(),
         name: service.name.clone(),
-        step,
-        from,
-        to,
-        label,
+        chart,
         c,
     };
     html(&req, StatusCode::OK, &page)
-}
-
-/// "Reports per 5 minutes", by step.
-pub(super) fn step_label(c: &Chrome, step: &str) -> String {
-    match step {
-        "1m" => c.t("chart.reports_per_1m"),
-        "15m" => c.t("chart.reports_per_15m"),
-        "1h" => c.t("chart.reports_per_1h"),
-        _ => c.t("chart.reports_per_5m"),
-    }
-    .to_owned()
 }

@@ -127,3 +127,36 @@ pub fn amount(x: f64) -> String {
         format!("{x:.1}")
     }
 }
+
+/// What `chart.html` needs to draw a service's reports against its normal level.
+pub struct ChartSpec {
+    pub service: String,
+    /// `1m`, `5m`, `15m` or `1h`.
+    pub step: String,
+    /// A fixed range (RFC 3339); none for "the last 24 hours".
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// One country's reports only.
+    pub country: Option<String>,
+    /// The y axis: "Reports per 5 minutes".
+    pub label: String,
+}
+
+impl ChartSpec {
+    pub fn new(c: &Chrome, service: &str, step: &str) -> Self {
+        let label = match step {
+            "1m" => c.t("chart.reports_per_1m"),
+            "15m" => c.t("chart.reports_per_15m"),
+            "1h" => c.t("chart.reports_per_1h"),
+            _ => c.t("chart.reports_per_5m"),
+        };
+        ChartSpec {
+            service: service.to_owned(),
+            step: step.to_owned(),
+            from: None,
+            to: None,
+            country: None,
+            label: label.to_owned(),
+        }
+    }
+}
