@@ -21,12 +21,17 @@ use view::Chrome;
 
 /// Registers the pages and their assets.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(home::home))
-        .route("/s/{slug}", web::get().to(service::service_page))
-        .route("/map", web::get().to(map::map_page))
-        .route("/incidents/{id}", web::get().to(incident::incident_page))
-        .route("/embed/chart/{slug}", web::get().to(service::embed_chart))
-        .route("/static/{path:.*}", web::get().to(assets::serve));
+    cfg.route("/", read().to(home::home))
+        .route("/s/{slug}", read().to(service::service_page))
+        .route("/map", read().to(map::map_page))
+        .route("/incidents/{id}", read().to(incident::incident_page))
+        .route("/embed/chart/{slug}", read().to(service::embed_chart))
+        .route("/static/{path:.*}", read().to(assets::serve));
+}
+
+/// GET, and HEAD for link checkers and uptime monitors (the server sends no body for it).
+fn read() -> actix_web::Route {
+    web::route().guard(actix_web::guard::Any(actix_web::guard::Get()).or(actix_web::guard::Head()))
 }
 
 /// The answer for a rendered page: HTML, never cached by shared caches (it carries the

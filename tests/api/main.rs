@@ -14,6 +14,7 @@ mod hostile;
 mod metrics;
 mod nodes;
 mod openapi;
+mod pages;
 mod read_api;
 mod reports;
 mod reports_invalid;

@@ -1,0 +1,83 @@
+//! The web pages on both stacks: each renders (HTML, in the reader's language), an unknown
+//! service or incident is a 404 page, assets are cached by content hash, and HEAD answers
+//! without a body.
+
+use crate::helpers::TestApp;
+
+async fn get(app: &TestApp, path: &str, lang: &str) -> (u16, String, reqwest::header::HeaderMap) {
+    let res = app
+        .http
+        .get(app.url(path))
+        .header("accept-language", lang)
+        .send()
+        .await
+        .expect("sent");
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    (status, res.text().await.expect("body"), headers)
+}
+
+crate::both_stacks! {
+    async fn every_page_renders_in_english_and_italian(app) {
+        for path in ["/", "/?q=netf", "/?category=bank", "/s/netflix", "/map", "/map?service=netflix", "/embed/chart/netflix"] {
+            let (status, body, headers) = get(app, path, "en-GB,en;q=0.9").await;
+            assert_eq!(status, 200, "{path}");
+            assert!(headers["content-type"].to_str().expect("ascii").starts_with("text/html"));
+            assert!(body.contains("<html lang=\"en\">"), "{path}");
+            let (_, body, _) = get(app, path, "it-IT,it;q=0.9").await;
+            assert!(body.contains("<html lang=\"it\">"), "{path}");
+        }
+        let (_, body, _) = get(app, "/?q=netf", "en").await;
+        assert!(body.contains("href=\"/s/netflix\""), "search finds Netflix");
+        let (_, body, _) = get(app, "/s/netflix", "it").await;
+        assert!(body.contains("Ho un problema con Netflix"), "Italian form heading");
+        assert!(body.contains("name=\"symptoms\" value=\"login\""), "the symptoms are offered");
+    }
+
+    async fn unknown_pages_are_404_pages(app) {
+        for path in ["/s/no-such-service", "/incidents/999999", "/incidents/abc", "/embed/chart/nope"] {
+            let (status, body, _) = get(app, path, "en").await;
+            assert_eq!(status, 404, "{path}");
+            assert!(body.contains("Not found"), "{path}");
+        }
+    }
+
+    async fn the_language_switch_sets_a_cookie_that_sticks(app) {
+        let res = app.http.get(app.url("/?lang=it")).send().await.expect("sent");
+        let cookie = res.headers()["set-cookie"].to_str().expect("ascii").to_owned();
+        assert!(cookie.starts_with("lang=it;"), "{cookie}");
+        let res = app
+            .http
+            .get(app.url("/map"))
+            .header("cookie", "lang=it")
+            .header("accept-language", "en")
+            .send()
+            .await
+            .expect("sent");
+        assert!(res.text().await.expect("body").contains("<html lang=\"it\">"));
+    }
+
+    async fn assets_are_cached_by_content_hash_and_head_has_no_body(app) {
+        let (_, body, _) = get(app, "/", "en").await;
+        let start = body.find("/static/css/site.css?v=").expect("the stylesheet is linked by hash");
+        let url = &body[start..body[start..].find('"').map_or(body.len(), |e| start + e)];
+        let res = app.http.get(app.url(url)).send().await.expect("sent");
+        assert_eq!(res.status(), 200);
+        assert!(res.headers()["cache-control"].to_str().expect("ascii").contains("immutable"));
+        let etag = res.headers()["etag"].clone();
+        let again = app
+            .http
+            .get(app.url("/static/css/site.css"))
+            .header("if-none-match", etag)
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(again.status(), 304);
+        let missing = app.http.get(app.url("/static/nope.js")).send().await.expect("sent");
+        assert_eq!(missing.status(), 404);
+
+        let head = app.http.head(app.url("/s/netflix")).send().await.expect("sent");
+        assert_eq!(head.status(), 200);
+        assert!(head.bytes().await.expect("body").is_empty());
+    }
+}
