@@ -87,6 +87,12 @@ pub struct IngestConfig {
     /// Days of raw reports kept in Postgres (`DOWNWATCH_RETENTION_DAYS`); older daily
     /// partitions are dropped once their rollups are verified. Rollups and incidents stay.
     pub retention_days: i64,
+    /// `DOWNWATCH_REPAIR_EVERY`: how often the reconciler looks for minute buckets to rebuild
+    /// from the log (noted after a failed Redis update, or all of them after Redis lost them).
+    pub repair_every: Duration,
+    /// `DOWNWATCH_REPAIR_SETTLE`: how long after its end a minute is rebuilt, so that no report
+    /// of it is still on its way to Redis.
+    pub repair_settle: Duration,
 }
 
 impl Default for IngestConfig {
@@ -98,6 +104,8 @@ impl Default for IngestConfig {
             writers: 4,
             db_pool_size: 16,
             retention_days: 30,
+            repair_every: Duration::from_secs(10),
+            repair_settle: crate::ingest::reconcile::SETTLE,
         }
     }
 }

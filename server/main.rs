@@ -210,6 +210,12 @@ struct ServeArgs {
     /// Reports that may wait for a commit before new ones get 503.
     #[arg(long, env = "DOWNWATCH_QUEUE_CAPACITY", default_value_t = IngestConfig::default().queue_capacity)]
     queue_capacity: usize,
+    /// How often the reconciler looks for minute buckets to rebuild from the report log.
+    #[arg(long, env = "DOWNWATCH_REPAIR_EVERY", value_parser = parse_duration, default_value = "10s")]
+    repair_every: std::time::Duration,
+    /// How long after a minute ends its bucket may be rebuilt (no report of it still in flight).
+    #[arg(long, env = "DOWNWATCH_REPAIR_SETTLE", value_parser = parse_duration, default_value = "60s")]
+    repair_settle: std::time::Duration,
     /// How often each node looks for incident events to deliver to webhooks and for
     /// deliveries due (500ms, 1s, …).
     #[arg(long, env = "DOWNWATCH_WEBHOOK_POLL", value_parser = parse_duration, default_value = "1s")]
@@ -327,6 +333,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             max_batch: args.max_batch.clamp(1, 4000),
             queue_capacity: args.queue_capacity.max(1),
             retention_days: args.retention_days.max(2),
+            repair_every: args.repair_every.max(std::time::Duration::from_millis(100)),
+            repair_settle: args.repair_settle,
             ..IngestConfig::default()
         },
         detect: load_detect_config(args.detect_config.as_ref())?,

@@ -110,7 +110,8 @@ impl Application {
             tokio::spawn(reconcile::run(
                 stores.log.clone(),
                 stores.buckets.clone(),
-                Duration::from_secs(10),
+                config.ingest.repair_every,
+                config.ingest.repair_settle,
             )),
             tokio::spawn(refresh_catalog(state.clone())),
             events_task,

@@ -1,6 +1,7 @@
 //! Keeping Redis buckets equal to the Postgres log: the reconciler rebuilds minute buckets
-//! whose update failed after their reports were committed, and `rebuild` recomputes every
-//! bucket of a period (the `downwatch rebuild-buckets` command).
+//! whose update failed after their reports were committed, notices a Redis that lost its
+//! buckets (restarted without persistence, flushed) and rebuilds the hot window, and
+//! `rebuild` recomputes every bucket of a period (the `downwatch rebuild-buckets` command).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -9,11 +10,15 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 use tracing::{info, warn};
 
+use super::queue::touched_minutes;
 use crate::store::{minute_of, BucketStore, NewReport, ReportLog, StoreError, ALL_SERVICES};
 
-/// A minute bucket is only rebuilt once it is this old, so that no report of that minute is
-/// still on its way to Redis while the bucket is recomputed.
-const SETTLE: TimeDelta = TimeDelta::seconds(120);
+/// A minute bucket is only rebuilt once its minute has been over for this long, so that no
+/// report of that minute is still on its way to Redis while the bucket is recomputed.
+pub const SETTLE: Duration = Duration::from_secs(60);
+
+/// Most noted minutes rebuilt in one pass.
+const REPAIR_PASS: i64 = 500;
 
 /// Rebuilds the noted minute buckets that have settled; returns how many were rebuilt.
 pub async fn repair_once(
@@ -21,10 +26,22 @@ pub async fn repair_once(
     buckets: &dyn BucketStore,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
-    let pending = log.pending_bucket_repairs(500).await?;
+    repair_settled(log, buckets, now, SETTLE).await
+}
+
+/// [`repair_once`] with a settling period of `settle` (the end of a minute plus `settle`
+/// must be past `now`).
+pub async fn repair_settled(
+    log: &dyn ReportLog,
+    buckets: &dyn BucketStore,
+    now: DateTime<Utc>,
+    settle: Duration,
+) -> Result<usize, StoreError> {
+    let settle = TimeDelta::from_std(settle).unwrap_or(TimeDelta::MAX);
+    let pending = log.pending_bucket_repairs(REPAIR_PASS).await?;
     let settled: Vec<_> = pending
         .into_iter()
-        .filter(|(_, minute)| *minute + SETTLE <= now)
+        .filter(|(_, minute)| *minute + TimeDelta::minutes(1) + settle <= now)
         .collect();
     if settled.is_empty() {
         return Ok(0);
@@ -51,16 +68,67 @@ pub async fn repair_once(
     Ok(settled.len())
 }
 
-/// Runs `repair_once` every `every` until the process ends.
-pub async fn run(log: Arc<dyn ReportLog>, buckets: Arc<dyn BucketStore>, every: Duration) {
+/// When the buckets were lost (see [`BucketStore::is_filled`]), notes every service-minute
+/// of the hot window that has counted reports in the log for a rebuild, then marks the
+/// buckets filled; returns how many minutes were noted. The notes are in Postgres, so a
+/// crash after the mark loses no rebuild.
+pub async fn note_lost_buckets(
+    log: &dyn ReportLog,
+    buckets: &dyn BucketStore,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    if buckets.is_filled().await? {
+        return Ok(0);
+    }
+    let until = now + TimeDelta::minutes(1);
+    let mut from = minute_of(now - TimeDelta::minutes(crate::read::HOT_WINDOW_MINUTES));
+    let mut noted = 0;
+    while from < until {
+        let to = (from + TimeDelta::hours(1)).min(until);
+        let minutes = touched_minutes(&log.counted_between(from, to, None).await?);
+        log.note_bucket_repairs(&minutes).await?;
+        noted += minutes.len();
+        from = to;
+    }
+    buckets.mark_filled().await?;
+    Ok(noted)
+}
+
+/// Every `every` until the process ends: notes lost buckets ([`note_lost_buckets`]), then
+/// rebuilds the noted minutes that are `settle` past their end.
+pub async fn run(
+    log: Arc<dyn ReportLog>,
+    buckets: Arc<dyn BucketStore>,
+    every: Duration,
+    settle: Duration,
+) {
     let mut tick = tokio::time::interval(every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        match repair_once(log.as_ref(), buckets.as_ref(), Utc::now()).await {
+        match note_lost_buckets(log.as_ref(), buckets.as_ref(), Utc::now()).await {
             Ok(0) => {}
-            Ok(n) => info!(buckets = n, "rebuilt minute buckets from the report log"),
-            Err(e) => warn!(error = %e, "bucket repair postponed"),
+            Ok(n) => warn!(
+                minutes = n,
+                "the minute buckets were lost (Redis restarted or flushed): rebuilding the hot window from the report log"
+            ),
+            Err(e) => warn!(error = %e, "bucket check postponed"),
+        }
+        // A backlog (after a long Redis outage) is worked through without waiting a tick.
+        loop {
+            match repair_settled(log.as_ref(), buckets.as_ref(), Utc::now(), settle).await {
+                Ok(0) => break,
+                Ok(n) => {
+                    info!(buckets = n, "rebuilt minute buckets from the report log");
+                    if n < REPAIR_PASS as usize {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    warn!(error = %e, "bucket repair postponed");
+                    break;
+                }
+            }
         }
     }
 }

@@ -189,6 +189,15 @@ pub trait BucketStore: Send + Sync {
         services: &[String],
         minutes: &[DateTime<Utc>],
     ) -> Result<Vec<ServiceWindow>, StoreError>;
+    /// False when the buckets were lost since they were last refilled from the log (a Redis
+    /// restarted without persistence, or flushed). Stores rebuilt at start answer true.
+    async fn is_filled(&self) -> Result<bool, StoreError> {
+        Ok(true)
+    }
+    /// Records that the lost buckets are now noted for a rebuild from the log.
+    async fn mark_filled(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
     /// Services with a counted report at or after `since`.
     async fn active_services(&self, since: DateTime<Utc>) -> Result<Vec<String>, StoreError>;
     /// For each minute, the counter `field` (`total`, `cc:IT`, …) of `service`; and for each

@@ -1,5 +1,6 @@
 //! The integration suite: one binary, real Postgres and Redis (see `helpers`).
 
+mod abuse;
 mod api_keys;
 mod caching;
 mod detect;

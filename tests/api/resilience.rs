@@ -4,11 +4,11 @@ use chrono::{TimeDelta, Utc};
 use diesel_async::RunQueryDsl;
 use serde_json::{json, Value};
 
-use downwatch::ingest::reconcile::{rebuild, repair_once};
+use downwatch::ingest::reconcile::{note_lost_buckets, rebuild, repair_once, repair_settled};
 use downwatch::store::{minute_of, NewReport, ReportLog};
 
 use crate::geoip_fixture::{MILAN_V4, ROME_V4};
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_app_with, TestOptions};
 
 #[tokio::test]
 async fn a_failed_postgres_commit_answers_503_and_changes_nothing() {
@@ -137,4 +137,60 @@ async fn rebuild_buckets_recomputes_redis_from_the_log() {
     for (key, value) in before.iter().filter(|(k, _)| k.contains(":m:")) {
         assert_eq!(after.get(key), Some(value), "{key} rebuilt identically");
     }
+}
+
+#[tokio::test]
+async fn a_redis_that_lost_its_buckets_is_refilled_from_the_log() {
+    // The app's own reconciler checks once at start, then not during the test.
+    let app = spawn_app_with(TestOptions {
+        config: Box::new(|c| c.ingest.repair_every = std::time::Duration::from_secs(3600)),
+        ..TestOptions::default()
+    })
+    .await;
+    for ip in [MILAN_V4, ROME_V4] {
+        let res = app
+            .report_from(ip, &json!({"service": "netflix", "symptoms": ["login"]}))
+            .await;
+        assert_eq!(res.status(), 202);
+    }
+    let now = Utc::now();
+    // Once the buckets are marked filled (by the app's reconciler at start, or this first
+    // call if the app's has not run yet), there is nothing to do.
+    note_lost_buckets(&app.pg, &app.redis, now)
+        .await
+        .expect("check");
+    assert_eq!(
+        note_lost_buckets(&app.pg, &app.redis, now)
+            .await
+            .expect("check"),
+        0
+    );
+    // Redis restarts empty: every key of the deployment is gone, the marker too.
+    let mut conn = crate::helpers::redis_connection();
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{}*", app.prefix))
+        .query(&mut conn)
+        .expect("keys");
+    for key in keys {
+        let _: i64 = redis::cmd("DEL").arg(key).query(&mut conn).expect("del");
+    }
+    assert_eq!(app.bucket_sum(None, "total"), 0);
+
+    let noted = note_lost_buckets(&app.pg, &app.redis, now)
+        .await
+        .expect("notice");
+    assert!(noted >= 1, "the minutes with reports are noted: {noted}");
+    assert_eq!(
+        note_lost_buckets(&app.pg, &app.redis, now)
+            .await
+            .expect("again"),
+        0,
+        "noted once"
+    );
+    let later = now + TimeDelta::minutes(2);
+    let rebuilt = repair_settled(&app.pg, &app.redis, later, std::time::Duration::ZERO)
+        .await
+        .expect("repair");
+    assert_eq!(rebuilt, noted);
+    assert_eq!(app.bucket_sum(Some("netflix"), "total"), 2);
 }

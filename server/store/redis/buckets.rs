@@ -289,6 +289,25 @@ impl BucketStore for RedisStore {
             .map_err(redis_error)
     }
 
+    async fn is_filled(&self) -> Result<bool, StoreError> {
+        let mut conn = self.conn.clone();
+        redis::cmd("EXISTS")
+            .arg(self.keys.filled())
+            .query_async(&mut conn)
+            .await
+            .map_err(redis_error)
+    }
+
+    async fn mark_filled(&self) -> Result<(), StoreError> {
+        let mut conn = self.conn.clone();
+        redis::cmd("SET")
+            .arg(self.keys.filled())
+            .arg(Utc::now().timestamp())
+            .query_async::<()>(&mut conn)
+            .await
+            .map_err(redis_error)
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         let mut conn = self.conn.clone();
         let pong: String = redis::cmd("PING")

@@ -57,6 +57,12 @@ impl Keys {
         format!("{}dw:active", self.prefix)
     }
 
+    /// Set once the buckets have been refilled from the report log; its absence means Redis
+    /// lost them (a restart without persistence, a flush) or never had them.
+    pub fn filled(&self) -> String {
+        format!("{}dw:filled", self.prefix)
+    }
+
     /// Hash of the detector's last status per service.
     pub fn status(&self) -> String {
         format!("{}dw:status", self.prefix)
