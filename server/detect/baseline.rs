@@ -157,6 +157,12 @@ impl Baseline {
         (seasonal * self.level_factor(slot)).max(self.prior_per_minute * FLOOR_FRACTION)
     }
 
+    /// The 15-minute slot holding `at`: [`Self::expected_per_minute`] and
+    /// [`Self::band_per_minute`] answer the same for every minute of one slot.
+    pub fn slot_of(at: DateTime<Utc>) -> i64 {
+        minute_index(at).div_euclid(SLOT_MINUTES)
+    }
+
     /// A plausible band (low, high) per minute around the expectation at `at`: the Poisson 5%
     /// and 95% quantiles over a 15-minute slot, divided by 15.
     pub fn band_per_minute(&self, at: DateTime<Utc>) -> (f64, f64) {

@@ -155,14 +155,29 @@ pub async fn series(
     }
 
     let baseline = learn(req, to, watermark, rollups, cfg).await?;
+    // The baseline answers per 15-minute slot: work it out once per slot, not per minute.
+    let mut last: Option<(i64, f64, (f64, f64))> = None;
+    let mut per_minute = |at: DateTime<Utc>| {
+        let slot = Baseline::slot_of(at);
+        match last {
+            Some((s, e, band)) if s == slot => (e, band),
+            _ => {
+                let (e, band) = (
+                    baseline.expected_per_minute(at),
+                    baseline.band_per_minute(at),
+                );
+                last = Some((slot, e, band));
+                (e, band)
+            }
+        }
+    };
     Ok(points
         .into_iter()
         .map(|(t, reports, unique_reporters, source)| {
             let (mut expected, mut low, mut high) = (0.0, 0.0, 0.0);
             for m in 0..step {
-                let at = t + TimeDelta::minutes(m);
-                expected += baseline.expected_per_minute(at);
-                let (l, h) = baseline.band_per_minute(at);
+                let (e, (l, h)) = per_minute(t + TimeDelta::minutes(m));
+                expected += e;
                 low += l;
                 high += h;
             }

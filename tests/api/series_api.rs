@@ -262,5 +262,65 @@ crate::both_stacks! {
             .any(|c| c["lat"] == 45.5 && c["lon"] == 9.2 && c["reports"] == 1));
         let (_, other) = get(app, "/api/v1/map?window=15m&service=spotify").await;
         assert_eq!(other["countries"], json!([]));
+#[derive(diesel::QueryableByName)]
+struct Typical {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    country: String,
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    expected: f64,
+}
+
+/// `typical_by_country` as it was before it named the days' windows as bucket ranges.
+const TYPICAL_BY_TIME_OF_DAY_ONLY: &str = "WITH days AS (
+        SELECT LEAST(7, GREATEST(1, floor(extract(epoch FROM ($2 - min(bucket))) / 86400)))::float8 AS n
+        FROM rollups)
+    SELECT country, sum(reports)::float8 / (SELECT n FROM days) AS expected
+    FROM rollups
+    WHERE symptom = '*' AND ($1::text IS NULL OR service = $1)
+      AND bucket >= $2 - interval '7 days' - make_interval(mins => $3::int)
+      AND bucket < $2 - interval '1 day' + interval '1 minute'
+      AND mod(extract(epoch FROM ($2 - bucket))::bigint, 86400) BETWEEN 1 AND $3 * 60
+    GROUP BY country";
+
+#[tokio::test]
+async fn the_typical_level_on_the_map_sums_the_same_windows_as_the_time_of_day_condition() {
+    use diesel_async::RunQueryDsl;
+    let app = spawn_app().await;
+    let mut conn = app.db().await;
+    // Nine days of quarters, different counts per quarter, service and country.
+    diesel::sql_query(
+        "INSERT INTO rollups (service, bucket, country, symptom, reports, unique_reporters)
+         SELECT s, b, c, '*', 1 + (extract(epoch FROM b)::bigint / 900 % 7)::int + length(s) + ascii(c), 1
+         FROM unnest(ARRAY['netflix', 'spotify']) AS s, unnest(ARRAY['IT', 'GB']) AS c,
+              generate_series(date_bin('15 minutes', now() - interval '9 days', timestamptz '2000-01-01'),
+                              now(), interval '15 minutes') AS b",
+    )
+    .execute(&mut conn)
+    .await
+    .expect("seed rollups");
+    let now = Utc::now();
+    for at in [downwatch::store::minute_of(now), quarter_of(now)] {
+        for service in [None, Some("netflix")] {
+            for window in [5i64, 60, 24 * 60] {
+                let mut got = app
+                    .pg
+                    .typical_by_country(service, at, window)
+                    .await
+                    .expect("typical_by_country");
+                let rows: Vec<Typical> = diesel::sql_query(TYPICAL_BY_TIME_OF_DAY_ONLY)
+                    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(service)
+                    .bind::<diesel::sql_types::Timestamptz, _>(at)
+                    .bind::<diesel::sql_types::BigInt, _>(window)
+                    .load(&mut conn)
+                    .await
+                    .expect("reference query");
+                let mut want: Vec<(String, f64)> =
+                    rows.into_iter().map(|t| (t.country, t.expected)).collect();
+                got.sort_by(|a, b| a.0.cmp(&b.0));
+                want.sort_by(|a, b| a.0.cmp(&b.0));
+                assert!(window < 60 || !want.is_empty());
+                assert_eq!(got, want, "at {at}, service {service:?}, window {window}");
+            }
+        }
     }
 }
