@@ -227,7 +227,7 @@ crate::both_stacks! {
             assert_eq!(res.status(), 202);
         }
         for _ in 0..100 {
-            if app.bucket_sum(Some("netflix"), "total") == 3 {
+            if app.recent_sum(Some("netflix"), "total").await == 3 {
                 break;
             }
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
@@ -262,6 +262,9 @@ crate::both_stacks! {
             .any(|c| c["lat"] == 45.5 && c["lon"] == 9.2 && c["reports"] == 1));
         let (_, other) = get(app, "/api/v1/map?window=15m&service=spotify").await;
         assert_eq!(other["countries"], json!([]));
+    }
+}
+
 #[derive(diesel::QueryableByName)]
 struct Typical {
     #[diesel(sql_type = diesel::sql_types::Text)]
