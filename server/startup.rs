@@ -98,6 +98,7 @@ impl Application {
             ingest,
             api_keys: stores.api_keys.clone(),
             webhooks: stores.webhooks.clone(),
+            typical: Default::default(),
             reads: http::ReadLimiter::new(
                 config.read_limits,
                 Hasher::new(config.secret.clone()),

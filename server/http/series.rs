@@ -362,6 +362,7 @@ pub async fn get_map(
     let map = breakdown::map(
         state.buckets.as_ref(),
         state.rollups.as_ref(),
+        &state.typical,
         slug,
         now,
         window,

@@ -1,6 +1,7 @@
 //! Shares of recent reports by symptom, country, subdivision or network; and the map.
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
@@ -76,20 +77,73 @@ pub struct Map {
     pub clusters: Vec<Cluster>,
 }
 
+/// The typical counted reports per country of recent minutes, kept for the minute they are
+/// about: the map of every service is polled by every open page, and its typical level is an
+/// aggregate over a week of rollups (`bench/read`: most of that request's time), the same for
+/// everyone within a minute.
+#[derive(Default)]
+pub struct TypicalCache {
+    entries: Mutex<HashMap<TypicalKey, Arc<HashMap<String, f64>>>>,
+}
+
+/// (service, minute, window in minutes).
+type TypicalKey = (Option<String>, DateTime<Utc>, i64);
+
+/// Entries kept at most (a few windows × services being looked at).
+const TYPICAL_ENTRIES: usize = 512;
+
+impl TypicalCache {
+    /// The typical level per country of `service` (or all) in the `window` minutes before
+    /// `minute` at this time of day, loaded once per key.
+    pub async fn get(
+        &self,
+        rollups: &dyn RollupStore,
+        service: Option<&str>,
+        minute: DateTime<Utc>,
+        window: i64,
+    ) -> Result<Arc<HashMap<String, f64>>, StoreError> {
+        let key = (service.map(str::to_owned), minute, window);
+        if let Some(hit) = self.lock().get(&key) {
+            return Ok(hit.clone());
+        }
+        // Two readers missing at once both load: rare, and harmless.
+        let loaded: Arc<HashMap<String, f64>> = Arc::new(
+            rollups
+                .typical_by_country(service, minute, window)
+                .await?
+                .into_iter()
+                .collect(),
+        );
+        let mut entries = self.lock();
+        entries.retain(|(_, at, _), _| *at >= minute);
+        if entries.len() >= TYPICAL_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(key, loaded.clone());
+        Ok(loaded)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<TypicalKey, Arc<HashMap<String, f64>>>> {
+        // A panic while holding the lock leaves a map that is still valid.
+        self.entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
 pub async fn map(
     buckets: &dyn BucketStore,
     rollups: &dyn RollupStore,
+    typical: &TypicalCache,
     service: Option<&str>,
     now: DateTime<Utc>,
     window: i64,
 ) -> Result<Map, StoreError> {
     let minutes = window_minutes(now, window);
     let fields = counters(buckets, service, &minutes).await?;
-    let typical: HashMap<String, f64> = rollups
-        .typical_by_country(service, minute_of(now), window)
-        .await?
-        .into_iter()
-        .collect();
+    let typical = typical
+        .get(rollups, service, minute_of(now), window)
+        .await?;
     let mut countries: Vec<CountryLoad> = fields
         .iter()
         .filter_map(|(k, n)| k.strip_prefix("cc:").map(|c| (c, *n)))

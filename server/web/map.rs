@@ -37,6 +37,7 @@ pub(super) async fn map_view(
     let m = map(
         &*state.buckets,
         &*state.rollups,
+        &state.typical,
         service,
         now,
         WINDOW_MINUTES,

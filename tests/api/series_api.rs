@@ -327,3 +327,44 @@ async fn the_typical_level_on_the_map_sums_the_same_windows_as_the_time_of_day_c
         }
     }
 }
+
+#[tokio::test]
+async fn the_maps_typical_level_is_read_once_per_minute() {
+    use diesel_async::RunQueryDsl;
+    let app = spawn_app().await;
+    let cache = downwatch::read::breakdown::TypicalCache::default();
+    let minute = downwatch::store::minute_of(Utc::now());
+    let seed = |days: i32| {
+        format!(
+            "INSERT INTO rollups (service, bucket, country, symptom, reports, unique_reporters)
+             VALUES ('netflix', date_bin('15 minutes', now() - interval '{days} days' - interval '20 minutes', timestamptz '2000-01-01'), 'IT', '*', 70, 70)"
+        )
+    };
+    let mut conn = app.db().await;
+    diesel::sql_query(seed(2))
+        .execute(&mut conn)
+        .await
+        .expect("seed");
+    let first = cache.get(&app.pg, None, minute, 60).await.expect("typical");
+    assert!(first.get("IT").is_some_and(|e| *e > 0.0), "{first:?}");
+
+    // More history within the same minute: the cached answer stands (one query per minute)…
+    diesel::sql_query(seed(3))
+        .execute(&mut conn)
+        .await
+        .expect("seed");
+    let again = cache.get(&app.pg, None, minute, 60).await.expect("typical");
+    assert!(std::sync::Arc::ptr_eq(&first, &again));
+    // …a service or a window of its own is a key of its own…
+    let netflix = cache
+        .get(&app.pg, Some("netflix"), minute, 60)
+        .await
+        .expect("typical");
+    assert!(netflix["IT"] > first["IT"], "{netflix:?} vs {first:?}");
+    // …and the next minute reads afresh.
+    let next = cache
+        .get(&app.pg, None, minute + TimeDelta::minutes(1), 60)
+        .await
+        .expect("typical");
+    assert!(next["IT"] > first["IT"], "{next:?} vs {first:?}");
+}
