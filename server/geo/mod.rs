@@ -9,6 +9,9 @@
 //!   `autonomous_system_number` / `autonomous_system_organization` at the top
 //!   level, such as the GeoIP2 ISP or DB-IP ASN lite databases).
 //!
+//! Location databases in the flat layout of the freely licensed ip-location-db
+//! packages are read too ([`flat`]).
+//!
 //! Both are optional; [`GeoIp::lookup`] never fails and simply leaves fields
 //! empty when a database is missing, the address is not in it, or a record
 //! cannot be decoded. Coordinates are deliberately coarsened to 0.1 degree
@@ -20,6 +23,10 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use maxminddb::{geoip2, MaxMindDbError, Reader};
+
+use self::flat::Layout;
+
+mod flat;
 
 /// Where a reporter's address is, as far as the databases know. All fields optional.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
@@ -83,6 +90,8 @@ struct Db {
     reader: Reader<Vec<u8>>,
     /// Build date from the metadata, `YYYY-MM-DD`, for [`GeoIp::describe`].
     built: String,
+    /// How the records are shaped (matters for location databases only).
+    layout: Layout,
 }
 
 impl fmt::Debug for Db {
@@ -90,6 +99,7 @@ impl fmt::Debug for Db {
         f.debug_struct("Db")
             .field("database_type", &self.database_type())
             .field("built", &self.built)
+            .field("layout", &self.layout)
             .finish_non_exhaustive()
     }
 }
@@ -101,7 +111,12 @@ impl Db {
             source,
         })?;
         let built = epoch_to_date(reader.metadata().build_epoch);
-        Ok(Self { reader, built })
+        let layout = flat::detect_layout(&reader);
+        Ok(Self {
+            reader,
+            built,
+            layout,
+        })
     }
 
     fn database_type(&self) -> &str {
@@ -234,13 +249,18 @@ impl GeoIp {
         let mut location = Location::default();
 
         if let Some((db, kind)) = &self.city {
-            match kind {
-                LocationKind::City => {
+            match (db.layout, kind) {
+                (Layout::Flat, kind) => {
+                    if let Some(record) = db.record::<flat::FlatRecord<'_>>(ip, "location") {
+                        flat::fill(&mut location, &record, *kind == LocationKind::City);
+                    }
+                }
+                (Layout::GeoIp2, LocationKind::City) => {
                     if let Some(record) = db.record::<geoip2::City<'_>>(ip, "city") {
                         fill_city(&mut location, &record);
                     }
                 }
-                LocationKind::Country => {
+                (Layout::GeoIp2, LocationKind::Country) => {
                     if let Some(record) = db.record::<geoip2::Country<'_>>(ip, "country") {
                         location.country = country_code(record.country.iso_code);
                     }
