@@ -10,7 +10,8 @@
 //!   level, such as the GeoIP2 ISP or DB-IP ASN lite databases).
 //!
 //! Location databases in the flat layout of the freely licensed ip-location-db
-//! packages are read too ([`flat`]).
+//! packages are read too ([`flat`]). When no database is configured,
+//! [`GeoIp::open_with_fetched`] looks in the data directory ([`discover`]).
 //!
 //! Both are optional; [`GeoIp::lookup`] never fails and simply leaves fields
 //! empty when a database is missing, the address is not in it, or a record
@@ -26,6 +27,7 @@ use maxminddb::{geoip2, MaxMindDbError, Reader};
 
 use self::flat::Layout;
 
+pub mod discover;
 mod flat;
 
 /// Where a reporter's address is, as far as the databases know. All fields optional.
