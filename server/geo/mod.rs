@@ -10,8 +10,9 @@
 //!   level, such as the GeoIP2 ISP or DB-IP ASN lite databases).
 //!
 //! Location databases in the flat layout of the freely licensed ip-location-db
-//! packages are read too ([`flat`]). When no database is configured,
-//! [`GeoIp::open_with_fetched`] looks in the data directory ([`discover`]).
+//! packages are read too ([`flat`]); `downwatch geoip fetch` ([`fetch`]) puts
+//! one in the data directory, where [`GeoIp::open_with_fetched`] finds it
+//! ([`discover`]) when no database is configured.
 //!
 //! Both are optional; [`GeoIp::lookup`] never fails and simply leaves fields
 //! empty when a database is missing, the address is not in it, or a record
@@ -28,6 +29,7 @@ use maxminddb::{geoip2, MaxMindDbError, Reader};
 use self::flat::Layout;
 
 pub mod discover;
+pub mod fetch;
 mod flat;
 
 /// Where a reporter's address is, as far as the databases know. All fields optional.
