@@ -66,7 +66,7 @@ struct GeoipFetchArgs {
     /// Data directory of the `serve` that will use the database.
     #[arg(long, env = "DOWNWATCH_DATA_DIR", default_value = "./downwatch-data")]
     data_dir: PathBuf,
-    /// Fetch DB-IP's lite city database (CC BY 4.0; a ~65 MB download, several hundred MB
+    /// Fetch DB-IP's lite city database (CC BY 4.0: credit DB-IP; a ~65 MB download, ~135 MB
     /// unpacked) instead of the country one (CC0, ~8 MB).
     #[arg(long)]
     city: bool,

@@ -13,9 +13,9 @@ pub fn geoip_dir(data_dir: &Path) -> PathBuf {
 
 impl GeoIp {
     /// Like [`GeoIp::open`], but a database that is not given is looked for in
-    /// `<data_dir>/geoip/`: the first City database there (by file name), else
-    /// the first Country database, for the location; the first ASN database for
-    /// the network. Each one used is logged; a file there that cannot be read is
+    /// `<data_dir>/geoip/`: the City databases there (in file-name order: a
+    /// package may come as an IPv4 and an IPv6 half), else the Country ones, for
+    /// the location; the first ASN database for the network. Each one used is logged; a file there that cannot be read is
     /// skipped with a warning, so a bad download never stops the server.
     ///
     /// # Errors
@@ -42,9 +42,14 @@ impl GeoIp {
             }
         }
         if city_db.is_none() {
-            if let Some((path, db, kind)) = found.city.or(found.country) {
+            let location = if found.city.is_empty() {
+                found.country
+            } else {
+                found.city
+            };
+            for (path, db, kind) in location {
                 tracing::info!(file = %path.display(), database = %db.database_type(), licence = %licence(&path), "GeoIP: using the fetched location database");
-                geo.city = Some((db, kind));
+                geo.city.push((db, kind));
             }
         }
         if asn_db.is_none() {
@@ -57,11 +62,11 @@ impl GeoIp {
     }
 }
 
-/// The first database of each kind, in file-name order.
+/// The databases of each kind (the first ASN one only), in file-name order.
 #[derive(Default)]
 struct Found {
-    city: Option<(PathBuf, Db, LocationKind)>,
-    country: Option<(PathBuf, Db, LocationKind)>,
+    city: Vec<(PathBuf, Db, LocationKind)>,
+    country: Vec<(PathBuf, Db, LocationKind)>,
     asn: Option<(PathBuf, Db)>,
 }
 
@@ -70,13 +75,9 @@ impl Found {
         let t = db.database_type().to_ascii_lowercase();
         let is_location = t.contains("city") || t.contains("country");
         if is_location {
-            let slot = match location_kind(&t) {
-                Some(LocationKind::City) => &mut self.city,
-                _ => &mut self.country,
-            };
-            if slot.is_none() {
-                let kind = location_kind(&t).unwrap_or(LocationKind::Country);
-                *slot = Some((path, db, kind));
+            match location_kind(&t) {
+                Some(LocationKind::City) => self.city.push((path, db, LocationKind::City)),
+                _ => self.country.push((path, db, LocationKind::Country)),
             }
         } else if t.contains("asn") || t.contains("isp") {
             if self.asn.is_none() {
@@ -144,7 +145,7 @@ mod tests {
     }
 
     #[test]
-    fn a_city_database_is_preferred_to_a_country_one_and_an_asn_one_is_used() {
+    fn city_databases_are_preferred_to_a_country_one_and_an_asn_one_is_used() {
         let data = tempfile::tempdir().expect("tempdir");
         let dir = geoip_dir(data.path());
         std::fs::create_dir_all(&dir).expect("mkdir");
@@ -154,6 +155,14 @@ mod tests {
             ("city", Value::from("Milan")),
         ]);
         write(&dir.join("b-city.mmdb"), "city ipvAll", city);
+        let paris = Value::map([
+            ("country_code", Value::from("FR")),
+            ("city", Value::from("Paris")),
+        ]);
+        let mut v6 = Writer::builder("city ipv6").build();
+        let net: IpNet = "2a01:e00::/26".parse().expect("net");
+        v6.insert_value(net, paris).expect("insert");
+        std::fs::write(dir.join("b-city-ipv6.mmdb"), v6.to_bytes().expect("bytes")).expect("write");
         let asn = Value::map([("autonomous_system_number", Value::from(3269_u32))]);
         write(&dir.join("c-asn.mmdb"), "asn ipvAll", asn);
         std::fs::write(dir.join(".d.mmdb.partial"), b"half a file").expect("write");
@@ -164,6 +173,12 @@ mod tests {
         let found = geo.lookup(milan());
         assert_eq!(found.city.as_deref(), Some("Milan"));
         assert_eq!(found.asn, Some(3269));
+        let ipv6 = geo.lookup("2a01:e0a::1".parse().expect("address"));
+        assert_eq!(
+            ipv6.city.as_deref(),
+            Some("Paris"),
+            "the IPv6 half is asked too"
+        );
     }
 
     #[test]

@@ -157,7 +157,9 @@ impl Db {
 /// Readers for an optional City-or-Country database and an optional ASN database.
 #[derive(Debug)]
 pub struct GeoIp {
-    city: Option<(Db, LocationKind)>,
+    /// Location databases, asked in order until one knows the country: one
+    /// when configured; a fetched package may come as an IPv4 and an IPv6 half.
+    city: Vec<(Db, LocationKind)>,
     asn: Option<Db>,
 }
 
@@ -182,7 +184,9 @@ impl GeoIp {
                     })?;
                 Ok::<_, GeoError>((db, kind))
             })
-            .transpose()?;
+            .transpose()?
+            .into_iter()
+            .collect();
         let asn = asn_db
             .map(|path| {
                 let db = Db::open(path)?;
@@ -203,7 +207,7 @@ impl GeoIp {
     #[must_use]
     pub fn disabled() -> Self {
         Self {
-            city: None,
+            city: Vec::new(),
             asn: None,
         }
     }
@@ -211,7 +215,7 @@ impl GeoIp {
     /// Whether a City or Country database is loaded.
     #[must_use]
     pub fn has_city(&self) -> bool {
-        self.city.is_some()
+        !self.city.is_empty()
     }
 
     /// Whether an ASN database is loaded.
@@ -224,12 +228,20 @@ impl GeoIp {
     /// `GeoIP: city db GeoLite2-City (2024-05-01), asn db none — network unknown`.
     #[must_use]
     pub fn describe(&self) -> String {
-        let city = match &self.city {
-            None => "none".to_owned(),
-            Some((db, LocationKind::City)) => format!("{} ({})", db.database_type(), db.built),
-            Some((db, LocationKind::Country)) => {
-                format!("{} ({}, country only)", db.database_type(), db.built)
-            }
+        let city = if self.city.is_empty() {
+            "none".to_owned()
+        } else {
+            let dbs: Vec<String> = self
+                .city
+                .iter()
+                .map(|(db, kind)| match kind {
+                    LocationKind::City => format!("{} ({})", db.database_type(), db.built),
+                    LocationKind::Country => {
+                        format!("{} ({}, country only)", db.database_type(), db.built)
+                    }
+                })
+                .collect();
+            dbs.join(" + ")
         };
         let asn = match &self.asn {
             None => "none".to_owned(),
@@ -252,7 +264,7 @@ impl GeoIp {
         let ip = ip.to_canonical();
         let mut location = Location::default();
 
-        if let Some((db, kind)) = &self.city {
+        for (db, kind) in &self.city {
             match (db.layout, kind) {
                 (Layout::Flat, kind) => {
                     if let Some(record) = db.record::<flat::FlatRecord<'_>>(ip, "location") {
@@ -269,6 +281,9 @@ impl GeoIp {
                         location.country = country_code(record.country.iso_code);
                     }
                 }
+            }
+            if location.country.is_some() {
+                break;
             }
         }
 

