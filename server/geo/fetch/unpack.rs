@@ -13,6 +13,8 @@ const MAX_NOTICE_BYTES: u64 = 64 * 1024;
 
 pub(super) struct Installed {
     pub databases: Vec<(PathBuf, u64)>,
+    /// How the database was made, when it was not in the package as such.
+    pub built: Option<String>,
     pub license_file: PathBuf,
     pub notices: Vec<(String, String)>,
 }
@@ -20,12 +22,16 @@ pub(super) struct Installed {
 /// The files of the archive that matter, found in a first pass.
 struct Contents {
     mmdb: Vec<String>,
+    /// `*-ipv4.csv` / `*-ipv6.csv` (an ASN package without an .mmdb).
+    csv: Vec<String>,
     notices: Vec<(String, String)>,
 }
 
 /// Puts the package's database(s) and `<base>.LICENSE` (`header`, then every
 /// licence text in the package) into `dir`. When the package has the combined
-/// `<base>.mmdb`, only that is taken (not its `-ipv4`/`-ipv6` halves).
+/// `<base>.mmdb`, only that is taken (not its `-ipv4`/`-ipv6` halves). A package
+/// with no `.mmdb` but `-ipv4.csv`/`-ipv6.csv` ASN ranges gets `<base>.mmdb` built
+/// from them.
 pub(super) fn install(
     tgz: &[u8],
     package: &str,
@@ -36,17 +42,27 @@ pub(super) fn install(
     let contents = scan(tgz, package)?;
     let combined = format!("{base}.mmdb");
     let wanted: Vec<String> = if contents.mmdb.contains(&combined) {
-        vec![combined]
+        vec![combined.clone()]
     } else {
-        contents.mmdb
+        contents.mmdb.clone()
     };
-    if wanted.is_empty() {
+    if wanted.is_empty() && contents.csv.is_empty() {
         return Err(archive(package, "the package holds no .mmdb file"));
     }
     std::fs::create_dir_all(dir).map_err(|source| io(dir, source))?;
 
     let mut partials = Vec::new();
-    let result = write_all(tgz, package, dir, &wanted, &mut partials);
+    let mut built = None;
+    let result = if wanted.is_empty() {
+        build_from_csv(tgz, package, dir, &combined, &contents.csv, &mut partials).map(
+            |(database, note)| {
+                built = Some(note);
+                vec![database]
+            },
+        )
+    } else {
+        write_all(tgz, package, dir, &wanted, &mut partials)
+    };
     let databases = match result {
         Ok(databases) => databases,
         Err(e) => {
@@ -71,6 +87,7 @@ pub(super) fn install(
     sync_dir(dir);
     Ok(Installed {
         databases,
+        built,
         license_file,
         notices: contents.notices,
     })
@@ -80,6 +97,7 @@ pub(super) fn install(
 fn scan(tgz: &[u8], package: &str) -> Result<Contents, FetchError> {
     let mut contents = Contents {
         mmdb: Vec::new(),
+        csv: Vec::new(),
         notices: Vec::new(),
     };
     let mut tar = tar::Archive::new(GzDecoder::new(tgz));
@@ -96,6 +114,8 @@ fn scan(tgz: &[u8], package: &str) -> Result<Contents, FetchError> {
         };
         if name.ends_with(".mmdb") {
             contents.mmdb.push(name);
+        } else if name.ends_with("-ipv4.csv") || name.ends_with("-ipv6.csv") {
+            contents.csv.push(name);
         } else if is_notice(&name) && entry.size() <= MAX_NOTICE_BYTES {
             let mut text = String::new();
             if entry.read_to_string(&mut text).is_ok() {
@@ -156,6 +176,60 @@ fn write_all(
         databases.push((target, size));
     }
     Ok(databases)
+}
+
+/// Reads the CSV files, builds `<name>` from them ([`super::asn_csv`]) and puts
+/// it in place like [`write_all`]; returns it with its size, and a note on the rows.
+fn build_from_csv(
+    tgz: &[u8],
+    package: &str,
+    dir: &Path,
+    name: &str,
+    csv_names: &[String],
+    partials: &mut Vec<PathBuf>,
+) -> Result<((PathBuf, u64), String), FetchError> {
+    let mut csvs = Vec::new();
+    let mut tar = tar::Archive::new(GzDecoder::new(tgz));
+    let entries = tar
+        .entries()
+        .map_err(|e| archive(package, format!("not a .tgz: {e}")))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| archive(package, format!("broken archive: {e}")))?;
+        if !entry.header().entry_type().is_file()
+            || !file_name(&entry).is_some_and(|n| csv_names.contains(&n))
+        {
+            continue;
+        }
+        let mut text = Vec::new();
+        entry
+            .take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut text)
+            .map_err(|e| archive(package, format!("broken archive: {e}")))?;
+        if text.len() as u64 > MAX_FILE_BYTES {
+            return Err(FetchError::TooLarge {
+                what: format!("a CSV file of {package}"),
+                limit: MAX_FILE_BYTES / (1024 * 1024),
+            });
+        }
+        csvs.push(text);
+    }
+    let built = super::asn_csv::build(&csvs).map_err(|detail| archive(package, detail))?;
+    drop(csvs);
+    let target = dir.join(name);
+    let partial = partial_path(&target);
+    partials.push(partial.clone());
+    let size = write_synced(&partial, &mut built.mmdb.as_slice())?;
+    maxminddb::Reader::open_readfile(&partial).map_err(|source| FetchError::NotMmdb {
+        package: package.to_owned(),
+        name: name.to_owned(),
+        source,
+    })?;
+    rename(&partial, &target)?;
+    let note = format!(
+        "built from the package's CSV: {} ranges ({} rows left out)",
+        built.rows, built.skipped
+    );
+    Ok(((target, size), note))
 }
 
 /// The entry's last path component, if it is a plain name.
