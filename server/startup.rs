@@ -63,9 +63,10 @@ impl Application {
         catalog.replace(stores.catalog.list_services().await?);
         info!(services = catalog.len(), new = seeded, "catalog loaded");
 
-        let geo = Arc::new(GeoIp::open(
+        let geo = Arc::new(GeoIp::open_with_fetched(
             config.geoip_city_db.as_deref(),
             config.geoip_asn_db.as_deref(),
+            &config.data_dir,
         )?);
         info!("{}", geo.describe());
 

@@ -9,6 +9,11 @@
 //!   `autonomous_system_number` / `autonomous_system_organization` at the top
 //!   level, such as the GeoIP2 ISP or DB-IP ASN lite databases).
 //!
+//! Location databases in the flat layout of the freely licensed ip-location-db
+//! packages are read too ([`flat`]); `downwatch geoip fetch` ([`fetch`]) puts
+//! one in the data directory, where [`GeoIp::open_with_fetched`] finds it
+//! ([`discover`]) when no database is configured.
+//!
 //! Both are optional; [`GeoIp::lookup`] never fails and simply leaves fields
 //! empty when a database is missing, the address is not in it, or a record
 //! cannot be decoded. Coordinates are deliberately coarsened to 0.1 degree
@@ -20,6 +25,12 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use maxminddb::{geoip2, MaxMindDbError, Reader};
+
+use self::flat::Layout;
+
+pub mod discover;
+pub mod fetch;
+mod flat;
 
 /// Where a reporter's address is, as far as the databases know. All fields optional.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
@@ -83,6 +94,8 @@ struct Db {
     reader: Reader<Vec<u8>>,
     /// Build date from the metadata, `YYYY-MM-DD`, for [`GeoIp::describe`].
     built: String,
+    /// How the records are shaped (matters for location databases only).
+    layout: Layout,
 }
 
 impl fmt::Debug for Db {
@@ -90,6 +103,7 @@ impl fmt::Debug for Db {
         f.debug_struct("Db")
             .field("database_type", &self.database_type())
             .field("built", &self.built)
+            .field("layout", &self.layout)
             .finish_non_exhaustive()
     }
 }
@@ -101,7 +115,12 @@ impl Db {
             source,
         })?;
         let built = epoch_to_date(reader.metadata().build_epoch);
-        Ok(Self { reader, built })
+        let layout = flat::detect_layout(&reader);
+        Ok(Self {
+            reader,
+            built,
+            layout,
+        })
     }
 
     fn database_type(&self) -> &str {
@@ -138,7 +157,9 @@ impl Db {
 /// Readers for an optional City-or-Country database and an optional ASN database.
 #[derive(Debug)]
 pub struct GeoIp {
-    city: Option<(Db, LocationKind)>,
+    /// Location databases, asked in order until one knows the country: one
+    /// when configured; a fetched package may come as an IPv4 and an IPv6 half.
+    city: Vec<(Db, LocationKind)>,
     asn: Option<Db>,
 }
 
@@ -163,7 +184,9 @@ impl GeoIp {
                     })?;
                 Ok::<_, GeoError>((db, kind))
             })
-            .transpose()?;
+            .transpose()?
+            .into_iter()
+            .collect();
         let asn = asn_db
             .map(|path| {
                 let db = Db::open(path)?;
@@ -184,7 +207,7 @@ impl GeoIp {
     #[must_use]
     pub fn disabled() -> Self {
         Self {
-            city: None,
+            city: Vec::new(),
             asn: None,
         }
     }
@@ -192,7 +215,7 @@ impl GeoIp {
     /// Whether a City or Country database is loaded.
     #[must_use]
     pub fn has_city(&self) -> bool {
-        self.city.is_some()
+        !self.city.is_empty()
     }
 
     /// Whether an ASN database is loaded.
@@ -205,12 +228,20 @@ impl GeoIp {
     /// `GeoIP: city db GeoLite2-City (2024-05-01), asn db none — network unknown`.
     #[must_use]
     pub fn describe(&self) -> String {
-        let city = match &self.city {
-            None => "none".to_owned(),
-            Some((db, LocationKind::City)) => format!("{} ({})", db.database_type(), db.built),
-            Some((db, LocationKind::Country)) => {
-                format!("{} ({}, country only)", db.database_type(), db.built)
-            }
+        let city = if self.city.is_empty() {
+            "none".to_owned()
+        } else {
+            let dbs: Vec<String> = self
+                .city
+                .iter()
+                .map(|(db, kind)| match kind {
+                    LocationKind::City => format!("{} ({})", db.database_type(), db.built),
+                    LocationKind::Country => {
+                        format!("{} ({}, country only)", db.database_type(), db.built)
+                    }
+                })
+                .collect();
+            dbs.join(" + ")
         };
         let asn = match &self.asn {
             None => "none".to_owned(),
@@ -233,18 +264,26 @@ impl GeoIp {
         let ip = ip.to_canonical();
         let mut location = Location::default();
 
-        if let Some((db, kind)) = &self.city {
-            match kind {
-                LocationKind::City => {
+        for (db, kind) in &self.city {
+            match (db.layout, kind) {
+                (Layout::Flat, kind) => {
+                    if let Some(record) = db.record::<flat::FlatRecord<'_>>(ip, "location") {
+                        flat::fill(&mut location, &record, *kind == LocationKind::City);
+                    }
+                }
+                (Layout::GeoIp2, LocationKind::City) => {
                     if let Some(record) = db.record::<geoip2::City<'_>>(ip, "city") {
                         fill_city(&mut location, &record);
                     }
                 }
-                LocationKind::Country => {
+                (Layout::GeoIp2, LocationKind::Country) => {
                     if let Some(record) = db.record::<geoip2::Country<'_>>(ip, "country") {
                         location.country = country_code(record.country.iso_code);
                     }
                 }
+            }
+            if location.country.is_some() {
+                break;
             }
         }
 

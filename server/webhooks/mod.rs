@@ -80,6 +80,9 @@ pub async fn run(store: Arc<dyn WebhookStore>, cfg: WebhookConfig) {
         // A redirect is an answer, not a delivery: it would also lead anywhere.
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("Downwatch-Webhooks/", env!("CARGO_PKG_VERSION")))
+        // Receivers are checked against the bundled Mozilla roots only, as before the
+        // system's CAs were compiled in for `geoip fetch`.
+        .tls_built_in_native_certs(false)
         .build()
     {
         Ok(client) => client,
