@@ -215,16 +215,11 @@ async fn learn(
     if start >= end {
         return Ok(baseline);
     }
-    let rows = rollups
-        .history(Some(std::slice::from_ref(&req.service)), start, end)
-        .await?;
-    let mut quarters: HashMap<DateTime<Utc>, i64> = HashMap::new();
-    for row in rows
-        .iter()
-        .filter(|r| req.country.as_ref().is_none_or(|c| &r.country == c))
-    {
-        *quarters.entry(row.bucket).or_default() += i64::from(row.reports);
-    }
+    let quarters: HashMap<DateTime<Utc>, i64> = rollups
+        .quarter_totals(&req.service, req.country.as_deref(), start, end)
+        .await?
+        .into_iter()
+        .collect();
     push_quarters(
         &mut baseline,
         start,

@@ -290,6 +290,26 @@ pub trait RollupStore: Send + Sync {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<RollupRow>, StoreError>;
+    /// One service's reports per quarter in `[from, to)`, summed over its countries (or of one
+    /// country): what a series' baseline learns from. Quarters without reports are absent.
+    async fn quarter_totals(
+        &self,
+        service: &str,
+        country: Option<&str>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(DateTime<Utc>, i64)>, StoreError> {
+        let mut totals: std::collections::BTreeMap<DateTime<Utc>, i64> = Default::default();
+        for row in self
+            .history(Some(&[service.to_owned()]), from, to)
+            .await?
+            .into_iter()
+            .filter(|r| country.is_none_or(|c| r.country == c))
+        {
+            *totals.entry(row.bucket).or_default() += i64::from(row.reports);
+        }
+        Ok(totals.into_iter().collect())
+    }
 }
 
 /// The start of the 15-minute bucket holding `t`.

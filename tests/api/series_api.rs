@@ -368,3 +368,43 @@ async fn the_maps_typical_level_is_read_once_per_minute() {
         .expect("typical");
     assert!(next["IT"] > first["IT"], "{next:?} vs {first:?}");
 }
+
+#[tokio::test]
+async fn quarter_totals_sum_the_countries_as_the_history_rows_do() {
+    use diesel_async::RunQueryDsl;
+    let app = spawn_app().await;
+    let mut conn = app.db().await;
+    diesel::sql_query(
+        "INSERT INTO rollups (service, bucket, country, symptom, reports, unique_reporters)
+         SELECT s, b, c, sym, 1 + (extract(epoch FROM b)::bigint / 900 % 5)::int + ascii(c) % 3, 1
+         FROM unnest(ARRAY['netflix', 'spotify']) AS s, unnest(ARRAY['IT', 'GB', 'FR']) AS c,
+              unnest(ARRAY['*', 'login']) AS sym,
+              generate_series(date_bin('15 minutes', now() - interval '2 days', timestamptz '2000-01-01'),
+                              now(), interval '15 minutes') AS b",
+    )
+    .execute(&mut conn)
+    .await
+    .expect("seed rollups");
+    let to = quarter_of(Utc::now());
+    let from = to - TimeDelta::days(2);
+    for country in [None, Some("IT")] {
+        let summed = app
+            .pg
+            .quarter_totals("netflix", country, from, to)
+            .await
+            .expect("quarter totals");
+        let mut want: std::collections::BTreeMap<DateTime<Utc>, i64> = Default::default();
+        for row in app
+            .pg
+            .history(Some(&["netflix".to_owned()]), from, to)
+            .await
+            .expect("history")
+            .into_iter()
+            .filter(|r| country.is_none_or(|c| r.country == c))
+        {
+            *want.entry(row.bucket).or_default() += i64::from(row.reports);
+        }
+        assert_eq!(summed.len(), 2 * 96, "{country:?}");
+        assert_eq!(summed, want.into_iter().collect::<Vec<_>>(), "{country:?}");
+    }
+}

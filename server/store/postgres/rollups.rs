@@ -237,4 +237,34 @@ impl RollupStore for PgStore {
             )
             .collect())
     }
+
+    async fn quarter_totals(
+        &self,
+        service: &str,
+        country: Option<&str>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(DateTime<Utc>, i64)>, StoreError> {
+        let mut conn = self.conn().await?;
+        // Summed here rather than in the caller: a big service has a row per country per
+        // quarter (bench/read: 21,504 rows for four weeks, 2,688 once summed).
+        let mut query = rollups::table
+            .filter(rollups::service.eq(service))
+            .filter(rollups::symptom.eq("*"))
+            .filter(rollups::bucket.ge(from))
+            .filter(rollups::bucket.lt(to))
+            .group_by(rollups::bucket)
+            .select((rollups::bucket, diesel::dsl::sum(rollups::reports)))
+            .order(rollups::bucket)
+            .into_boxed();
+        if let Some(country) = country {
+            query = query.filter(rollups::country.eq(country.to_owned()));
+        }
+        let rows: Vec<(DateTime<Utc>, Option<i64>)> =
+            query.load(&mut conn).await.map_err(db_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(bucket, reports)| (bucket, reports.unwrap_or(0)))
+            .collect())
+    }
 }
