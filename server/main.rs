@@ -190,6 +190,9 @@ struct RedisArgs {
     /// Redis connection URL.
     #[arg(long, env = "REDIS_URL", hide_env_values = true)]
     redis_url: String,
+    /// Prefix of every Redis key (as the servers were started with).
+    #[arg(long, env = "DOWNWATCH_REDIS_PREFIX", default_value = "")]
+    redis_prefix: String,
 }
 
 #[derive(Args)]
@@ -465,12 +468,16 @@ async fn migrate(args: DatabaseArgs) -> anyhow::Result<()> {
 
 async fn rebuild(args: RebuildArgs) -> anyhow::Result<()> {
     let pg = PgStore::new(&args.database.database_url, 2)?;
-    let redis = RedisStore::connect(&args.redis.redis_url, "").await?;
+    let redis = RedisStore::connect(&args.redis.redis_url, &args.redis.redis_prefix).await?;
     let now = Utc::now();
     let rebuilt = reconcile::rebuild(&pg, &redis, args.since, now, |done, total, buckets| {
         eprintln!("rebuild-buckets: hour {done}/{total}, {buckets} minute buckets rebuilt");
     })
     .await?;
+    // The whole hot window is back: the servers' reconciler need not refill it again.
+    if args.since <= now - chrono::TimeDelta::minutes(downwatch::read::HOT_WINDOW_MINUTES) {
+        downwatch::store::BucketStore::mark_filled(&redis).await?;
+    }
     println!(
         "rebuilt {rebuilt} minute buckets since {}",
         args.since.to_rfc3339()

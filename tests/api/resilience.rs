@@ -194,3 +194,40 @@ async fn a_redis_that_lost_its_buckets_is_refilled_from_the_log() {
     assert_eq!(rebuilt, noted);
     assert_eq!(app.bucket_sum(Some("netflix"), "total"), 2);
 }
+
+#[tokio::test]
+async fn the_rebuild_buckets_command_refills_the_hot_window_and_says_so() {
+    use downwatch::store::BucketStore;
+    let app = spawn_app().await;
+    for (ip, service) in [(MILAN_V4, "netflix"), (ROME_V4, "netflix")] {
+        let res = app
+            .report_from(ip, &json!({"service": service, "symptoms": ["login"]}))
+            .await;
+        assert_eq!(res.status(), 202);
+    }
+    // Redis loses everything, the marker of a filled hot window included.
+    let mut conn = crate::helpers::redis_connection();
+    for key in app.redis_dump().keys() {
+        let _: i64 = redis::cmd("DEL").arg(key).query(&mut conn).expect("del");
+    }
+    assert!(!app.redis.is_filled().await.expect("marker"));
+
+    let since = (Utc::now() - TimeDelta::hours(26)).to_rfc3339();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_downwatch"))
+        .args(["rebuild-buckets", "--since", &since])
+        .env("DATABASE_URL", &app.database_url)
+        .env("REDIS_URL", crate::helpers::redis_url())
+        .env("DOWNWATCH_REDIS_PREFIX", &app.prefix)
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(app.recent_sum(Some("netflix"), "total").await, 2);
+    assert!(
+        app.redis.is_filled().await.expect("marker"),
+        "a rebuild of the whole hot window tells the servers' reconciler it need not refill"
+    );
+}
