@@ -22,6 +22,10 @@
 --   DWBENCH sent=… (requests written, all threads) status_202=… (one per status seen)
 --   DWBENCH errors connect=… read=… write=… status=… timeout=…
 
+
+-- done() prints through dw_summary (bench/wrk_summary.lua, shared with the other scripts).
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "wrk_summary.lua")
+
 local threads = {}
 local thread_count = 0
 
@@ -90,30 +94,5 @@ end
 
 -- Runs in the main state after the run; sums the threads' counters.
 function done(summary, latency, requests)
-  local secs = summary.duration / 1e6
-  io.write(string.format(
-    "DWBENCH requests=%d duration_us=%d rps=%.1f p50_us=%d p90_us=%d p99_us=%d max_us=%d mean_us=%.0f\n",
-    summary.requests, summary.duration, summary.requests / secs,
-    latency:percentile(50), latency:percentile(90), latency:percentile(99),
-    latency.max, latency.mean))
-  local total_sent = 0
-  local by_status = {}
-  for _, thread in ipairs(threads) do
-    total_sent = total_sent + (thread:get("dw_sent") or 0)
-    local st = thread:get("dw_statuses") or {}
-    for code, count in pairs(st) do
-      by_status[code] = (by_status[code] or 0) + count
-    end
-  end
-  local codes = {}
-  for code, _ in pairs(by_status) do table.insert(codes, code) end
-  table.sort(codes)
-  local parts = { "DWBENCH sent=" .. total_sent }
-  for _, code in ipairs(codes) do
-    table.insert(parts, "status_" .. code .. "=" .. by_status[code])
-  end
-  io.write(table.concat(parts, " ") .. "\n")
-  local e = summary.errors
-  io.write(string.format("DWBENCH errors connect=%d read=%d write=%d status=%d timeout=%d\n",
-    e.connect, e.read, e.write, e.status, e.timeout))
+  dw_summary(summary, latency, threads)
 end
