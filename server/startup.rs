@@ -69,6 +69,7 @@ impl Application {
             &config.data_dir,
         )?);
         info!("{}", geo.describe());
+        let credits = geo.credits().to_vec();
 
         let (queue, ingest_task) = queue::start(
             config.ingest,
@@ -100,6 +101,7 @@ impl Application {
             api_keys: stores.api_keys.clone(),
             webhooks: stores.webhooks.clone(),
             typical: Default::default(),
+            credits,
             reads: http::ReadLimiter::new(
                 config.read_limits,
                 Hasher::new(config.secret.clone()),

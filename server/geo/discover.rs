@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{location_kind, Db, GeoError, GeoIp, LocationKind};
+use super::{location_kind, Credit, Db, GeoError, GeoIp, LocationKind};
 
 /// The folder of the data directory that holds fetched databases.
 #[must_use]
@@ -49,17 +49,54 @@ impl GeoIp {
             };
             for (path, db, kind) in location {
                 tracing::info!(file = %path.display(), database = %db.database_type(), licence = %licence(&path), "GeoIP: using the fetched location database");
+                geo.credit(&path);
                 geo.city.push((db, kind));
             }
         }
         if asn_db.is_none() {
             if let Some((path, db)) = found.asn {
                 tracing::info!(file = %path.display(), database = %db.database_type(), licence = %licence(&path), "GeoIP: using the fetched ASN database");
+                geo.credit(&path);
                 geo.asn = Some(db);
             }
         }
         Ok(geo)
     }
+}
+
+impl GeoIp {
+    /// Adds the credit a fetched database's licence asks for, once.
+    fn credit(&mut self, database: &Path) {
+        if let Some(credit) = credit_of(database) {
+            if !self.credits.contains(&credit) {
+                self.credits.push(credit);
+            }
+        }
+    }
+}
+
+/// What the pages must say for a fetched database, from the licence file `geoip fetch` wrote
+/// next to it: DB-IP asks for a link back; other Creative Commons Attribution data is credited
+/// by its file's name. Public-domain (CC0) data needs nothing.
+fn credit_of(database: &Path) -> Option<Credit> {
+    let text = std::fs::read_to_string(database.with_extension("LICENSE")).ok()?;
+    let lower = text.to_lowercase();
+    if lower.contains("db-ip") {
+        return Some(Credit {
+            name: "DB-IP".to_owned(),
+            url: Some("https://db-ip.com".to_owned()),
+        });
+    }
+    let attribution = ["cc-by", "cc by", "attribution 4.0"]
+        .iter()
+        .any(|needle| lower.contains(needle));
+    attribution.then(|| Credit {
+        name: database
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        url: None,
+    })
 }
 
 /// The databases of each kind (the first ASN one only), in file-name order.
@@ -128,6 +165,34 @@ mod tests {
     use mmdb_writer::{Value, Writer};
 
     use super::*;
+
+    #[test]
+    fn only_attribution_licences_are_credited() {
+        let dir = tempfile::tempdir().expect("dir");
+        let db = |name: &str, licence: Option<&str>| {
+            let path = dir.path().join(format!("{name}.mmdb"));
+            if let Some(text) = licence {
+                std::fs::write(path.with_extension("LICENSE"), text).expect("licence");
+            }
+            path
+        };
+        let dbip = db("dbip-city", Some("CC-BY-4.0\nIP Geolocation by DB-IP"));
+        assert_eq!(
+            credit_of(&dbip),
+            Some(Credit {
+                name: "DB-IP".into(),
+                url: Some("https://db-ip.com".into())
+            })
+        );
+        let asn = db(
+            "asn",
+            Some("Creative Commons Attribution 4.0 International"),
+        );
+        assert_eq!(credit_of(&asn).map(|c| c.name), Some("asn".into()));
+        let cc0 = db("geo-whois-asn-country", Some("CC0-1.0: no rights reserved"));
+        assert_eq!(credit_of(&cc0), None);
+        assert_eq!(credit_of(&db("bare", None)), None);
+    }
 
     fn write(path: &Path, database_type: &str, record: Value) {
         let mut writer = Writer::builder(database_type).build();

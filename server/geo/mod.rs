@@ -161,9 +161,23 @@ pub struct GeoIp {
     /// when configured; a fetched package may come as an IPv4 and an IPv6 half.
     city: Vec<(Db, LocationKind)>,
     asn: Option<Db>,
+    /// Who the pages must credit for the databases in use (CC BY data), with a link.
+    credits: Vec<Credit>,
+}
+
+/// A data source the pages credit, as its licence asks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credit {
+    pub name: String,
+    pub url: Option<String>,
 }
 
 impl GeoIp {
+    /// The sources the pages must credit (the fetched CC BY databases in use).
+    pub fn credits(&self) -> &[Credit] {
+        &self.credits
+    }
+
     /// Loads the given databases into memory. `None` leaves that part of
     /// [`Location`] always empty.
     ///
@@ -200,7 +214,11 @@ impl GeoIp {
                 Ok(db)
             })
             .transpose()?;
-        Ok(Self { city, asn })
+        Ok(Self {
+            city,
+            asn,
+            credits: Vec::new(),
+        })
     }
 
     /// No databases: every lookup returns an empty [`Location`].
@@ -209,6 +227,7 @@ impl GeoIp {
         Self {
             city: Vec::new(),
             asn: None,
+            credits: Vec::new(),
         }
     }
 

@@ -63,6 +63,8 @@ pub struct AppState {
     pub webhooks: Arc<dyn WebhookStore>,
     /// The read rate limit (see [`limit_reads`]).
     pub reads: ReadLimiter,
+    /// The data sources pages credit (CC BY GeoIP databases in use).
+    pub credits: Vec<crate::geo::Credit>,
     /// The map's typical levels of the current minute.
     pub typical: crate::read::breakdown::TypicalCache,
 }

