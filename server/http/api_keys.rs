@@ -15,6 +15,7 @@ use utoipa::ToSchema;
 
 use super::body::read_json;
 use super::problem::{ApiError, Problem};
+use super::responses::{AdminErrors, JsonBodyErrors, StoreUnavailable};
 use super::services::require_admin;
 use super::AppState;
 use crate::store::{ApiKeyRecord, NewApiKey};
@@ -155,16 +156,9 @@ fn effective_rate(record: &ApiKeyRecord, state: &AppState) -> u64 {
             body = CreatedApiKeyResponse),
         (status = 400, description = "The body is invalid; `field` names the culprit.",
             body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or a wrong bearer token.", body = Problem,
-            content_type = "application/problem+json"),
-        (status = 403, description = "The admin API is disabled on this deployment.",
-            body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is larger than 4 KiB.", body = Problem,
-            content_type = "application/problem+json"),
-        (status = 415, description = "The body is not `application/json`.", body = Problem,
-            content_type = "application/problem+json"),
-        (status = 503, description = "A store is unavailable; retry after `Retry-After` seconds.",
-            body = Problem, content_type = "application/problem+json"),
+        AdminErrors,
+        JsonBodyErrors,
+        StoreUnavailable,
     )
 )]
 pub async fn create_api_key(
@@ -232,12 +226,8 @@ pub async fn create_api_key(
     security(("admin_token" = [])),
     responses(
         (status = 200, description = "Every key, oldest first.", body = ApiKeyListResponse),
-        (status = 401, description = "No or a wrong bearer token.", body = Problem,
-            content_type = "application/problem+json"),
-        (status = 403, description = "The admin API is disabled on this deployment.",
-            body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "A store is unavailable; retry after `Retry-After` seconds.",
-            body = Problem, content_type = "application/problem+json"),
+        AdminErrors,
+        StoreUnavailable,
     )
 )]
 pub async fn list_api_keys(
@@ -281,14 +271,10 @@ pub async fn list_api_keys(
         (status = 204, description = "Revoked."),
         (status = 400, description = "The id is not a number.", body = Problem,
             content_type = "application/problem+json"),
-        (status = 401, description = "No or a wrong bearer token.", body = Problem,
-            content_type = "application/problem+json"),
-        (status = 403, description = "The admin API is disabled on this deployment.",
-            body = Problem, content_type = "application/problem+json"),
+        AdminErrors,
         (status = 404, description = "No key has this id.", body = Problem,
             content_type = "application/problem+json"),
-        (status = 503, description = "A store is unavailable; retry after `Retry-After` seconds.",
-            body = Problem, content_type = "application/problem+json"),
+        StoreUnavailable,
     )
 )]
 pub async fn revoke_api_key(

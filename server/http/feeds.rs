@@ -8,6 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::problem::{ApiError, Problem};
+use super::responses::StoreUnavailable;
 use super::AppState;
 use crate::catalog::Service;
 use crate::store::{IncidentFilter, IncidentRecord};
@@ -32,8 +33,7 @@ const BADGE_PADDING_PX: usize = 12;
     responses(
         (status = 200, description = "The feed.", body = String,
             content_type = "application/atom+xml"),
-        (status = 503, description = "A store is unavailable; retry after `Retry-After` seconds.",
-            body = Problem, content_type = "application/problem+json"),
+        StoreUnavailable,
     )
 )]
 pub async fn atom_all(
@@ -65,8 +65,7 @@ pub async fn atom_all(
             content_type = "application/atom+xml"),
         (status = 404, description = "No such service.", body = Problem,
             content_type = "application/problem+json"),
-        (status = 503, description = "A store is unavailable; retry after `Retry-After` seconds.",
-            body = Problem, content_type = "application/problem+json"),
+        StoreUnavailable,
     )
 )]
 pub async fn atom_service(
@@ -103,8 +102,7 @@ pub async fn atom_service(
         (status = 200, description = "The badge.", body = String, content_type = "image/svg+xml"),
         (status = 404, description = "No such service.", body = Problem,
             content_type = "application/problem+json"),
-        (status = 503, description = "A store is unavailable; retry after `Retry-After` seconds.",
-            body = Problem, content_type = "application/problem+json"),
+        StoreUnavailable,
     )
 )]
 pub async fn badge(

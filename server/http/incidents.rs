@@ -9,6 +9,7 @@ use super::body::parse_query;
 use super::format::{csv_or_header, Format};
 use super::params::{parse_scope, parse_time};
 use super::problem::{ApiError, Problem};
+use super::responses::StoreUnavailable;
 use super::schemas::{FormatParam, IncidentEventSchema, IncidentSchema, IncidentStatus, Severity};
 use super::AppState;
 use crate::store::{IncidentEventRecord, IncidentFilter, IncidentRecord};
@@ -169,8 +170,7 @@ fn parse_cursor(raw: &str) -> Result<(DateTime<Utc>, i64), ApiError> {
             )),
         (status = 400, description = "A parameter is invalid; `field` names it.", body = Problem,
             content_type = "application/problem+json"),
-        (status = 503, description = "A store is unavailable; retry after `Retry-After` seconds.",
-            body = Problem, content_type = "application/problem+json"),
+        StoreUnavailable,
     )
 )]
 pub async fn list_incidents(
@@ -327,8 +327,7 @@ pub struct IncidentLinks {
             body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such incident.", body = Problem,
             content_type = "application/problem+json"),
-        (status = 503, description = "A store is unavailable; retry after `Retry-After` seconds.",
-            body = Problem, content_type = "application/problem+json"),
+        StoreUnavailable,
     )
 )]
 pub async fn get_incident(

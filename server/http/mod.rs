@@ -23,6 +23,7 @@ mod ratelimit;
 pub use ratelimit::{limit_reads, ReadLimiter};
 mod reference;
 mod reports;
+mod responses;
 mod schemas;
 mod series;
 mod services;

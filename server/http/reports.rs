@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use super::body::{read_json, read_text, require_content_type, MAX_BODY};
 use super::client::client_of;
 use super::problem::{ApiError, Problem};
+use super::responses::JsonBodyErrors;
 use super::AppState;
 use crate::ingest::validate::ReportInput;
 use crate::ingest::Ack;
@@ -57,10 +58,7 @@ struct ReportForm {
             body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such service.", body = Problem,
             content_type = "application/problem+json"),
-        (status = 413, description = "The body is larger than 4 KiB.", body = Problem,
-            content_type = "application/problem+json"),
-        (status = 415, description = "The body is not `application/json`.", body = Problem,
-            content_type = "application/problem+json"),
+        JsonBodyErrors,
         (status = 429, description = "Too many reports from this address; retry after \
             `Retry-After` seconds.", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait."))),

@@ -9,6 +9,7 @@ use super::body::parse_query;
 use super::format::{csv_or_header, Format};
 use super::params::{parse_minutes, parse_scope, parse_time};
 use super::problem::{ApiError, Problem};
+use super::responses::StoreUnavailable;
 use super::schemas::{BreakdownBy, FormatParam, Step};
 use super::AppState;
 use crate::catalog::Service;
@@ -96,8 +97,7 @@ struct SeriesCsv {
             content_type = "application/problem+json"),
         (status = 404, description = "No such service.", body = Problem,
             content_type = "application/problem+json"),
-        (status = 503, description = "A store is unavailable; retry after `Retry-After` seconds.",
-            body = Problem, content_type = "application/problem+json"),
+        StoreUnavailable,
     )
 )]
 pub async fn get_series(
@@ -251,8 +251,7 @@ pub struct BreakdownResponse {
             content_type = "application/problem+json"),
         (status = 404, description = "No such service.", body = Problem,
             content_type = "application/problem+json"),
-        (status = 503, description = "A store is unavailable; retry after `Retry-After` seconds.",
-            body = Problem, content_type = "application/problem+json"),
+        StoreUnavailable,
     )
 )]
 pub async fn get_breakdown(
@@ -337,8 +336,7 @@ pub struct MapResponse {
             )),
         (status = 400, description = "A parameter is invalid; `field` names it.", body = Problem,
             content_type = "application/problem+json"),
-        (status = 503, description = "A store is unavailable; retry after `Retry-After` seconds.",
-            body = Problem, content_type = "application/problem+json"),
+        StoreUnavailable,
     )
 )]
 pub async fn get_map(

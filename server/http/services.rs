@@ -8,6 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::body::{parse_query, read_json};
 use super::problem::{ApiError, Problem};
+use super::responses::{AdminErrors, JsonBodyErrors, StoreUnavailable};
 use super::AppState;
 use crate::catalog::countries::is_country;
 use crate::catalog::symptoms::{category_symptoms, is_symptom, CATEGORIES};
@@ -164,18 +165,11 @@ struct ServiceBody {
             body = Service),
         (status = 400, description = "The body is invalid; `field` names the culprit.",
             body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or a wrong bearer token.", body = Problem,
-            content_type = "application/problem+json"),
-        (status = 403, description = "The admin API is disabled on this deployment.",
-            body = Problem, content_type = "application/problem+json"),
+        AdminErrors,
         (status = 409, description = "A service with this slug already exists.", body = Problem,
             content_type = "application/problem+json"),
-        (status = 413, description = "The body is larger than 4 KiB.", body = Problem,
-            content_type = "application/problem+json"),
-        (status = 415, description = "The body is not `application/json`.", body = Problem,
-            content_type = "application/problem+json"),
-        (status = 503, description = "A store is unavailable; retry after `Retry-After` seconds.",
-            body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        StoreUnavailable,
     )
 )]
 pub async fn create_service(
@@ -223,18 +217,11 @@ pub async fn create_service(
         (status = 200, description = "The service as now stored.", body = Service),
         (status = 400, description = "The body is invalid; `field` names the culprit.",
             body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or a wrong bearer token.", body = Problem,
-            content_type = "application/problem+json"),
-        (status = 403, description = "The admin API is disabled on this deployment.",
-            body = Problem, content_type = "application/problem+json"),
+        AdminErrors,
         (status = 404, description = "No such service.", body = Problem,
             content_type = "application/problem+json"),
-        (status = 413, description = "The body is larger than 4 KiB.", body = Problem,
-            content_type = "application/problem+json"),
-        (status = 415, description = "The body is not `application/json`.", body = Problem,
-            content_type = "application/problem+json"),
-        (status = 503, description = "A store is unavailable; retry after `Retry-After` seconds.",
-            body = Problem, content_type = "application/problem+json"),
+        JsonBodyErrors,
+        StoreUnavailable,
     )
 )]
 pub async fn update_service(

@@ -8,6 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::body::parse_query;
 use super::format::{csv_or_header, Format};
 use super::problem::{ApiError, Problem};
+use super::responses::StoreUnavailable;
 use super::schemas::{FormatParam, ServiceState, Severity};
 use super::AppState;
 use crate::store::{IncidentFilter, ServiceStatus};
@@ -66,8 +67,7 @@ pub struct OpenIncident {
         (status = 200, description = "The service's current state.", body = StatusResponse),
         (status = 404, description = "No such service.", body = Problem,
             content_type = "application/problem+json"),
-        (status = 503, description = "A store is unavailable; retry after `Retry-After` seconds.",
-            body = Problem, content_type = "application/problem+json"),
+        StoreUnavailable,
     )
 )]
 pub async fn get_status(
@@ -171,8 +171,7 @@ pub struct TrendingRow {
             )),
         (status = 400, description = "A parameter is invalid; `field` names it.", body = Problem,
             content_type = "application/problem+json"),
-        (status = 503, description = "A store is unavailable; retry after `Retry-After` seconds.",
-            body = Problem, content_type = "application/problem+json"),
+        StoreUnavailable,
     )
 )]
 pub async fn trending(

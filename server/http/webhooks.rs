@@ -12,6 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::body::{parse_query, read_json};
 use super::problem::{ApiError, Problem};
+use super::responses::{AdminErrors, JsonBodyErrors, StoreUnavailable};
 use super::schemas::{DeliveryStatus, IncidentEventKind};
 use super::services::require_admin;
 use super::AppState;
@@ -161,16 +162,9 @@ fn parse_id(id: &str) -> Result<i64, ApiError> {
             this once.", body = CreatedWebhookResponse),
         (status = 400, description = "The body is invalid; `field` names the culprit.",
             body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or a wrong bearer token.", body = Problem,
-            content_type = "application/problem+json"),
-        (status = 403, description = "The admin API is disabled on this deployment.",
-            body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is larger than 4 KiB.", body = Problem,
-            content_type = "application/problem+json"),
-        (status = 415, description = "The body is not `application/json`.", body = Problem,
-            content_type = "application/problem+json"),
-        (status = 503, description = "A store is unavailable; retry after `Retry-After` seconds.",
-            body = Problem, content_type = "application/problem+json"),
+        AdminErrors,
+        JsonBodyErrors,
+        StoreUnavailable,
     )
 )]
 pub async fn create_webhook(
@@ -226,12 +220,8 @@ pub async fn create_webhook(
     security(("admin_token" = [])),
     responses(
         (status = 200, description = "Every webhook, oldest first.", body = WebhookListResponse),
-        (status = 401, description = "No or a wrong bearer token.", body = Problem,
-            content_type = "application/problem+json"),
-        (status = 403, description = "The admin API is disabled on this deployment.",
-            body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "A store is unavailable; retry after `Retry-After` seconds.",
-            body = Problem, content_type = "application/problem+json"),
+        AdminErrors,
+        StoreUnavailable,
     )
 )]
 pub async fn list_webhooks(
@@ -266,14 +256,10 @@ pub async fn list_webhooks(
         (status = 204, description = "Deleted."),
         (status = 400, description = "The id is not a number.", body = Problem,
             content_type = "application/problem+json"),
-        (status = 401, description = "No or a wrong bearer token.", body = Problem,
-            content_type = "application/problem+json"),
-        (status = 403, description = "The admin API is disabled on this deployment.",
-            body = Problem, content_type = "application/problem+json"),
+        AdminErrors,
         (status = 404, description = "No webhook has this id.", body = Problem,
             content_type = "application/problem+json"),
-        (status = 503, description = "A store is unavailable; retry after `Retry-After` seconds.",
-            body = Problem, content_type = "application/problem+json"),
+        StoreUnavailable,
     )
 )]
 pub async fn delete_webhook(
@@ -307,14 +293,10 @@ pub async fn delete_webhook(
         (status = 200, description = "The newest deliveries.", body = DeliveryListResponse),
         (status = 400, description = "The id or a parameter is invalid; `field` names it.",
             body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or a wrong bearer token.", body = Problem,
-            content_type = "application/problem+json"),
-        (status = 403, description = "The admin API is disabled on this deployment.",
-            body = Problem, content_type = "application/problem+json"),
+        AdminErrors,
         (status = 404, description = "No webhook has this id.", body = Problem,
             content_type = "application/problem+json"),
-        (status = 503, description = "A store is unavailable; retry after `Retry-After` seconds.",
-            body = Problem, content_type = "application/problem+json"),
+        StoreUnavailable,
     )
 )]
 pub async fn list_deliveries(
