@@ -23,18 +23,8 @@
 --   DWBENCH errors connect=… read=… write=… status=… timeout=…
 
 
--- done() prints through dw_summary (bench/wrk_summary.lua, shared with the other scripts).
-dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "wrk_summary.lua")
-
-local threads = {}
-local thread_count = 0
-
--- Runs in wrk's main Lua state, once per thread, before the thread starts.
-function setup(thread)
-  thread_count = thread_count + 1
-  thread:set("tid", thread_count - 1)
-  table.insert(threads, thread)
-end
+-- setup() and done() come from bench/wrk_common.lua, shared with the other scripts.
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "wrk_common.lua")
 
 local mode, stride, base
 local n = 0        -- requests this thread has built
@@ -92,7 +82,3 @@ function response(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1
 end
 
--- Runs in the main state after the run; sums the threads' counters.
-function done(summary, latency, requests)
-  dw_summary(summary, latency, threads)
-end

@@ -23,17 +23,8 @@
 --   DWBENCH errors connect=… read=… write=… status=… timeout=…
 
 
--- done() prints through dw_summary (bench/wrk_summary.lua, shared with the other scripts).
-dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "wrk_summary.lua")
-
-local threads = {}
-local thread_count = 0
-
-function setup(thread)
-  thread_count = thread_count + 1
-  thread:set("tid", thread_count - 1)
-  table.insert(threads, thread)
-end
+-- setup() and done() come from bench/wrk_common.lua, shared with the other scripts.
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "wrk_common.lua")
 
 local mode, think, from
 local n = 0
@@ -96,6 +87,3 @@ function response(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1
 end
 
-function done(summary, latency, requests)
-  dw_summary(summary, latency, threads)
-end

@@ -1,13 +1,22 @@
--- bench/wrk_summary.lua — the summary every bench wrk script prints in its done(), loaded
--- with dofile by bench/ingest.lua and bench/read.lua.
---
--- dw_summary(summary, latency, threads) prints machine-readable lines:
+-- bench/wrk_common.lua — what every bench wrk script shares, loaded with dofile by
+-- bench/ingest.lua and bench/read.lua: setup() numbers the threads (`tid`, from 0) and keeps
+-- them; done() sums their counters (`dw_sent`, `dw_statuses`) and prints machine-readable
+-- lines:
 --   DWBENCH requests=… duration_us=… rps=… p50_us=… p90_us=… p99_us=… max_us=… mean_us=…
 --   DWBENCH sent=… status_200=… (one per status seen; from each thread's dw_sent and
 --     dw_statuses)
 --   DWBENCH errors connect=… read=… write=… status=… timeout=…
 
-function dw_summary(summary, latency, threads)
+local threads = {}
+
+-- Runs in wrk's main Lua state, once per thread, before the thread starts.
+function setup(thread)
+  thread:set("tid", #threads)
+  table.insert(threads, thread)
+end
+
+-- Runs in the main state after the run.
+function done(summary, latency, requests)
   local secs = summary.duration / 1e6
   io.write(string.format(
     "DWBENCH requests=%d duration_us=%d rps=%.1f p50_us=%d p90_us=%d p99_us=%d max_us=%d mean_us=%.0f\n",
