@@ -474,10 +474,6 @@ async fn rebuild(args: RebuildArgs) -> anyhow::Result<()> {
         eprintln!("rebuild-buckets: hour {done}/{total}, {buckets} minute buckets rebuilt");
     })
     .await?;
-    // The whole hot window is back: the servers' reconciler need not refill it again.
-    if args.since <= now - chrono::TimeDelta::minutes(downwatch::read::HOT_WINDOW_MINUTES) {
-        downwatch::store::BucketStore::mark_filled(&redis).await?;
-    }
     println!(
         "rebuilt {rebuilt} minute buckets since {}",
         args.since.to_rfc3339()

@@ -134,7 +134,8 @@ pub async fn run(
 }
 
 /// Recomputes every minute bucket in `[since, until)` from the log, an hour at a time,
-/// calling `progress(done_hours, total_hours, buckets_so_far)` after each hour.
+/// calling `progress(done_hours, total_hours, buckets_so_far)` after each hour. A rebuild of
+/// the whole hot window marks the buckets filled, so no reconciler refills them again.
 pub async fn rebuild(
     log: &dyn ReportLog,
     buckets: &dyn BucketStore,
@@ -171,6 +172,9 @@ pub async fn rebuild(
         done += 1;
         progress(done, total_hours, rebuilt);
         from = to;
+    }
+    if since <= until - TimeDelta::minutes(crate::read::HOT_WINDOW_MINUTES) {
+        buckets.mark_filled().await?;
     }
     Ok(rebuilt)
 }
