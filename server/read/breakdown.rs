@@ -139,8 +139,19 @@ pub async fn map(
     now: DateTime<Utc>,
     window: i64,
 ) -> Result<Map, StoreError> {
-    let minutes = window_minutes(now, window);
-    let fields = counters(buckets, service, &minutes).await?;
+    let fields = counters(buckets, service, &window_minutes(now, window)).await?;
+    map_of(&fields, rollups, typical, service, now, window).await
+}
+
+/// [`map`] from the window's counters, for a caller that has read them already.
+pub async fn map_of(
+    fields: &HashMap<String, i64>,
+    rollups: &dyn RollupStore,
+    typical: &TypicalCache,
+    service: Option<&str>,
+    now: DateTime<Utc>,
+    window: i64,
+) -> Result<Map, StoreError> {
     let typical = typical
         .get(rollups, service, minute_of(now), window)
         .await?;
@@ -173,7 +184,7 @@ pub async fn map(
     clusters.truncate(1000);
     Ok(Map {
         countries,
-        subdivisions: breakdown(&fields, "sd:"),
+        subdivisions: breakdown(fields, "sd:"),
         clusters,
     })
 }

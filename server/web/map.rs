@@ -9,11 +9,13 @@ use chrono::{DateTime, Utc};
 use super::view::{amount, Chrome};
 use super::{html, unavailable};
 use crate::http::AppState;
-use crate::read::breakdown::map;
+use std::collections::HashMap;
+
+use crate::read::breakdown::{counters, map_of, window_minutes};
 use crate::store::StoreError;
 
-/// The map's window, in minutes.
-const WINDOW_MINUTES: i64 = 60;
+/// The map's window, in minutes (the service page's breakdowns share it).
+pub(super) const WINDOW_MINUTES: i64 = 60;
 
 /// What the map widget shows before its script takes over (and without one).
 pub(super) struct MapView {
@@ -29,13 +31,29 @@ pub(super) struct MapRow {
     pub ratio: String,
 }
 
-pub(super) async fn map_view(
+/// The bucket counters of the map's window up to `now`, of one service or all.
+pub(super) async fn recent_counters(
     state: &AppState,
     service: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<MapView, StoreError> {
-    let m = map(
+) -> Result<HashMap<String, i64>, StoreError> {
+    counters(
         &*state.buckets,
+        service,
+        &window_minutes(now, WINDOW_MINUTES),
+    )
+    .await
+}
+
+/// The map of the window whose counters are `fields` (see [`recent_counters`]).
+pub(super) async fn map_view(
+    state: &AppState,
+    fields: &HashMap<String, i64>,
+    service: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<MapView, StoreError> {
+    let m = map_of(
+        fields,
         &*state.rollups,
         &state.typical,
         service,
@@ -86,13 +104,13 @@ pub async fn map_page(req: HttpRequest, state: web::Data<AppState>) -> HttpRespo
         .map(|(_, v)| v.to_uppercase())
         .filter(|cc| crate::catalog::countries::is_country(cc))
         .unwrap_or_default();
-    let mut view = match map_view(
-        &state,
-        service.as_deref().map(|s| s.slug.as_str()),
-        Utc::now(),
-    )
-    .await
-    {
+    let slug = service.as_deref().map(|s| s.slug.as_str());
+    let now = Utc::now();
+    let loaded = async {
+        let fields = recent_counters(&state, slug, now).await?;
+        map_view(&state, &fields, slug, now).await
+    };
+    let mut view = match loaded.await {
         Ok(view) => view,
         Err(err) => return unavailable(&req, &err),
     };

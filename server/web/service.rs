@@ -7,15 +7,13 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::{DateTime, Utc};
 
-use super::map::{map_view, MapView};
+use super::map::{map_view, recent_counters, MapView};
 use super::view::{amount, state_label, ChartSpec, Chrome, ShareRow, Stamp};
 use super::{error_page, html, unavailable};
 use crate::http::AppState;
-use crate::read::breakdown::{breakdown, counters, window_minutes};
+use crate::read::breakdown::breakdown;
 use crate::store::{IncidentFilter, IncidentRecord, ServiceStatus, StoreError};
 
-/// The window the page's breakdowns cover, in minutes.
-const RECENT_MINUTES: i64 = 60;
 /// A network "dominates" when it sends at least this share of at least this many reports.
 const DOMINANT_SHARE: f64 = 0.5;
 const DOMINANT_MIN_REPORTS: i64 = 10;
@@ -73,23 +71,21 @@ pub async fn service_page(
     };
     let c = Chrome::new(&req);
     let now = Utc::now();
+    let filter = IncidentFilter {
+        service: Some(service.slug.clone()),
+        limit: 8,
+        ..IncidentFilter::default()
+    };
     let loaded = async {
-        let status = state.board.status(&service.slug).await?;
-        let fields = counters(
-            &*state.buckets,
-            Some(&service.slug),
-            &window_minutes(now, RECENT_MINUTES),
+        // Three independent reads (Redis, Redis, the database) at once.
+        let (status, fields, incidents) = futures_util::future::try_join3(
+            state.board.status(&service.slug),
+            recent_counters(&state, Some(&service.slug), now),
+            state.incidents.list_incidents(&filter),
         )
         .await?;
-        let incidents = state
-            .incidents
-            .list_incidents(&IncidentFilter {
-                service: Some(service.slug.clone()),
-                limit: 8,
-                ..IncidentFilter::default()
-            })
-            .await?;
-        let map = map_view(&state, Some(&service.slug), now).await?;
+        // The map reads the same window's counters: they are read once.
+        let map = map_view(&state, &fields, Some(&service.slug), now).await?;
         Ok::<_, StoreError>((status, fields, incidents, map))
     };
     let (status, fields, incidents, map) = match loaded.await {
