@@ -61,6 +61,9 @@ fn logged(service: &str, minutes_ago: i64, n: u8) -> NewReport {
 #[tokio::test]
 async fn the_reconciler_rebuilds_noted_minutes_from_the_log() {
     let app = spawn_app().await;
+    // The app's reconciler first checks that Redis holds the hot window (and notes it all for
+    // a rebuild when it does not); wait for that check, or it could note this test's minutes.
+    wait_until_filled(&app).await;
     // Three reports committed while Redis was away; one more still in the settling period.
     let old: Vec<NewReport> = (1..=3).map(|n| logged("netflix", 5, n)).collect();
     let fresh = logged("netflix", 0, 9);
@@ -199,6 +202,8 @@ async fn a_redis_that_lost_its_buckets_is_refilled_from_the_log() {
 async fn the_rebuild_buckets_command_refills_the_hot_window_and_says_so() {
     use downwatch::store::BucketStore;
     let app = spawn_app().await;
+    // After the reconciler's start-up check, its next look is a tick (10 s) away.
+    wait_until_filled(&app).await;
     for (ip, service) in [(MILAN_V4, "netflix"), (ROME_V4, "netflix")] {
         let res = app
             .report_from(ip, &json!({"service": service, "symptoms": ["login"]}))
@@ -230,4 +235,16 @@ async fn the_rebuild_buckets_command_refills_the_hot_window_and_says_so() {
         app.redis.is_filled().await.expect("marker"),
         "a rebuild of the whole hot window tells the servers' reconciler it need not refill"
     );
+}
+
+/// Waits until the app's reconciler has made its start-up check of the buckets.
+async fn wait_until_filled(app: &crate::helpers::TestApp) {
+    use downwatch::store::BucketStore;
+    for _ in 0..200 {
+        if app.redis.is_filled().await.expect("marker") {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("the reconciler did not check the buckets within 5 s");
 }
