@@ -101,6 +101,7 @@ impl Application {
             api_keys: stores.api_keys.clone(),
             webhooks: stores.webhooks.clone(),
             typical: Default::default(),
+            expected: Default::default(),
             credits,
             reads: http::ReadLimiter::new(
                 config.read_limits,

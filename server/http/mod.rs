@@ -68,6 +68,8 @@ pub struct AppState {
     pub credits: Vec<crate::geo::Credit>,
     /// The map's typical levels of the current minute.
     pub typical: crate::read::breakdown::TypicalCache,
+    /// The baselines of the series being read, per rollup watermark.
+    pub expected: crate::read::expected::ExpectedCache,
 }
 
 impl AppState {

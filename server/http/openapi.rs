@@ -115,8 +115,10 @@ incidents.
 **Reports, not users.** Every figure is a number of *reports*. A report is *counted* \
 unless the same reporter already reported that service within the dedupe window; a \
 *reporter* is a daily keyed pseudonym of an address and user agent (no address is stored), \
-and `unique_reporters` estimates how many distinct pseudonyms sent the counted reports. \
-Neither is a number of people affected.
+and `unique_reporters` is how many distinct pseudonyms sent the counted reports: exact for \
+spans within the dedupe window (there it equals the counted reports), a HyperLogLog estimate \
+(standard error 0.8 %) for longer spans of the last 25 hours, and the sum over 15-minute \
+quarters beyond them. Neither is a number of people affected.
 
 **Methodology.** Incidents and evidence name the version of the detection method that \
 produced them; this server runs `{METHODOLOGY_VERSION}`. A new version may flag different \

@@ -15,7 +15,7 @@ use super::AppState;
 use crate::catalog::Service;
 use crate::detect::evidence::Share;
 use crate::read::breakdown::{self, counters, prefix_of, window_minutes, Cluster, CountryLoad};
-use crate::read::series::{series, Point, SeriesError, SeriesRequest};
+use crate::read::series::{series, Point, SeriesError, SeriesRequest, Sources};
 
 fn service_of(state: &AppState, slug: &str) -> Result<std::sync::Arc<Service>, ApiError> {
     state.catalog.get(slug).ok_or_else(|| ApiError::NotFound {
@@ -141,15 +141,14 @@ pub async fn get_series(
         to,
         step_minutes,
     };
-    let points = series(
-        &request,
-        now,
-        state.buckets.as_ref(),
-        state.rollups.as_ref(),
-        &state.config.detect,
-    )
-    .await
-    .map_err(|e| match e {
+    let sources = Sources {
+        buckets: state.buckets.as_ref(),
+        rollups: state.rollups.as_ref(),
+        expected: &state.expected,
+        detect: &state.config.detect,
+        dedupe_secs: state.config.gate.dedupe_secs,
+    };
+    let points = series(&request, now, &sources).await.map_err(|e| match e {
         SeriesError::Invalid { field, reason } => ApiError::invalid(field, reason),
         SeriesError::Store(e) => e.into(),
     })?;
@@ -359,7 +358,7 @@ pub async fn get_map(
     let now = Utc::now();
     let map = breakdown::map(
         state.buckets.as_ref(),
-        state.rollups.as_ref(),
+        &state.rollups,
         &state.typical,
         slug,
         now,

@@ -80,60 +80,126 @@ pub struct Map {
 /// The typical counted reports per country of recent minutes, kept for the minute they are
 /// about: the map of every service is polled by every open page, and its typical level is an
 /// aggregate over a week of rollups (`bench/read`: most of that request's time), the same for
-/// everyone within a minute.
+/// everyone within a minute. When the minute turns, readers get the previous minute's level
+/// at once while one of them has it read again in the background: otherwise every reader in
+/// the first moments of each minute would run the aggregate at the same time.
 #[derive(Default)]
 pub struct TypicalCache {
-    entries: Mutex<HashMap<TypicalKey, Arc<HashMap<String, f64>>>>,
+    entries: Arc<Mutex<HashMap<TypicalKey, Typical>>>,
 }
 
-/// (service, minute, window in minutes).
-type TypicalKey = (Option<String>, DateTime<Utc>, i64);
+/// (service, window in minutes).
+type TypicalKey = (Option<String>, i64);
+
+type Levels = Arc<HashMap<String, f64>>;
+
+struct Typical {
+    minute: DateTime<Utc>,
+    levels: Levels,
+    refreshing: bool,
+}
 
 /// Entries kept at most (a few windows × services being looked at).
 const TYPICAL_ENTRIES: usize = 512;
 
+/// How old a level may be to be answered while the current one is read.
+const TYPICAL_STALE_MINUTES: i64 = 5;
+
 impl TypicalCache {
     /// The typical level per country of `service` (or all) in the `window` minutes before
-    /// `minute` at this time of day, loaded once per key.
+    /// `minute` at this time of day: read once per key and minute, answered from the
+    /// previous minutes (up to five) while it is read.
     pub async fn get(
         &self,
-        rollups: &dyn RollupStore,
+        rollups: &Arc<dyn RollupStore>,
         service: Option<&str>,
         minute: DateTime<Utc>,
         window: i64,
-    ) -> Result<Arc<HashMap<String, f64>>, StoreError> {
-        let key = (service.map(str::to_owned), minute, window);
-        if let Some(hit) = self.lock().get(&key) {
-            return Ok(hit.clone());
+    ) -> Result<Levels, StoreError> {
+        let key = (service.map(str::to_owned), window);
+        {
+            let mut entries = lock(&self.entries);
+            if let Some(hit) = entries.get_mut(&key) {
+                if hit.minute >= minute {
+                    return Ok(hit.levels.clone());
+                }
+                if hit.minute >= minute - TimeDelta::minutes(TYPICAL_STALE_MINUTES) {
+                    if !hit.refreshing {
+                        hit.refreshing = true;
+                        let (entries, rollups, key) =
+                            (self.entries.clone(), rollups.clone(), key.clone());
+                        tokio::spawn(async move {
+                            let loaded = load(rollups.as_ref(), &key, minute).await;
+                            let mut entries = lock(&entries);
+                            match loaded {
+                                Ok(levels) => store(&mut entries, key, minute, levels),
+                                Err(e) => {
+                                    tracing::warn!(error = %e, "could not read the map's typical level");
+                                    if let Some(entry) = entries.get_mut(&key) {
+                                        entry.refreshing = false;
+                                    }
+                                }
+                            }
+                        });
+                    }
+                    return Ok(hit.levels.clone());
+                }
+            }
         }
-        // Two readers missing at once both load: rare, and harmless.
-        let loaded: Arc<HashMap<String, f64>> = Arc::new(
-            rollups
-                .typical_by_country(service, minute, window)
-                .await?
-                .into_iter()
-                .collect(),
-        );
-        let mut entries = self.lock();
-        entries.retain(|(_, at, _), _| *at >= minute);
+        // Nothing recent: read it now. Two readers missing at once both read (only at start).
+        let levels = load(rollups.as_ref(), &key, minute).await?;
+        store(&mut lock(&self.entries), key, minute, levels.clone());
+        Ok(levels)
+    }
+}
+
+async fn load(
+    rollups: &dyn RollupStore,
+    (service, window): &TypicalKey,
+    minute: DateTime<Utc>,
+) -> Result<Levels, StoreError> {
+    Ok(Arc::new(
+        rollups
+            .typical_by_country(service.as_deref(), minute, *window)
+            .await?
+            .into_iter()
+            .collect(),
+    ))
+}
+
+fn store(
+    entries: &mut HashMap<TypicalKey, Typical>,
+    key: TypicalKey,
+    minute: DateTime<Utc>,
+    levels: Levels,
+) {
+    if entries.get(&key).is_some_and(|e| e.minute > minute) {
+        return;
+    }
+    if entries.len() >= TYPICAL_ENTRIES && !entries.contains_key(&key) {
+        entries.retain(|_, e| e.minute >= minute);
         if entries.len() >= TYPICAL_ENTRIES {
             entries.clear();
         }
-        entries.insert(key, loaded.clone());
-        Ok(loaded)
     }
+    entries.insert(
+        key,
+        Typical {
+            minute,
+            levels,
+            refreshing: false,
+        },
+    );
+}
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<TypicalKey, Arc<HashMap<String, f64>>>> {
-        // A panic while holding the lock leaves a map that is still valid.
-        self.entries
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while holding the lock leaves a map that is still valid.
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 pub async fn map(
     buckets: &dyn BucketStore,
-    rollups: &dyn RollupStore,
+    rollups: &Arc<dyn RollupStore>,
     typical: &TypicalCache,
     service: Option<&str>,
     now: DateTime<Utc>,
@@ -146,7 +212,7 @@ pub async fn map(
 /// [`map`] from the window's counters, for a caller that has read them already.
 pub async fn map_of(
     fields: &HashMap<String, i64>,
-    rollups: &dyn RollupStore,
+    rollups: &Arc<dyn RollupStore>,
     typical: &TypicalCache,
     service: Option<&str>,
     now: DateTime<Utc>,

@@ -2,6 +2,7 @@
 //! (beyond), breakdowns of recent reports, and the outage map.
 
 pub mod breakdown;
+pub mod expected;
 pub mod series;
 
 /// How far back the Redis minute buckets reach, with a margin under their TTL.

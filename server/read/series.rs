@@ -10,8 +10,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 
+use super::expected::{ExpectedCache, SlotLevel};
 use super::HOT_WINDOW_MINUTES;
-use crate::detect::baseline::{push_quarters, Baseline};
+use crate::detect::baseline::Baseline;
 use crate::detect::config::DetectConfig;
 use crate::store::{quarter_of, BucketStore, RollupStore, StoreError};
 
@@ -24,8 +25,10 @@ pub struct Point {
     pub t: DateTime<Utc>,
     /// Counted reports in the step.
     pub reports: i64,
-    /// Distinct reporters in the step (global series from the minute buckets: HyperLogLog;
-    /// from rollups: summed per quarter); none for a country from the minute buckets.
+    /// Distinct reporters in the step: from the minute buckets, as many as `reports` for
+    /// steps within the dedupe window (a reporter is counted once per service in it), else
+    /// a HyperLogLog estimate; from rollups, summed per quarter; none for a country from
+    /// the minute buckets.
     pub unique_reporters: Option<i64>,
     /// Expected counted reports in the step, and a band of normal variation around it.
     pub expected: f64,
@@ -94,18 +97,26 @@ pub fn align(
     Ok((from, to))
 }
 
+/// What a series is read from.
+pub struct Sources<'a> {
+    pub buckets: &'a dyn BucketStore,
+    pub rollups: &'a dyn RollupStore,
+    pub expected: &'a ExpectedCache,
+    pub detect: &'a DetectConfig,
+    /// The abuse gate's dedupe window: within it a reporter is counted once per service.
+    pub dedupe_secs: u64,
+}
+
 /// Computes the series.
 pub async fn series(
     req: &SeriesRequest,
     now: DateTime<Utc>,
-    buckets: &dyn BucketStore,
-    rollups: &dyn RollupStore,
-    cfg: &DetectConfig,
+    src: &Sources<'_>,
 ) -> Result<Vec<Point>, SeriesError> {
     let (from, to) = align(req, now)?;
     let step = req.step_minutes;
     // Rollups cover whole quarters before the watermark; the minute buckets the rest.
-    let watermark = rollups.watermark().await?.map(quarter_of);
+    let watermark = src.rollups.watermark().await?.map(quarter_of);
     // The step holding the watermark comes wholly from the minute buckets.
     let split = match watermark {
         Some(w) if step >= 15 => floor_to(w, step).clamp(from, to),
@@ -118,7 +129,8 @@ pub async fn series(
 
     let mut points: Vec<(DateTime<Utc>, i64, Option<i64>, &'static str)> = Vec::new();
     if split > from {
-        let rows = rollups
+        let rows = src
+            .rollups
             .history(Some(std::slice::from_ref(&req.service)), from, split)
             .await?;
         let mut per_step: HashMap<DateTime<Utc>, (i64, i64)> = HashMap::new();
@@ -141,33 +153,49 @@ pub async fn series(
         let minutes: Vec<DateTime<Utc>> = (0..(to - split).num_minutes())
             .map(|i| split + TimeDelta::minutes(i))
             .collect();
-        let (counts, unique) = buckets
-            .minute_series(&req.service, &minutes, &field, step as usize)
+        // Within the dedupe window every counted report is a distinct reporter, so a step no
+        // longer than it has as many unique reporters as counted reports: exact, and no
+        // HyperLogLog to read.
+        let counted_once = step * 60 <= i64::try_from(src.dedupe_secs).unwrap_or(i64::MAX);
+        let unique_per = (req.country.is_none() && !counted_once).then_some(step as usize);
+        let (counts, unique) = src
+            .buckets
+            .minute_series(&req.service, &minutes, &field, unique_per)
             .await?;
         for (i, chunk) in counts.chunks(step as usize).enumerate() {
             let t = split + TimeDelta::minutes(step * i as i64);
-            let u = req
-                .country
-                .is_none()
-                .then(|| unique.get(i).copied().unwrap_or(0));
-            points.push((t, chunk.iter().sum(), u, "buckets"));
+            let reports = chunk.iter().sum();
+            let unique_reporters = match (&req.country, unique_per) {
+                (Some(_), _) => None,
+                (None, None) => Some(reports),
+                (None, Some(_)) => Some(unique.get(i).copied().unwrap_or(0)),
+            };
+            points.push((t, reports, unique_reporters, "buckets"));
         }
     }
 
-    let baseline = learn(req, to, watermark, rollups, cfg).await?;
-    // The baseline answers per 15-minute slot: work it out once per slot, not per minute.
-    let mut last: Option<(i64, f64, (f64, f64))> = None;
+    // The baseline is learnt from the rollups before `to`, as the detector would have.
+    let end = quarter_of(to).min(watermark.unwrap_or(to));
+    let expected = src
+        .expected
+        .get(
+            src.rollups,
+            src.detect,
+            &req.service,
+            req.country.as_deref(),
+            end,
+        )
+        .await?;
+    // The level is the same for every minute of a 15-minute slot: look it up once per slot.
+    let mut last: Option<(i64, SlotLevel)> = None;
     let mut per_minute = |at: DateTime<Utc>| {
         let slot = Baseline::slot_of(at);
         match last {
-            Some((s, e, band)) if s == slot => (e, band),
+            Some((s, level)) if s == slot => level,
             _ => {
-                let (e, band) = (
-                    baseline.expected_per_minute(at),
-                    baseline.band_per_minute(at),
-                );
-                last = Some((slot, e, band));
-                (e, band)
+                let level = expected.per_minute(at);
+                last = Some((slot, level));
+                level
             }
         }
     };
@@ -176,10 +204,10 @@ pub async fn series(
         .map(|(t, reports, unique_reporters, source)| {
             let (mut expected, mut low, mut high) = (0.0, 0.0, 0.0);
             for m in 0..step {
-                let (e, (l, h)) = per_minute(t + TimeDelta::minutes(m));
-                expected += e;
-                low += l;
-                high += h;
+                let level = per_minute(t + TimeDelta::minutes(m));
+                expected += level.expected;
+                low += level.low;
+                high += level.high;
             }
             Point {
                 t,
@@ -196,36 +224,4 @@ pub async fn series(
 
 fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
-}
-
-/// The baseline of the series, learnt from the rollups before `until` (as the detector does).
-async fn learn(
-    req: &SeriesRequest,
-    until: DateTime<Utc>,
-    watermark: Option<DateTime<Utc>>,
-    rollups: &dyn RollupStore,
-    cfg: &DetectConfig,
-) -> Result<Baseline, StoreError> {
-    let mut baseline = Baseline::new(cfg);
-    let end = quarter_of(until).min(watermark.unwrap_or(until));
-    let Some(first) = rollups.history_start().await? else {
-        return Ok(baseline);
-    };
-    let start = first.max(end - TimeDelta::days(i64::from(cfg.history_days)));
-    if start >= end {
-        return Ok(baseline);
-    }
-    let quarters: HashMap<DateTime<Utc>, i64> = rollups
-        .quarter_totals(&req.service, req.country.as_deref(), start, end)
-        .await?
-        .into_iter()
-        .collect();
-    push_quarters(
-        &mut baseline,
-        start,
-        end,
-        |t| quarters.get(&t).copied().unwrap_or(0) as f64,
-        |_| false,
-    );
-    Ok(baseline)
 }

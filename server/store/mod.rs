@@ -200,35 +200,29 @@ pub trait BucketStore: Send + Sync {
     }
     /// Services with a counted report at or after `since`.
     async fn active_services(&self, since: DateTime<Utc>) -> Result<Vec<String>, StoreError>;
-    /// For each minute, the counter `field` (`total`, `cc:IT`, …) of `service`; and for each
-    /// group of `per_step` consecutive minutes, the unique reporters of the group.
+    /// For each minute, the counter `field` (`total`, `cc:IT`, …) of `service`; and, when
+    /// `unique_per` is given, for each group of that many consecutive minutes the unique
+    /// reporters of the group (else no groups).
     async fn minute_series(
         &self,
         service: &str,
         minutes: &[DateTime<Utc>],
         field: &str,
-        per_step: usize,
+        unique_per: Option<usize>,
     ) -> Result<(Vec<i64>, Vec<i64>), StoreError> {
+        let service = [service.to_owned()];
         let mut counts = Vec::with_capacity(minutes.len());
+        for m in minutes {
+            let w = self.windows(&service, std::slice::from_ref(m)).await?;
+            let w = w.into_iter().next().unwrap_or_default();
+            counts.push(w.fields.get(field).copied().unwrap_or(0));
+        }
         let mut unique = Vec::new();
-        for step in minutes.chunks(per_step.max(1)) {
-            let mut step_unique = 0;
-            for m in step {
-                let w = self
-                    .windows(&[service.to_owned()], std::slice::from_ref(m))
-                    .await?;
-                let w = w.into_iter().next().unwrap_or_default();
-                counts.push(w.fields.get(field).copied().unwrap_or(0));
+        if let Some(per) = unique_per {
+            for step in minutes.chunks(per.max(1)) {
+                let w = self.windows(&service, step).await?;
+                unique.push(w.into_iter().next().map_or(0, |w| w.unique_reporters));
             }
-            if let Some(w) = self
-                .windows(&[service.to_owned()], step)
-                .await?
-                .into_iter()
-                .next()
-            {
-                step_unique = w.unique_reporters;
-            }
-            unique.push(step_unique);
         }
         Ok((counts, unique))
     }

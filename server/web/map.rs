@@ -54,7 +54,7 @@ pub(super) async fn map_view(
 ) -> Result<MapView, StoreError> {
     let m = map_of(
         fields,
-        &*state.rollups,
+        &state.rollups,
         &state.typical,
         service,
         now,

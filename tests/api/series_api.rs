@@ -331,7 +331,10 @@ async fn the_typical_level_on_the_map_sums_the_same_windows_as_the_time_of_day_c
 #[tokio::test]
 async fn the_maps_typical_level_is_read_once_per_minute() {
     use diesel_async::RunQueryDsl;
+    use downwatch::store::RollupStore;
+    use std::sync::Arc;
     let app = spawn_app().await;
+    let rollups: Arc<dyn RollupStore> = Arc::new(app.pg.clone());
     let cache = downwatch::read::breakdown::TypicalCache::default();
     let minute = downwatch::store::minute_of(Utc::now());
     let seed = |days: i32| {
@@ -345,7 +348,10 @@ async fn the_maps_typical_level_is_read_once_per_minute() {
         .execute(&mut conn)
         .await
         .expect("seed");
-    let first = cache.get(&app.pg, None, minute, 60).await.expect("typical");
+    let first = cache
+        .get(&rollups, None, minute, 60)
+        .await
+        .expect("typical");
     assert!(first.get("IT").is_some_and(|e| *e > 0.0), "{first:?}");
 
     // More history within the same minute: the cached answer stands (one query per minute)…
@@ -353,20 +359,40 @@ async fn the_maps_typical_level_is_read_once_per_minute() {
         .execute(&mut conn)
         .await
         .expect("seed");
-    let again = cache.get(&app.pg, None, minute, 60).await.expect("typical");
-    assert!(std::sync::Arc::ptr_eq(&first, &again));
+    let again = cache
+        .get(&rollups, None, minute, 60)
+        .await
+        .expect("typical");
+    assert!(Arc::ptr_eq(&first, &again));
     // …a service or a window of its own is a key of its own…
     let netflix = cache
-        .get(&app.pg, Some("netflix"), minute, 60)
+        .get(&rollups, Some("netflix"), minute, 60)
         .await
         .expect("typical");
     assert!(netflix["IT"] > first["IT"], "{netflix:?} vs {first:?}");
-    // …and the next minute reads afresh.
-    let next = cache
-        .get(&app.pg, None, minute + TimeDelta::minutes(1), 60)
+    // …and the next minute answers the last level at once while it is read afresh…
+    let next = minute + TimeDelta::minutes(1);
+    let stale = cache.get(&rollups, None, next, 60).await.expect("typical");
+    assert!(Arc::ptr_eq(&first, &stale));
+    let mut fresh = stale;
+    for _ in 0..100 {
+        fresh = cache.get(&rollups, None, next, 60).await.expect("typical");
+        if !Arc::ptr_eq(&first, &fresh) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(fresh["IT"] > first["IT"], "{fresh:?} vs {first:?}");
+    // …but a level older than five minutes is not answered: it is read before answering.
+    diesel::sql_query(seed(4))
+        .execute(&mut conn)
+        .await
+        .expect("seed");
+    let later = cache
+        .get(&rollups, None, next + TimeDelta::minutes(6), 60)
         .await
         .expect("typical");
-    assert!(next["IT"] > first["IT"], "{next:?} vs {first:?}");
+    assert!(later["IT"] > fresh["IT"], "{later:?} vs {fresh:?}");
 }
 
 #[tokio::test]
@@ -407,4 +433,95 @@ async fn quarter_totals_sum_the_countries_as_the_history_rows_do() {
         assert_eq!(summed.len(), 2 * 96, "{country:?}");
         assert_eq!(summed, want.into_iter().collect::<Vec<_>>(), "{country:?}");
     }
+}
+
+#[tokio::test]
+async fn a_node_reads_settled_minutes_once_until_they_are_rebuilt() {
+    let app = spawn_app().await;
+    let now = downwatch::store::minute_of(Utc::now());
+    let old = now - TimeDelta::minutes(40);
+    let minutes: Vec<DateTime<Utc>> = (0..60).map(|i| now - TimeDelta::minutes(59 - i)).collect();
+    let counted = |reports: &[NewReport]| reports.iter().filter(|r| r.counted).count() as i64;
+    let total = |counts: &[i64]| counts.iter().sum::<i64>();
+    let at_old: Vec<NewReport> = (1..=6).map(|n| report_at(old, n)).collect();
+    app.redis.apply(&at_old).await.expect("apply");
+    let (counts, _) = app
+        .redis
+        .minute_series("spotify", &minutes, "total", None)
+        .await
+        .expect("series");
+    assert_eq!(total(&counts), counted(&at_old));
+
+    // A write to a settled minute outside a rebuild is not seen: the node kept that minute…
+    let late = [report_at(old, 8)];
+    app.redis.apply(&late).await.expect("apply");
+    // …while recent minutes are always read.
+    let recent = [report_at(now - TimeDelta::minutes(1), 9)];
+    app.redis.apply(&recent).await.expect("apply");
+    let (counts, _) = app
+        .redis
+        .minute_series("spotify", &minutes, "total", None)
+        .await
+        .expect("series");
+    assert_eq!(total(&counts), counted(&at_old) + counted(&recent));
+
+    // A rebuild of the minute from the log is seen by every node at its next read.
+    let rebuilt: Vec<NewReport> = (1..=4).map(|n| report_at(old, n)).collect();
+    app.redis
+        .rebuild("spotify", old, &rebuilt)
+        .await
+        .expect("rebuild");
+    let (counts, unique) = app
+        .redis
+        .minute_series("spotify", &minutes, "total", Some(60))
+        .await
+        .expect("series");
+    assert_eq!(total(&counts), counted(&rebuilt) + counted(&recent));
+    assert_eq!(counts[19], counted(&rebuilt), "the rebuilt minute");
+    assert_eq!(unique, vec![counted(&rebuilt) + counted(&recent)]);
+}
+
+#[tokio::test]
+async fn unique_reporters_are_the_counted_reports_within_the_dedupe_window_and_estimated_beyond() {
+    // A one-minute dedupe window: a reporter may be counted again two minutes later.
+    let app = crate::helpers::spawn_app_with(crate::helpers::TestOptions {
+        config: Box::new(|c| c.gate.dedupe_secs = 60),
+        ..Default::default()
+    })
+    .await;
+    let step = quarter_of(Utc::now()) - TimeDelta::minutes(30);
+    let twice: Vec<NewReport> = [step, step + TimeDelta::minutes(2)]
+        .into_iter()
+        .map(|t| report_at(t, 1))
+        .collect();
+    app.redis.apply(&twice).await.expect("apply");
+    let range = format!(
+        "from={}&to={}",
+        iso(step),
+        iso(step + TimeDelta::minutes(5))
+    );
+    let (_, minutes) = get(
+        &app,
+        &format!("/api/v1/services/spotify/series?step=1m&{range}"),
+    )
+    .await;
+    let per_minute: Vec<(i64, i64)> = minutes["points"]
+        .as_array()
+        .expect("points")
+        .iter()
+        .map(|p| {
+            (
+                p["reports"].as_i64().unwrap_or(-1),
+                p["unique_reporters"].as_i64().unwrap_or(-1),
+            )
+        })
+        .collect();
+    assert_eq!(per_minute, [(1, 1), (0, 0), (1, 1), (0, 0), (0, 0)]);
+    let (_, five) = get(
+        &app,
+        &format!("/api/v1/services/spotify/series?step=5m&{range}"),
+    )
+    .await;
+    assert_eq!(five["points"][0]["reports"], 2);
+    assert_eq!(five["points"][0]["unique_reporters"], 1, "{five}");
 }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::{redis_error, RedisStore, BUCKET_TTL_SECS, STORE};
+use super::{redis_error, series_cache, RedisStore, BUCKET_TTL_SECS, STORE};
 use crate::store::{
     minute_of, BucketStore, MinuteBucket, NewReport, ServiceWindow, StoreError, ALL_SERVICES,
 };
@@ -96,6 +96,50 @@ impl RedisStore {
         last_seen
     }
 
+    /// One pipelined read of a series: the service's rebuild generation, `field` of each
+    /// minute not `known` already, and the unique reporters per `unique_per` minutes.
+    async fn read_series(
+        &self,
+        service: &str,
+        minutes: &[DateTime<Utc>],
+        field: &str,
+        unique_per: Option<usize>,
+        known: Option<&series_cache::Known>,
+    ) -> Result<(Option<i64>, Vec<i64>, Vec<i64>), StoreError> {
+        let cached = |i: usize| known.and_then(|k| k.counts.get(i).copied().flatten());
+        let steps = unique_per.map(|per| minutes.chunks(per.max(1)));
+        let mut pipe = redis::pipe();
+        pipe.get(self.keys.generation(service));
+        for (i, m) in minutes.iter().enumerate() {
+            if cached(i).is_none() {
+                pipe.hget(self.keys.minute(service, *m), field);
+            }
+        }
+        for step in steps.clone().into_iter().flatten() {
+            let keys: Vec<String> = step
+                .iter()
+                .map(|m| self.keys.minute_reporters(service, *m))
+                .collect();
+            pipe.pfcount(keys);
+        }
+        let mut conn = self.conn.clone();
+        let values: Vec<redis::Value> = pipe.query_async(&mut conn).await.map_err(redis_error)?;
+        let mut values = values.into_iter();
+        let generation: Option<i64> = parse(values.next())?;
+        let mut counts = Vec::with_capacity(minutes.len());
+        for i in 0..minutes.len() {
+            counts.push(match cached(i) {
+                Some(n) => n,
+                None => parse::<Option<i64>>(values.next())?.unwrap_or(0),
+            });
+        }
+        let mut unique = Vec::new();
+        for _ in steps.into_iter().flatten() {
+            unique.push(parse(values.next())?);
+        }
+        Ok((generation, counts, unique))
+    }
+
     /// Adds to `pipe` the update of the active-services set with `last_seen`.
     fn mark_active(&self, pipe: &mut redis::Pipeline, last_seen: HashMap<&str, i64>) {
         for (service, at) in last_seen {
@@ -133,6 +177,10 @@ impl BucketStore for RedisStore {
         pipe.del(self.keys.minute_reporters(service, minute))
             .ignore();
         pipe.del(self.keys.minute_subnets(service, minute)).ignore();
+        // Readers that kept this service's settled minutes must read them again.
+        let generation = self.keys.generation(service);
+        pipe.incr(&generation, 1).ignore();
+        pipe.expire(&generation, BUCKET_TTL_SECS).ignore();
         let own: Vec<NewReport> = reports
             .iter()
             .filter(|r| {
@@ -249,32 +297,35 @@ impl BucketStore for RedisStore {
         service: &str,
         minutes: &[DateTime<Utc>],
         field: &str,
-        per_step: usize,
+        unique_per: Option<usize>,
     ) -> Result<(Vec<i64>, Vec<i64>), StoreError> {
-        let per_step = per_step.max(1);
-        let mut pipe = redis::pipe();
-        for m in minutes {
-            pipe.hget(self.keys.minute(service, *m), field);
-        }
-        for step in minutes.chunks(per_step) {
-            let keys: Vec<String> = step
-                .iter()
-                .map(|m| self.keys.minute_reporters(service, *m))
-                .collect();
-            pipe.pfcount(keys);
-        }
-        let mut conn = self.conn.clone();
-        let values: Vec<redis::Value> = pipe.query_async(&mut conn).await.map_err(redis_error)?;
-        let mut values = values.into_iter();
-        let mut counts = Vec::with_capacity(minutes.len());
-        for _ in minutes {
-            let n: Option<i64> = parse(values.next())?;
-            counts.push(n.unwrap_or(0));
-        }
-        let mut unique = Vec::new();
-        for _ in minutes.chunks(per_step) {
-            unique.push(parse(values.next())?);
-        }
+        let index: Vec<i64> = minutes
+            .iter()
+            .map(|m| m.timestamp().div_euclid(60))
+            .collect();
+        let settled =
+            minute_of(Utc::now()).timestamp().div_euclid(60) - series_cache::UNSETTLED_MINUTES;
+        let known = self.series.lookup(service, field, &index, settled);
+        let (generation, counts, unique) = self
+            .read_series(service, minutes, field, unique_per, known.as_ref())
+            .await?;
+        let (counts, unique) = match known {
+            Some(k) if k.generation != generation => {
+                // Rebuilt since the cached minutes were read: read everything again.
+                self.series.forget(service, field);
+                let (generation, counts, unique) = self
+                    .read_series(service, minutes, field, unique_per, None)
+                    .await?;
+                self.series
+                    .keep(service, field, generation, &index, &counts, settled);
+                (counts, unique)
+            }
+            _ => {
+                self.series
+                    .keep(service, field, generation, &index, &counts, settled);
+                (counts, unique)
+            }
+        };
         Ok((counts, unique))
     }
 

@@ -52,6 +52,12 @@ impl Keys {
         )
     }
 
+    /// Counter bumped whenever one of the service's minutes is rebuilt from the report log:
+    /// readers that keep settled minutes know to read them again.
+    pub fn generation(&self, service: &str) -> String {
+        format!("{}dw:{{s:{service}}}:g", self.prefix)
+    }
+
     /// Sorted set of services by the time of their last counted report.
     pub fn active_services(&self) -> String {
         format!("{}dw:active", self.prefix)
@@ -100,6 +106,7 @@ mod tests {
         let m = DateTime::from_timestamp(120, 0).expect("valid");
         assert_eq!(keys.minute("netflix", m), "t1:dw:{s:netflix}:m:2");
         assert_eq!(keys.minute_reporters("netflix", m), "t1:dw:{s:netflix}:u:2");
+        assert_eq!(keys.generation("netflix"), "t1:dw:{s:netflix}:g");
         assert_eq!(keys.rate("ab"), "t1:dw:{a:ab}:rl");
         assert_eq!(keys.read_rate("k:7"), "t1:dw:{r:k:7}");
         assert_eq!(
@@ -121,6 +128,7 @@ mod tests {
                 keys.minute_reporters(service, m),
                 keys.minute_reporters(service, later),
                 keys.minute_subnets(service, m),
+                keys.generation(service),
             ] {
                 assert_eq!(Slot::for_key(&key), slot, "{key}");
             }

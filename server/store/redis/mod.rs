@@ -12,6 +12,7 @@ mod conn;
 mod gate;
 pub mod keys;
 mod reads;
+mod series_cache;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -49,6 +50,8 @@ pub struct RedisStore {
     keys: Keys,
     gate_script: redis::Script,
     release_script: redis::Script,
+    /// Settled minutes of the series being read (see [`series_cache`]).
+    series: Arc<series_cache::SeriesCache>,
 }
 
 /// Connections for blocking reads (`XREAD BLOCK`), which must not stall the shared one.
@@ -125,6 +128,7 @@ impl RedisStore {
             keys: Keys::new(prefix),
             gate_script: redis::Script::new(gate::GATE_SCRIPT),
             release_script: redis::Script::new(gate::RELEASE_SCRIPT),
+            series: Arc::default(),
         })
     }
 
