@@ -126,6 +126,7 @@ async fn learn(
         .quarter_totals(service, country, start, end)
         .await?
         .into_iter()
+        .map(|q| (q.quarter, q.reports))
         .collect();
     push_quarters(
         &mut baseline,

@@ -129,18 +129,15 @@ pub async fn series(
 
     let mut points: Vec<(DateTime<Utc>, i64, Option<i64>, &'static str)> = Vec::new();
     if split > from {
-        let rows = src
+        let quarters = src
             .rollups
-            .history(Some(std::slice::from_ref(&req.service)), from, split)
+            .quarter_totals(&req.service, req.country.as_deref(), from, split)
             .await?;
         let mut per_step: HashMap<DateTime<Utc>, (i64, i64)> = HashMap::new();
-        for row in rows
-            .iter()
-            .filter(|r| req.country.as_ref().is_none_or(|c| &r.country == c))
-        {
-            let e = per_step.entry(floor_to(row.bucket, step)).or_default();
-            e.0 += i64::from(row.reports);
-            e.1 += i64::from(row.unique_reporters);
+        for q in quarters {
+            let e = per_step.entry(floor_to(q.quarter, step)).or_default();
+            e.0 += q.reports;
+            e.1 += q.unique_reporters;
         }
         let mut t = from;
         while t < split {

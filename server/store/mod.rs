@@ -248,6 +248,15 @@ pub struct RollupRow {
     pub unique_reporters: i32,
 }
 
+/// One service's counted reports in one quarter, summed over its countries (or of one).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QuarterTotal {
+    pub quarter: DateTime<Utc>,
+    pub reports: i64,
+    /// The quarter's unique reporters, summed over the countries.
+    pub unique_reporters: i64,
+}
+
 /// The 15-minute rollups of the report log (Postgres): history for baselines.
 #[async_trait]
 pub trait RollupStore: Send + Sync {
@@ -285,24 +294,34 @@ pub trait RollupStore: Send + Sync {
         to: DateTime<Utc>,
     ) -> Result<Vec<RollupRow>, StoreError>;
     /// One service's reports per quarter in `[from, to)`, summed over its countries (or of one
-    /// country): what a series' baseline learns from. Quarters without reports are absent.
+    /// country), in time order: what a series' baseline learns from and what its steps beyond
+    /// the hot window add up. Quarters without reports are absent.
     async fn quarter_totals(
         &self,
         service: &str,
         country: Option<&str>,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-    ) -> Result<Vec<(DateTime<Utc>, i64)>, StoreError> {
-        let mut totals: std::collections::BTreeMap<DateTime<Utc>, i64> = Default::default();
+    ) -> Result<Vec<QuarterTotal>, StoreError> {
+        let mut totals: std::collections::BTreeMap<DateTime<Utc>, (i64, i64)> = Default::default();
         for row in self
             .history(Some(&[service.to_owned()]), from, to)
             .await?
             .into_iter()
             .filter(|r| country.is_none_or(|c| r.country == c))
         {
-            *totals.entry(row.bucket).or_default() += i64::from(row.reports);
+            let total = totals.entry(row.bucket).or_default();
+            total.0 += i64::from(row.reports);
+            total.1 += i64::from(row.unique_reporters);
         }
-        Ok(totals.into_iter().collect())
+        Ok(totals
+            .into_iter()
+            .map(|(quarter, (reports, unique_reporters))| QuarterTotal {
+                quarter,
+                reports,
+                unique_reporters,
+            })
+            .collect())
     }
 }
 

@@ -419,7 +419,7 @@ async fn quarter_totals_sum_the_countries_as_the_history_rows_do() {
             .quarter_totals("netflix", country, from, to)
             .await
             .expect("quarter totals");
-        let mut want: std::collections::BTreeMap<DateTime<Utc>, i64> = Default::default();
+        let mut want: std::collections::BTreeMap<DateTime<Utc>, (i64, i64)> = Default::default();
         for row in app
             .pg
             .history(Some(&["netflix".to_owned()]), from, to)
@@ -428,9 +428,15 @@ async fn quarter_totals_sum_the_countries_as_the_history_rows_do() {
             .into_iter()
             .filter(|r| country.is_none_or(|c| r.country == c))
         {
-            *want.entry(row.bucket).or_default() += i64::from(row.reports);
+            let total = want.entry(row.bucket).or_default();
+            total.0 += i64::from(row.reports);
+            total.1 += i64::from(row.unique_reporters);
         }
         assert_eq!(summed.len(), 2 * 96, "{country:?}");
+        let summed: Vec<(DateTime<Utc>, (i64, i64))> = summed
+            .into_iter()
+            .map(|q| (q.quarter, (q.reports, q.unique_reporters)))
+            .collect();
         assert_eq!(summed, want.into_iter().collect::<Vec<_>>(), "{country:?}");
     }
 }

@@ -8,7 +8,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
 use super::schema::{rollup_watermark, rollups};
 use super::{db_error, PgStore};
-use crate::store::{quarter_of, RollupRow, RollupStore, StoreError};
+use crate::store::{quarter_of, QuarterTotal, RollupRow, RollupStore, StoreError};
 
 /// Adds the counted reports of `[$1, $2)` to the rollups: one row per service, bucket and
 /// country for all symptoms ('*'), and one per symptom.
@@ -244,7 +244,7 @@ impl RollupStore for PgStore {
         country: Option<&str>,
         from: DateTime<Utc>,
         to: DateTime<Utc>,
-    ) -> Result<Vec<(DateTime<Utc>, i64)>, StoreError> {
+    ) -> Result<Vec<QuarterTotal>, StoreError> {
         let mut conn = self.conn().await?;
         // Summed here rather than in the caller: a big service has a row per country per
         // quarter (bench/read: 21,504 rows for four weeks, 2,688 once summed).
@@ -254,17 +254,25 @@ impl RollupStore for PgStore {
             .filter(rollups::bucket.ge(from))
             .filter(rollups::bucket.lt(to))
             .group_by(rollups::bucket)
-            .select((rollups::bucket, diesel::dsl::sum(rollups::reports)))
+            .select((
+                rollups::bucket,
+                diesel::dsl::sum(rollups::reports),
+                diesel::dsl::sum(rollups::unique_reporters),
+            ))
             .order(rollups::bucket)
             .into_boxed();
         if let Some(country) = country {
             query = query.filter(rollups::country.eq(country.to_owned()));
         }
-        let rows: Vec<(DateTime<Utc>, Option<i64>)> =
+        let rows: Vec<(DateTime<Utc>, Option<i64>, Option<i64>)> =
             query.load(&mut conn).await.map_err(db_error)?;
         Ok(rows
             .into_iter()
-            .map(|(bucket, reports)| (bucket, reports.unwrap_or(0)))
+            .map(|(quarter, reports, unique)| QuarterTotal {
+                quarter,
+                reports: reports.unwrap_or(0),
+                unique_reporters: unique.unwrap_or(0),
+            })
             .collect())
     }
 }
