@@ -18,6 +18,7 @@ pub mod read;
 pub mod startup;
 pub mod store;
 pub mod stores;
+pub mod sync;
 pub mod telemetry;
 pub mod web;
 pub mod webhooks;

@@ -102,6 +102,7 @@ impl Application {
             webhooks: stores.webhooks.clone(),
             typical: Default::default(),
             expected: Default::default(),
+            settled: Default::default(),
             credits,
             reads: http::ReadLimiter::new(
                 config.read_limits,

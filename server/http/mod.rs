@@ -70,6 +70,8 @@ pub struct AppState {
     pub typical: crate::read::breakdown::TypicalCache,
     /// The baselines of the series being read, per rollup watermark.
     pub expected: crate::read::expected::ExpectedCache,
+    /// The settled part of the recent windows being read, per minute.
+    pub settled: crate::read::recent::SettledCounters,
 }
 
 impl AppState {

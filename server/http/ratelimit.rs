@@ -20,7 +20,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use actix_web::body::{BoxBody, MessageBody};
@@ -254,8 +254,7 @@ impl ReadLimiter {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], Remembered>> {
-        // The map is valid between statements: a panic elsewhere cannot corrupt it.
-        self.cache.lock().unwrap_or_else(PoisonError::into_inner)
+        crate::sync::lock(&self.cache)
     }
 
     fn warn_unavailable(&self, e: &crate::store::StoreError) {

@@ -14,7 +14,8 @@ use super::schemas::{BreakdownBy, FormatParam, Step};
 use super::AppState;
 use crate::catalog::Service;
 use crate::detect::evidence::Share;
-use crate::read::breakdown::{self, counters, prefix_of, window_minutes, Cluster, CountryLoad};
+use crate::read::breakdown::{self, prefix_of, Cluster, CountryLoad};
+use crate::read::recent::{counters, window_minutes};
 use crate::read::series::{series, Point, SeriesError, SeriesRequest, Sources};
 
 fn service_of(state: &AppState, slug: &str) -> Result<std::sync::Arc<Service>, ApiError> {
@@ -266,7 +267,13 @@ pub async fn get_breakdown(
     let prefix = prefix_of(by)
         .ok_or_else(|| ApiError::invalid("by", "must be symptom, country, subdivision or asn"))?;
     let minutes = window_minutes(Utc::now(), window);
-    let fields = counters(state.buckets.as_ref(), Some(&service.slug), &minutes).await?;
+    let fields = counters(
+        state.buckets.as_ref(),
+        &state.settled,
+        Some(&service.slug),
+        &minutes,
+    )
+    .await?;
     let rows = breakdown::breakdown(&fields, prefix);
     match format {
         Format::Csv => csv_or_header(
@@ -358,6 +365,7 @@ pub async fn get_map(
     let now = Utc::now();
     let map = breakdown::map(
         state.buckets.as_ref(),
+        &state.settled,
         &state.rollups,
         &state.typical,
         slug,

@@ -6,33 +6,10 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 
+use super::recent::{counters, window_minutes, SettledCounters};
 use crate::detect::evidence::{breakdown as shares, Share};
-use crate::store::{minute_of, BucketStore, RollupStore, StoreError, ALL_SERVICES};
-
-/// The last `window` minutes up to now, the current (partial) minute included: readers want
-/// the freshest reports.
-pub fn window_minutes(now: DateTime<Utc>, window: i64) -> Vec<DateTime<Utc>> {
-    let end = minute_of(now);
-    (0..window)
-        .rev()
-        .map(|i| end - TimeDelta::minutes(i))
-        .collect()
-}
-
-/// Summed counters of `service` (or of every service) over the window.
-pub async fn counters(
-    buckets: &dyn BucketStore,
-    service: Option<&str>,
-    minutes: &[DateTime<Utc>],
-) -> Result<HashMap<String, i64>, StoreError> {
-    let key = service.unwrap_or(ALL_SERVICES).to_owned();
-    let windows = buckets.windows(&[key], minutes).await?;
-    Ok(windows
-        .into_iter()
-        .next()
-        .map(|w| w.fields)
-        .unwrap_or_default())
-}
+use crate::store::{minute_of, BucketStore, RollupStore, StoreError};
+use crate::sync::lock;
 
 /// A breakdown `by` one dimension: its prefix in the bucket counters.
 pub fn prefix_of(by: &str) -> Option<&'static str> {
@@ -192,20 +169,16 @@ fn store(
     );
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // A panic while holding the lock leaves a map that is still valid.
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
 pub async fn map(
     buckets: &dyn BucketStore,
+    settled: &SettledCounters,
     rollups: &Arc<dyn RollupStore>,
     typical: &TypicalCache,
     service: Option<&str>,
     now: DateTime<Utc>,
     window: i64,
 ) -> Result<Map, StoreError> {
-    let fields = counters(buckets, service, &window_minutes(now, window)).await?;
+    let fields = counters(buckets, settled, service, &window_minutes(now, window)).await?;
     map_of(&fields, rollups, typical, service, now, window).await
 }
 

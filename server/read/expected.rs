@@ -7,13 +7,14 @@
 //! 15-minute slot once it has been asked for.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::detect::baseline::{push_quarters, Baseline};
 use crate::detect::config::DetectConfig;
 use crate::store::{RollupStore, StoreError};
+use crate::sync::lock;
 
 /// The expected counted reports per minute in one 15-minute slot, and the band of normal
 /// variation around it.
@@ -136,9 +137,4 @@ async fn learn(
         |_| false,
     );
     Ok(baseline)
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic while holding the lock leaves a map that is still valid.
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }

@@ -3,6 +3,7 @@
 
 pub mod breakdown;
 pub mod expected;
+pub mod recent;
 pub mod series;
 
 /// How far back the Redis minute buckets reach, with a margin under their TTL.

@@ -11,7 +11,8 @@ use super::{html, unavailable};
 use crate::http::AppState;
 use std::collections::HashMap;
 
-use crate::read::breakdown::{counters, map_of, window_minutes};
+use crate::read::breakdown::map_of;
+use crate::read::recent::{counters, window_minutes};
 use crate::store::StoreError;
 
 /// The map's window, in minutes (the service page's breakdowns share it).
@@ -39,6 +40,7 @@ pub(super) async fn recent_counters(
 ) -> Result<HashMap<String, i64>, StoreError> {
     counters(
         &*state.buckets,
+        &state.settled,
         service,
         &window_minutes(now, WINDOW_MINUTES),
     )

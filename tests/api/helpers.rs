@@ -556,7 +556,7 @@ impl TestApp {
     /// A bucket counter summed over the last two hours, read through the app's own bucket
     /// store (so on either stack).
     pub async fn recent_sum(&self, service: Option<&str>, field: &str) -> i64 {
-        let minutes = downwatch::read::breakdown::window_minutes(chrono::Utc::now(), 120);
+        let minutes = downwatch::read::recent::window_minutes(chrono::Utc::now(), 120);
         let key = service.unwrap_or(downwatch::store::ALL_SERVICES).to_owned();
         let windows = self
             .stores

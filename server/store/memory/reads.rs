@@ -3,7 +3,7 @@
 //! reads never wait on the buckets. Expired windows are swept at most once a minute.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::Mutex;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -27,11 +27,7 @@ impl Counters {
     /// How many clients have a window in memory, expired or not (for tests of the sweep).
     #[cfg(test)]
     pub(super) fn tracked(&self) -> usize {
-        self.state
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .by_client
-            .len()
+        crate::sync::lock(&self.state).by_client.len()
     }
 }
 
@@ -54,11 +50,7 @@ impl RateCounter for MemoryStore {
     ) -> Result<WindowCount, StoreError> {
         let now = self.now();
         // Each update leaves the map consistent: a panic elsewhere cannot corrupt it.
-        let mut windows = self
-            .reads
-            .state
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut windows = crate::sync::lock(&self.reads.state);
         windows.sweep(now);
         let window = windows
             .by_client

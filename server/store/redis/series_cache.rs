@@ -9,7 +9,7 @@
 //! generation moved, the cached minutes are dropped and everything is read again.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// Minutes this recent are always read: reports are written to the buckets right after their
@@ -150,8 +150,7 @@ impl SeriesCache {
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<(String, String), Entry>> {
-        // A panic while holding the lock leaves a map that is still valid.
-        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+        crate::sync::lock(&self.entries)
     }
 }
 

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::sync::{Mutex, PoisonError};
+use std::sync::Mutex;
 
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -27,10 +27,7 @@ struct Claim(PathBuf);
 
 impl Drop for Claim {
     fn drop(&mut self) {
-        LEADERS
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(&self.0);
+        crate::sync::lock(&LEADERS).remove(&self.0);
     }
 }
 
@@ -44,7 +41,7 @@ impl SqliteLeader {
     /// Becomes the leader of `store`'s database; `None` when this process already has one.
     pub fn try_acquire(store: &SqliteStore) -> Option<Self> {
         let path = store.path().to_path_buf();
-        let mut leaders = LEADERS.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut leaders = crate::sync::lock(&LEADERS);
         leaders.insert(path.clone()).then(|| Self {
             store: store.clone(),
             _claim: Claim(path),
