@@ -111,26 +111,12 @@ async fn read(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::memory::tests::report as stored;
     use crate::store::memory::MemoryStore;
     use crate::store::NewReport;
 
     fn report(at: DateTime<Utc>, n: u8) -> NewReport {
-        NewReport {
-            received_at: at,
-            service: "netflix".into(),
-            symptoms: vec!["login".into()],
-            counted: true,
-            reporter: vec![n; 8],
-            subnet: vec![n; 8],
-            country: Some("IT".into()),
-            subdivision: None,
-            city: None,
-            lat: None,
-            lon: None,
-            asn: None,
-            as_org: None,
-            region_source: "geoip",
-        }
+        stored("netflix", at.timestamp(), n, Some("IT"))
     }
 
     #[tokio::test]

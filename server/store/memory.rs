@@ -24,7 +24,7 @@ use super::{
 mod board;
 mod reads;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 /// Where the store reads the time: the system clock, or a test's.
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;

@@ -53,7 +53,8 @@ const LIMITS: GateLimits = GateLimits {
     rate_window_secs: 3600,
 };
 
-fn report(service: &str, secs: i64, reporter: u8, country: Option<&str>) -> NewReport {
+/// A counted report of `service` at `secs` (Unix time), for the in-process stores' tests.
+pub(crate) fn report(service: &str, secs: i64, reporter: u8, country: Option<&str>) -> NewReport {
     NewReport {
         received_at: at(secs),
         service: service.into(),
