@@ -148,6 +148,8 @@ pub struct WebhookConfig {
     pub backoff_base: Duration,
     /// `DOWNWATCH_WEBHOOK_MAX_ATTEMPTS`: attempts before a delivery is marked failed.
     pub max_attempts: u32,
+    /// `DOWNWATCH_WEBHOOK_LOG_DAYS`: how long finished deliveries stay in the delivery log.
+    pub log_days: u32,
 }
 
 /// The longest wait between two attempts at one delivery.
@@ -162,6 +164,7 @@ impl Default for WebhookConfig {
             timeout: Duration::from_secs(5),
             backoff_base: Duration::from_secs(5),
             max_attempts: 12,
+            log_days: 30,
         }
     }
 }

@@ -280,6 +280,9 @@ struct ServeArgs {
     /// Attempts at one webhook delivery before it is marked failed.
     #[arg(long, env = "DOWNWATCH_WEBHOOK_MAX_ATTEMPTS", default_value_t = WebhookConfig::default().max_attempts)]
     webhook_max_attempts: u32,
+    /// Days the webhook delivery log keeps finished deliveries (pending ones stay).
+    #[arg(long, env = "DOWNWATCH_WEBHOOK_LOG_DAYS", default_value_t = WebhookConfig::default().log_days)]
+    webhook_log_days: u32,
 }
 
 #[derive(Args)]
@@ -408,6 +411,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 .max(std::time::Duration::from_millis(100)),
             backoff_base: args.webhook_backoff,
             max_attempts: args.webhook_max_attempts.max(1),
+            log_days: args.webhook_log_days.max(1),
         },
         read_limits: ReadLimits {
             anonymous_per_minute: args.read_rate_limit,

@@ -41,6 +41,7 @@ const KNOWN_VARIABLES: &[&str] = &[
     "DOWNWATCH_WEBHOOK_TIMEOUT",
     "DOWNWATCH_WEBHOOK_BACKOFF",
     "DOWNWATCH_WEBHOOK_MAX_ATTEMPTS",
+    "DOWNWATCH_WEBHOOK_LOG_DAYS",
 ];
 
 /// Variables whose value is a secret: in the compose file they may only be `${...}`

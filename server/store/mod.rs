@@ -710,4 +710,7 @@ pub trait WebhookStore: Send + Sync {
     /// Records the outcome of an attempt at a claimed delivery (nothing if it is no longer
     /// pending, e.g. its webhook was deleted meanwhile).
     async fn record_attempt(&self, id: i64, outcome: &AttemptOutcome) -> Result<(), StoreError>;
+    /// Deletes the finished (delivered or failed) deliveries queued before `before`: the
+    /// delivery log is kept for a while, not for ever. Returns how many were deleted.
+    async fn prune_deliveries(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
 }

@@ -9,7 +9,7 @@
 pub mod signature;
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use futures_util::future::join_all;
@@ -93,11 +93,36 @@ pub async fn run(store: Arc<dyn WebhookStore>, cfg: WebhookConfig) {
     };
     let mut tick = tokio::time::interval(cfg.poll);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut pruned: Option<Instant> = None;
     loop {
         tick.tick().await;
         if let Err(e) = poll(store.as_ref(), &client, &cfg).await {
             metrics().store_error(store_name(&e), "webhooks");
             warn!(error = %e, "webhook deliveries paused until the next poll");
+        }
+        if pruned.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
+            pruned = Some(Instant::now());
+            prune(store.as_ref(), cfg.log_days).await;
+        }
+    }
+}
+
+/// How often a node trims the delivery log.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
+/// Deletes the finished deliveries older than `log_days` days.
+pub async fn prune(store: &dyn WebhookStore, log_days: u32) {
+    let before = Utc::now() - chrono::TimeDelta::days(i64::from(log_days));
+    match store.prune_deliveries(before).await {
+        Ok(0) => {}
+        Ok(n) => info!(
+            deliveries = n,
+            days = log_days,
+            "webhook delivery log trimmed"
+        ),
+        Err(e) => {
+            metrics().store_error(store_name(&e), "webhooks");
+            warn!(error = %e, "could not trim the webhook delivery log");
         }
     }
 }

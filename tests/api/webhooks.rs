@@ -127,6 +127,7 @@ fn fast(max_attempts: u32) -> WebhookConfig {
         timeout: Duration::from_secs(2),
         backoff_base: Duration::from_millis(50),
         max_attempts,
+        ..WebhookConfig::default()
     }
 }
 
@@ -367,6 +368,66 @@ async fn a_delivery_that_keeps_failing_is_marked_failed_after_the_last_attempt()
     assert!(failed["delivered_at"].is_null());
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(receiver.received().len(), 2, "no attempt after the last");
+}
+
+#[tokio::test]
+async fn finished_deliveries_leave_the_log_after_its_period_and_pending_ones_stay() {
+    use downwatch::store::WebhookStore;
+    let app = spawn_app_with(with_webhooks(1)).await;
+    let failing = Receiver::start(usize::MAX).await;
+    let (failed_hook, _) = register(&app.http, &app.address, &failing.url).await;
+    let mut leader = PgLeader::try_acquire(&app.database_url)
+        .await
+        .expect("campaign")
+        .expect("leader");
+    leader
+        .open_incident(&tick("netflix"), "dw-detect-1")
+        .await
+        .expect("opened");
+    assert_eq!(
+        settled(&app.http, &app.address, failed_hook).await["status"],
+        "failed"
+    );
+    // A pending delivery as old: its receiver gets another chance, so it is kept.
+    let age = |hook: i64| {
+        format!(
+            "UPDATE webhook_deliveries SET created_at = now() - interval '40 days' WHERE webhook_id = {hook}"
+        )
+    };
+    diesel_async::RunQueryDsl::execute(diesel::sql_query(age(failed_hook)), &mut app.db().await)
+        .await
+        .expect("age");
+    let fresh = Receiver::start(usize::MAX).await;
+    let (pending_hook, _) = register(&app.http, &app.address, &fresh.url).await;
+    diesel_async::RunQueryDsl::execute(
+        diesel::sql_query(format!(
+            "INSERT INTO webhook_deliveries (webhook_id, event_id, created_at, next_attempt_at)
+             SELECT {pending_hook}, max(id), now() - interval '40 days', now() + interval '1 hour'
+             FROM incident_events"
+        )),
+        &mut app.db().await,
+    )
+    .await
+    .expect("pending delivery");
+
+    downwatch::webhooks::prune(&app.pg, 30).await;
+    assert!(deliveries(&app.http, &app.address, failed_hook)
+        .await
+        .is_empty());
+    assert_eq!(
+        deliveries(&app.http, &app.address, pending_hook)
+            .await
+            .len(),
+        1
+    );
+    // Within the period nothing goes.
+    assert_eq!(
+        app.pg
+            .prune_deliveries(Utc::now() - chrono::TimeDelta::days(50))
+            .await
+            .expect("prune"),
+        0
+    );
 }
 
 #[tokio::test]
@@ -661,4 +722,10 @@ async fn the_embedded_stack_delivers_signed_webhooks_too() {
     assert_signed(&got[1], &secret);
     assert_eq!(got[1].json()["incident_id"], open.id);
     assert_eq!(got[1].json()["kind"], "opened");
+
+    // The delivery log is trimmed the same way: finished deliveries queued before the cut.
+    use downwatch::store::WebhookStore;
+    let cut = Utc::now() + chrono::TimeDelta::seconds(1);
+    assert_eq!(store.prune_deliveries(cut).await.expect("prune"), 1);
+    assert!(deliveries(&http, &base, id).await.is_empty());
 }

@@ -333,4 +333,17 @@ impl WebhookStore for PgStore {
             .map_err(db_error)?;
         Ok(())
     }
+
+    async fn prune_deliveries(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let mut conn = self.conn().await?;
+        let deleted = diesel::delete(
+            webhook_deliveries::table
+                .filter(webhook_deliveries::status.ne("pending"))
+                .filter(webhook_deliveries::created_at.lt(before)),
+        )
+        .execute(&mut conn)
+        .await
+        .map_err(db_error)?;
+        Ok(deleted as u64)
+    }
 }

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use super::schema::{incident_events, incidents, webhook_deliveries, webhooks};
@@ -360,5 +361,20 @@ impl WebhookStore for SqliteStore {
         })
         .await?;
         Ok(())
+    }
+
+    async fn prune_deliveries(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let before = before.timestamp_micros();
+        let deleted = self
+            .write(move |conn| {
+                diesel::delete(
+                    webhook_deliveries::table
+                        .filter(webhook_deliveries::status.ne("pending"))
+                        .filter(webhook_deliveries::created_at.lt(before)),
+                )
+                .execute(conn)
+            })
+            .await?;
+        Ok(deleted as u64)
     }
 }
