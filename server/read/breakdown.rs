@@ -103,21 +103,7 @@ impl TypicalCache {
                 if hit.minute >= minute - TimeDelta::minutes(TYPICAL_STALE_MINUTES) {
                     if !hit.refreshing {
                         hit.refreshing = true;
-                        let (entries, rollups, key) =
-                            (self.entries.clone(), rollups.clone(), key.clone());
-                        tokio::spawn(async move {
-                            let loaded = load(rollups.as_ref(), &key, minute).await;
-                            let mut entries = lock(&entries);
-                            match loaded {
-                                Ok(levels) => store(&mut entries, key, minute, levels),
-                                Err(e) => {
-                                    tracing::warn!(error = %e, "could not read the map's typical level");
-                                    if let Some(entry) = entries.get_mut(&key) {
-                                        entry.refreshing = false;
-                                    }
-                                }
-                            }
-                        });
+                        self.refresh(rollups.clone(), key, minute);
                     }
                     return Ok(hit.levels.clone());
                 }
@@ -127,6 +113,25 @@ impl TypicalCache {
         let levels = load(rollups.as_ref(), &key, minute).await?;
         store(&mut lock(&self.entries), key, minute, levels.clone());
         Ok(levels)
+    }
+
+    /// Reads the level of `key` at `minute` in the background; the entry stays as it is
+    /// (and may be refreshed again) if that fails.
+    fn refresh(&self, rollups: Arc<dyn RollupStore>, key: TypicalKey, minute: DateTime<Utc>) {
+        let entries = self.entries.clone();
+        tokio::spawn(async move {
+            let loaded = load(rollups.as_ref(), &key, minute).await;
+            let mut entries = lock(&entries);
+            match loaded {
+                Ok(levels) => store(&mut entries, key, minute, levels),
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not read the map's typical level");
+                    if let Some(entry) = entries.get_mut(&key) {
+                        entry.refreshing = false;
+                    }
+                }
+            }
+        });
     }
 }
 

@@ -306,26 +306,19 @@ impl BucketStore for RedisStore {
         let settled =
             minute_of(Utc::now()).timestamp().div_euclid(60) - series_cache::UNSETTLED_MINUTES;
         let known = self.series.lookup(service, field, &index, settled);
-        let (generation, counts, unique) = self
+        let mut read = self
             .read_series(service, minutes, field, unique_per, known.as_ref())
             .await?;
-        let (counts, unique) = match known {
-            Some(k) if k.generation != generation => {
-                // Rebuilt since the cached minutes were read: read everything again.
-                self.series.forget(service, field);
-                let (generation, counts, unique) = self
-                    .read_series(service, minutes, field, unique_per, None)
-                    .await?;
-                self.series
-                    .keep(service, field, generation, &index, &counts, settled);
-                (counts, unique)
-            }
-            _ => {
-                self.series
-                    .keep(service, field, generation, &index, &counts, settled);
-                (counts, unique)
-            }
-        };
+        if known.is_some_and(|k| k.generation != read.0) {
+            // Rebuilt since the kept minutes were read: read them all again (`keep` then
+            // replaces what was kept, as the generation differs).
+            read = self
+                .read_series(service, minutes, field, unique_per, None)
+                .await?;
+        }
+        let (generation, counts, unique) = read;
+        self.series
+            .keep(service, field, generation, &index, &counts, settled);
         Ok((counts, unique))
     }
 

@@ -81,11 +81,6 @@ impl SeriesCache {
         })
     }
 
-    /// Forgets the counters of `service`'s `field` (its generation moved).
-    pub fn forget(&self, service: &str, field: &str) {
-        self.lock().remove(&(service.to_owned(), field.to_owned()));
-    }
-
     /// Keeps the counters of the consecutive minutes among `minutes` settled before
     /// `settled`, read at `generation`, joined to what is kept when the runs meet.
     pub fn keep(
@@ -210,8 +205,6 @@ mod tests {
             .expect("kept");
         assert_eq!(known.generation, Some(1));
         assert_eq!(known.counts, vec![None, None, None, Some(9), Some(9)]);
-        cache.forget("s", "total");
-        assert!(cache.lookup("s", "total", &range(100, 105), 200).is_none());
     }
 
     #[test]
