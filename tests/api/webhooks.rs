@@ -23,7 +23,7 @@ use downwatch::store::sqlite::SqliteStore;
 use downwatch::store::{DetectorStore, IncidentTick};
 
 use crate::detect::{deployed_a_week_ago, detector, next_minute, spread, surge};
-use crate::helpers::{spawn_app_with, TestOptions, ADMIN_TOKEN, TEST_READ_LIMITS};
+use crate::helpers::{spawn_app_with, TestApp, TestOptions, ADMIN_TOKEN, TEST_READ_LIMITS};
 
 /// One request a receiver got.
 #[derive(Debug, Clone)]
@@ -223,6 +223,14 @@ async fn settled(http: &reqwest::Client, base: &str, id: i64) -> Value {
     );
 }
 
+/// Becomes the detector's leader on the app's database, to write incidents as it would.
+async fn lead(app: &TestApp) -> PgLeader {
+    PgLeader::try_acquire(&app.database_url)
+        .await
+        .expect("campaign")
+        .expect("leader")
+}
+
 fn tick(service: &str) -> IncidentTick {
     IncidentTick {
         service: service.into(),
@@ -298,10 +306,7 @@ async fn a_receiver_failing_twice_gets_the_event_at_the_third_attempt() {
     let app = spawn_app_with(with_webhooks(8)).await;
     let receiver = Receiver::start(2).await;
     let (id, secret) = register(&app.http, &app.address, &receiver.url).await;
-    let mut leader = PgLeader::try_acquire(&app.database_url)
-        .await
-        .expect("campaign")
-        .expect("leader");
+    let mut leader = lead(&app).await;
     leader
         .open_incident(&tick("netflix"), "dw-detect-1")
         .await
@@ -346,10 +351,7 @@ async fn a_delivery_that_keeps_failing_is_marked_failed_after_the_last_attempt()
     let app = spawn_app_with(with_webhooks(2)).await;
     let receiver = Receiver::start(usize::MAX).await;
     let (id, _) = register(&app.http, &app.address, &receiver.url).await;
-    let mut leader = PgLeader::try_acquire(&app.database_url)
-        .await
-        .expect("campaign")
-        .expect("leader");
+    let mut leader = lead(&app).await;
     leader
         .open_incident(&tick("netflix"), "dw-detect-1")
         .await
@@ -376,10 +378,7 @@ async fn finished_deliveries_leave_the_log_after_its_period_and_pending_ones_sta
     let app = spawn_app_with(with_webhooks(1)).await;
     let failing = Receiver::start(usize::MAX).await;
     let (failed_hook, _) = register(&app.http, &app.address, &failing.url).await;
-    let mut leader = PgLeader::try_acquire(&app.database_url)
-        .await
-        .expect("campaign")
-        .expect("leader");
+    let mut leader = lead(&app).await;
     leader
         .open_incident(&tick("netflix"), "dw-detect-1")
         .await
@@ -434,10 +433,7 @@ async fn finished_deliveries_leave_the_log_after_its_period_and_pending_ones_sta
 async fn only_events_after_a_webhooks_creation_and_before_its_deletion_are_sent() {
     let app = spawn_app_with(with_webhooks(8)).await;
     let receiver = Receiver::start(0).await;
-    let mut leader = PgLeader::try_acquire(&app.database_url)
-        .await
-        .expect("campaign")
-        .expect("leader");
+    let mut leader = lead(&app).await;
     let before = leader
         .open_incident(&tick("netflix"), "dw-detect-1")
         .await
@@ -476,10 +472,7 @@ async fn two_nodes_deliver_each_event_once() {
     let _second = app.spawn_second_node().await;
     let receiver = Receiver::start(0).await;
     let (id, _) = register(&app.http, &app.address, &receiver.url).await;
-    let mut leader = PgLeader::try_acquire(&app.database_url)
-        .await
-        .expect("campaign")
-        .expect("leader");
+    let mut leader = lead(&app).await;
     for service in ["netflix", "discord", "steam", "spotify", "chatgpt"] {
         let open = leader
             .open_incident(&tick(service), "dw-detect-1")
