@@ -93,21 +93,23 @@ pub async fn run(store: Arc<dyn WebhookStore>, cfg: WebhookConfig) {
     };
     let mut tick = tokio::time::interval(cfg.poll);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut pruned: Option<Instant> = None;
+    // Not at start-up, which is busy enough: a few minutes in, then every hour.
+    let mut next_prune = Instant::now() + FIRST_PRUNE_AFTER;
     loop {
         tick.tick().await;
         if let Err(e) = poll(store.as_ref(), &client, &cfg).await {
             metrics().store_error(store_name(&e), "webhooks");
             warn!(error = %e, "webhook deliveries paused until the next poll");
         }
-        if pruned.is_none_or(|at| at.elapsed() >= PRUNE_EVERY) {
-            pruned = Some(Instant::now());
+        if Instant::now() >= next_prune {
+            next_prune = Instant::now() + PRUNE_EVERY;
             prune(store.as_ref(), cfg.log_days).await;
         }
     }
 }
 
-/// How often a node trims the delivery log.
+/// When a node first trims the delivery log, and how often after that.
+const FIRST_PRUNE_AFTER: Duration = Duration::from_secs(300);
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 /// Deletes the finished deliveries older than `log_days` days.

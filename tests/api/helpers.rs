@@ -395,6 +395,18 @@ impl Drop for LogCapture {
 }
 
 /// Runs a query returning one bigint column named `n` on the database at `url`.
+/// A connection of the test's own to an embedded app's SQLite file. It waits for the app's
+/// writes (its background tasks write at any time) instead of failing with "database is
+/// locked".
+fn open_sqlite(path: &std::path::Path) -> diesel::SqliteConnection {
+    use diesel::Connection;
+    let mut conn =
+        diesel::SqliteConnection::establish(&path.to_string_lossy()).expect("open the SQLite file");
+    diesel::connection::SimpleConnection::batch_execute(&mut conn, "PRAGMA busy_timeout = 10000")
+        .expect("busy timeout");
+    conn
+}
+
 pub async fn count_in(url: &str, sql: &str) -> i64 {
     #[derive(diesel::QueryableByName)]
     struct N {
@@ -471,9 +483,7 @@ impl TestApp {
         let path = self.config.data_dir.join("downwatch.sqlite3");
         let sql = sql.to_owned();
         tokio::task::spawn_blocking(move || {
-            use diesel::Connection;
-            let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy())
-                .expect("open the SQLite file");
+            let mut conn = open_sqlite(&path);
             diesel::connection::SimpleConnection::batch_execute(&mut conn, &sql)
                 .unwrap_or_else(|e| panic!("{sql}: {e}"));
         })
@@ -501,9 +511,7 @@ impl TestApp {
                 let path = self.config.data_dir.join("downwatch.sqlite3");
                 let sql = sql.to_owned();
                 tokio::task::spawn_blocking(move || {
-                    use diesel::Connection;
-                    let mut conn = diesel::SqliteConnection::establish(&path.to_string_lossy())
-                        .expect("open the SQLite file");
+                    let mut conn = open_sqlite(&path);
                     diesel::RunQueryDsl::get_result(diesel::sql_query(&sql), &mut conn)
                         .unwrap_or_else(|e| panic!("query {sql}: {e}"))
                 })
