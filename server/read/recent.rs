@@ -100,12 +100,7 @@ async fn read(
     if minutes.is_empty() {
         return Ok(HashMap::new());
     }
-    let windows = buckets.windows(&[service.to_owned()], minutes).await?;
-    Ok(windows
-        .into_iter()
-        .next()
-        .map(|w| w.fields)
-        .unwrap_or_default())
+    buckets.summed_fields(service, minutes).await
 }
 
 #[cfg(test)]

@@ -189,6 +189,21 @@ pub trait BucketStore: Send + Sync {
         services: &[String],
         minutes: &[DateTime<Utc>],
     ) -> Result<Vec<ServiceWindow>, StoreError>;
+    /// The counters of `service` summed over `minutes`: the `fields` of its [`Self::windows`],
+    /// without the subnets and unique reporters a reader of counters does not need.
+    async fn summed_fields(
+        &self,
+        service: &str,
+        minutes: &[DateTime<Utc>],
+    ) -> Result<std::collections::HashMap<String, i64>, StoreError> {
+        Ok(self
+            .windows(&[service.to_owned()], minutes)
+            .await?
+            .into_iter()
+            .next()
+            .map(|w| w.fields)
+            .unwrap_or_default())
+    }
     /// False when the buckets were lost since they were last refilled from the log (a Redis
     /// restarted without persistence, or flushed). Stores rebuilt at start answer true.
     async fn is_filled(&self) -> Result<bool, StoreError> {

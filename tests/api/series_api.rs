@@ -531,3 +531,29 @@ async fn unique_reporters_are_the_counted_reports_within_the_dedupe_window_and_e
     assert_eq!(five["points"][0]["reports"], 2);
     assert_eq!(five["points"][0]["unique_reporters"], 1, "{five}");
 }
+
+#[tokio::test]
+async fn summed_fields_are_the_fields_of_the_window() {
+    let app = spawn_app().await;
+    let now = downwatch::store::minute_of(Utc::now());
+    let reports: Vec<NewReport> = (1..=9)
+        .map(|n| report_at(now - TimeDelta::minutes(n as i64 * 3), n))
+        .collect();
+    app.redis.apply(&reports).await.expect("apply");
+    let minutes: Vec<DateTime<Utc>> = (0..40).map(|i| now - TimeDelta::minutes(i)).collect();
+    let summed = app
+        .redis
+        .summed_fields("spotify", &minutes)
+        .await
+        .expect("summed");
+    let window = app
+        .redis
+        .windows(&["spotify".to_owned()], &minutes)
+        .await
+        .expect("windows");
+    assert_eq!(summed, window[0].fields);
+    assert_eq!(
+        summed["total"],
+        reports.iter().filter(|r| r.counted).count() as i64
+    );
+}

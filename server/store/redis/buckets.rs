@@ -292,6 +292,25 @@ impl BucketStore for RedisStore {
         Ok(out)
     }
 
+    async fn summed_fields(
+        &self,
+        service: &str,
+        minutes: &[DateTime<Utc>],
+    ) -> Result<HashMap<String, i64>, StoreError> {
+        let mut pipe = redis::pipe();
+        for m in minutes {
+            pipe.hgetall(self.keys.minute(service, *m));
+        }
+        let mut conn = self.conn.clone();
+        let hashes: Vec<HashMap<String, i64>> =
+            pipe.query_async(&mut conn).await.map_err(redis_error)?;
+        let mut fields = HashMap::new();
+        for (field, n) in hashes.into_iter().flatten() {
+            *fields.entry(field).or_default() += n;
+        }
+        Ok(fields)
+    }
+
     async fn minute_series(
         &self,
         service: &str,
