@@ -1,6 +1,8 @@
 //! The seasonal baseline: how many reports a series normally gets at a given moment.
 //!
-//! Reports are kept in 15-minute slots (96 a day, UTC). The expectation for a moment is
+//! Reports are kept in 15-minute slots (96 a day) of the series' time of day: UTC, or local
+//! time in a zone for a country's series (DST included: in the autumn the repeated hour is
+//! learnt once, in the spring the missing one is simply absent). The expectation for a moment is
 //! 1. the **time-of-day profile**: over each of the previous 14 days, the rate in the same
 //!    slot and its two neighbours (weights 1-2-1); then the mean of those daily rates after
 //!    dropping the highest and lowest fifth (a trimmed mean, so one odd day does not count);
@@ -17,6 +19,7 @@
 //! once, when its first sample arrives, so that an expectation costs O(1) most of the time.
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 
 use super::config::DetectConfig;
 use super::score::poisson_band;
@@ -79,6 +82,8 @@ struct DayCache {
 /// Seasonal, robust, incremental expectation of one series (~10 KiB of memory).
 #[derive(Debug, Clone)]
 pub struct Baseline {
+    /// The time zone whose time of day the series follows (`None`: UTC).
+    zone: Option<Tz>,
     history_days: i64,
     prior_per_minute: f64,
     level_bounds: (f64, f64),
@@ -94,6 +99,11 @@ pub struct Baseline {
 impl Baseline {
     /// An empty baseline that will use `cfg.prior_per_minute` until it has learnt.
     pub fn new(cfg: &DetectConfig) -> Self {
+        Self::in_zone(cfg, None)
+    }
+
+    /// An empty baseline on the local time of day of `zone` (UTC when `None`).
+    pub fn in_zone(cfg: &DetectConfig, zone: Option<Tz>) -> Self {
         let history_days = i64::from(cfg.history_days.clamp(1, 366));
         let (lo, hi) = cfg.level_bounds;
         let level_bounds = if lo.is_finite() && hi.is_finite() && lo > 0.0 && lo <= hi {
@@ -113,6 +123,7 @@ impl Baseline {
             seen: 0,
         };
         Self {
+            zone,
             history_days,
             prior_per_minute: cfg.prior_per_minute.max(0.0),
             level_bounds,
@@ -132,7 +143,7 @@ impl Baseline {
         if s.minutes == 0 || !s.value.is_finite() || s.value < 0.0 {
             return;
         }
-        let start = minute_index(s.start);
+        let start = self.minute_index(s.start);
         if self.last_end.is_some_and(|end| start < end) {
             return;
         }
@@ -152,15 +163,25 @@ impl Baseline {
 
     /// Expected reports per minute at `at`.
     pub fn expected_per_minute(&self, at: DateTime<Utc>) -> f64 {
-        let slot = minute_index(at).div_euclid(SLOT_MINUTES);
+        let slot = self.minute_index(at).div_euclid(SLOT_MINUTES);
         let seasonal = self.seasonal(slot);
         (seasonal * self.level_factor(slot)).max(self.prior_per_minute * FLOOR_FRACTION)
     }
 
     /// The 15-minute slot holding `at`: [`Self::expected_per_minute`] and
-    /// [`Self::band_per_minute`] answer the same for every minute of one slot.
+    /// [`Self::band_per_minute`] answer the same for every minute of one slot (time zones
+    /// are offset by whole quarters, so a UTC quarter is one local quarter).
     pub fn slot_of(at: DateTime<Utc>) -> i64 {
-        minute_index(at).div_euclid(SLOT_MINUTES)
+        at.timestamp().div_euclid(60).div_euclid(SLOT_MINUTES)
+    }
+
+    /// Minutes since the epoch on the series' clock (local wall time in its zone).
+    fn minute_index(&self, at: DateTime<Utc>) -> i64 {
+        let seconds = match self.zone {
+            Some(zone) => at.with_timezone(&zone).naive_local().and_utc().timestamp(),
+            None => at.timestamp(),
+        };
+        seconds.div_euclid(60)
     }
 
     /// A plausible band (low, high) per minute around the expectation at `at`: the Poisson 5%
@@ -358,10 +379,6 @@ impl Baseline {
     }
 }
 
-fn minute_index(at: DateTime<Utc>) -> i64 {
-    at.timestamp().div_euclid(60)
-}
-
 fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     let n = values.len();
@@ -501,6 +518,38 @@ mod tests {
         b.push(&sample(at(1, 0), 15, 1e6, false));
         b.push(&sample(at(40, 0), 15, f64::NAN, false));
         assert_eq!(b.expected_per_minute(at(40, 0)), before);
+    }
+
+    #[test]
+    fn a_country_series_follows_its_local_time_across_dst() {
+        // Rome: an evening peak at 20:00 local time, which is 19:00 UTC in winter and 18:00
+        // UTC in summer (DST began on Sunday 29 March 2026).
+        let zone: Tz = "Europe/Rome".parse().expect("zone");
+        let cfg = DetectConfig::default();
+        let (mut local, mut utc) = (Baseline::in_zone(&cfg, Some(zone)), Baseline::new(&cfg));
+        let first = Utc
+            .with_ymd_and_hms(2026, 3, 15, 0, 0, 0)
+            .single()
+            .expect("valid");
+        for i in 0..21 * 1440 {
+            let t = first + Duration::minutes(i);
+            let hour = t.with_timezone(&zone).format("%H").to_string();
+            let value = if hour == "20" { 10.0 } else { 1.0 };
+            for b in [&mut local, &mut utc] {
+                b.push(&sample(t, 1, value, false));
+            }
+        }
+        // Summer, 18:30 UTC = 20:30 in Rome.
+        let evening = Utc
+            .with_ymd_and_hms(2026, 4, 5, 18, 30, 0)
+            .single()
+            .expect("valid");
+        let (l, u) = (
+            local.expected_per_minute(evening),
+            utc.expected_per_minute(evening),
+        );
+        assert!(l > 6.0, "local time of day: {l}");
+        assert!(u < l, "UTC mixes winter and summer: {u} vs {l}");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use super::config::{DetectConfig, METHODOLOGY_VERSION};
+use super::config::DetectConfig;
 use super::score::Score;
 use crate::store::ServiceWindow;
 
@@ -103,14 +103,18 @@ pub fn evidence(
     let largest_subnet = subnets.iter().copied().fold(0.0, f64::max);
     let subnet_total: f64 = subnets.iter().sum();
     json!({
-        "methodology": METHODOLOGY_VERSION,
+        "methodology": cfg.method.as_str(),
         "window_minutes": window.per_minute.len(),
         "reports": scoped_reports(window, scope),
         "reports_after_flood_damping": round3(score.observed),
         "unique_reporters": window.unique_reporters,
         "expected": round3(score.expected),
         "ratio": round3(score.ratio),
+        "ratio_low": round3(score.ratio_low),
+        "confidence": cfg.confidence,
         "neg_log10_p": round3(score.neg_log10_p),
+        "surprise": score.surprise_words(),
+        "dispersion": round3(score.dispersion),
         "score": round3(score.anomaly),
         "thresholds": { "possible_problems": cfg.possible, "problems": cfg.problems },
         "top_symptoms": breakdown(&window.fields, "sym:", |_| true, 5),

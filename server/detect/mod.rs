@@ -7,43 +7,46 @@
 //! learnt from the previous weeks, leaving out past outages, and follows a service whose
 //! audience grows or shrinks (see [`baseline`]).
 //!
-//! The comparison gives a **score** ([`score`](mod@score)): how many times more reports
-//! than expected (the *ratio*), and how unlikely so many reports would be by chance alone,
-//! written as `-log10 p` (6 means one chance in a million). A service is flagged **possible
-//! problems** when the ratio is at least 3, the chance below one in a million, and at least 6
-//! people reported; **problems** needs 5 times normal, one chance in 10 billion and 15 people.
-//! All three conditions are needed: a big service is always "significantly" above normal by
-//! a few percent, and a small one can triple with just 2 reports. An incident keeps its worst
-//! level and ends only after 10 calm minutes in a row ([`state`]); a minute is calm when
-//! reports are under twice normal, or few enough that chance explains them (better than one
-//! chance in a thousand), or fewer than 3.
+//! The comparison ([`score`](mod@score)) uses the series' own noise: report counts are
+//! bursty, so each series learns its **dispersion** ([`dispersion`]) and a window is judged
+//! under a negative binomial model. It gives the *ratio* to normal, the ratio the reports show
+//! with 99% confidence (*confident ratio*), and the *surprise* `-log10 p`, capped and said in
+//! words. **Possible problems** needs a confident ratio of 2, one chance in ten thousand and 6
+//! reporters; **problems** a confident ratio of 4 (ratio 5), one chance in a million and 15
+//! reporters, for 2 minutes in a row, so that a one-window burst is not an outage. An incident
+//! keeps its worst level and ends only after 10 calm minutes in a row ([`state`]).
 //!
 //! What it cannot do: a service with a handful of reports a day has no outage visible within
 //! minutes (20 times normal is still one report in 5 minutes), and a new series is not judged
 //! before it has an hour of history.
 //!
-//! The same code runs on the server and in `downwatch replay`, which reads a CSV of counts
-//! and writes the score and state of every row ([`replay()`]), so that any flag can be
-//! checked.
+//! The same engine ([`SeriesDetector`]) runs on the server ([`tick`]: scoring and state per
+//! series, then [`scope`] attribution and incident writes) and in `downwatch replay`, which
+//! reads a CSV of counts and writes the score and state of every row ([`replay()`]), so that
+//! any flag can be checked. Country series follow local time ([`zones`]).
 //! The thresholds and constants are in [`config`], versioned by [`METHODOLOGY_VERSION`].
 
 pub mod baseline;
 pub mod config;
 pub mod damping;
+pub mod dispersion;
 pub mod evidence;
+mod incidents;
 pub mod leader;
 pub mod replay;
 #[cfg(test)]
 mod replay_props;
+pub mod scope;
 pub mod score;
 pub mod series;
 pub mod state;
 pub mod tick;
+pub mod zones;
 
 pub use baseline::{Baseline, Sample};
-pub use config::{DetectConfig, Thresholds, METHODOLOGY_VERSION};
+pub use config::{DetectConfig, Method, Thresholds, METHODOLOGY_VERSION};
 pub use damping::{damped_total, top_share};
 pub use replay::{replay, ReplayError, ReplaySummary};
-pub use score::{ln_poisson_upper_tail, score, Score};
-pub use series::{SeriesDetector, Step};
+pub use score::{ln_upper_tail, score, surprise_words, Score, Surprise, MAX_SURPRISE};
+pub use series::{Judgement, SeriesDetector, Step};
 pub use state::{State, Tracker, Transition};

@@ -372,12 +372,15 @@ mod tests {
         let (summary, out) = run(&csv, None).expect("replays");
         assert_eq!(summary.rows, 3 * 1440);
         assert_eq!(summary.bucket_minutes, 1);
-        assert_eq!(summary.transitions, 2, "into problems and back");
+        assert_eq!(
+            summary.transitions, 3,
+            "possible problems, problems (sustained), back to ok"
+        );
         let lines: Vec<_> = out.lines().collect();
         assert_eq!(lines.len(), 3 * 1440 + 1);
         assert_eq!(lines[0], "timestamp,value,anomaly_score,state");
         assert_eq!(
-            lines[1], "2026-11-20T00:00:00Z,2,0.1045,ok",
+            lines[1], "2026-11-20T00:00:00Z,2,0.5546,ok",
             "no history: scored against the prior"
         );
         assert_eq!(lines[2 * 1440], "2026-11-21T23:59:00Z,2,0.0000,ok");

@@ -1,23 +1,35 @@
-//! How surprising an observed count is, given the expected count: the Poisson tail
-//! probability, the ratio, and a 0–1 anomaly score for charts and CSV output.
+//! How surprising an observed count is, given the expected count and how noisy the series is.
 //!
-//! The special functions are written out here (Lanczos log-gamma, series and continued
-//! fraction for the incomplete gamma function) so that the method has no hidden dependency.
+//! Report counts are **overdispersed**: one viral post brings a burst, reports excite more
+//! reports, so a window's count varies far more than a Poisson count of the same mean. The
+//! noise model of `dw-detect-2` is the negative binomial with variance `μ (1 + α μ)`, the
+//! dispersion `α` learnt per series ([`super::dispersion`]). From it come:
+//! - the **surprise** `-log10 P(X ≥ observed)`: how often chance alone gives this many;
+//! - the **confident ratio** `ratio_low`: the true ratio is at least this much with the
+//!   configured confidence (a quasi-Poisson posterior of the rate: the count is worth
+//!   `observed / (1 + α · observed)` Poisson reports of evidence);
+//! - the **anomaly score**, the confidence that the true ratio reaches the "problems" ratio:
+//!   a probability, so that a burst at 3× scores low and an outage at 20× scores near 1.
+//!
+//! `dw-detect-1` (kept for comparison) used the Poisson tail and a 0–1 progress score.
+//! Distributions and special functions come from `statrs`.
 
 use serde::Serialize;
+use statrs::function::beta::beta_reg;
+use statrs::function::erf::erf_inv;
+use statrs::function::gamma::{gamma_lr, gamma_ur};
 
-use super::config::{DetectConfig, Thresholds};
+use super::config::{DetectConfig, Method, Thresholds};
 
 /// Smallest expectation ever used, whatever the configuration, so that logs stay finite.
 const MIN_LAMBDA: f64 = 1e-9;
-/// Relative precision of the series and continued fraction.
-const EPS: f64 = 1e-15;
-/// Iteration cap; enough for counts up to ~1e9 (the terms decay within a few √k steps).
-const MAX_ITER: usize = 200_000;
-/// Above this expectation the band uses a normal approximation instead of summing terms.
-const BAND_EXACT_MAX: f64 = 200.0;
+/// The surprise is never stated beyond this (one chance in 10^12): past it, a model fitted to
+/// a few weeks of one series cannot back the digits, so it is "far more than chance explains".
+pub const MAX_SURPRISE: f64 = 12.0;
 /// The 95% point of the standard normal distribution.
 const Z95: f64 = 1.644_853_626_951_472_2;
+/// Above this expectation the band uses a normal approximation instead of summing terms.
+const BAND_EXACT_MAX: f64 = 200.0;
 
 /// How an observed count compares with its expectation over the same window.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -28,25 +40,92 @@ pub struct Score {
     pub expected: f64,
     /// `observed / expected`.
     pub ratio: f64,
-    /// Surprise: `-log10 P(X >= observed)` for a Poisson count `X` of mean `expected`.
+    /// The true ratio is at least this with the configured confidence (`dw-detect-1`: the
+    /// ratio itself).
+    pub ratio_low: f64,
+    /// Surprise: `-log10 P(X >= observed)` under the noise model, at most [`MAX_SURPRISE`].
     pub neg_log10_p: f64,
-    /// 0 when nothing unusual, 1 when every "problems" threshold is met: the least advanced
-    /// of the three criteria (surprise, ratio, reporters) towards its "problems" threshold.
+    /// The overdispersion `α` the score used (0 = Poisson).
+    pub dispersion: f64,
+    /// `dw-detect-2`: the confidence (0–1) that the true ratio is at least the "problems"
+    /// ratio. `dw-detect-1`: the least advanced of its three criteria towards "problems".
     pub anomaly: f64,
 }
 
 impl Score {
-    /// True when all three thresholds hold.
+    /// True when every threshold of `t` holds for this window alone.
     pub fn meets(&self, t: &Thresholds) -> bool {
         self.neg_log10_p >= t.min_neg_log10_p
             && self.ratio >= t.min_ratio
             && self.observed >= t.min_reporters
+            && self.ratio_low >= t.min_ratio_low
+    }
+
+    /// The surprise in words, as people read it (never a p-value the model cannot back).
+    pub fn surprise_words(&self) -> &'static str {
+        surprise_words(self.neg_log10_p)
     }
 }
 
+/// How surprising a window is, in the steps people can read; [`Surprise::words`] is what a
+/// journalist may quote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Surprise {
+    /// At or past 10^-9: far more than chance explains (no digits the model cannot back).
+    Far,
+    /// Past one chance in a million.
+    OneInMillion,
+    /// Past one chance in ten thousand.
+    OneInTenThousand,
+    /// Past one chance in a hundred.
+    Unusual,
+    /// Chance explains it.
+    Normal,
+}
+
+impl Surprise {
+    /// The step of a surprise `-log10 p`.
+    pub fn of(neg_log10_p: f64) -> Self {
+        match neg_log10_p {
+            s if s >= 9.0 => Surprise::Far,
+            s if s >= 6.0 => Surprise::OneInMillion,
+            s if s >= 4.0 => Surprise::OneInTenThousand,
+            s if s >= 2.0 => Surprise::Unusual,
+            _ => Surprise::Normal,
+        }
+    }
+
+    /// In English, for the API.
+    pub fn words(self) -> &'static str {
+        match self {
+            Surprise::Far => "far more than chance explains",
+            Surprise::OneInMillion => "less than one chance in a million by chance alone",
+            Surprise::OneInTenThousand => "less than one chance in ten thousand by chance alone",
+            Surprise::Unusual => "unusual, but chance could explain it",
+            Surprise::Normal => "within normal variation",
+        }
+    }
+
+    /// The key of its translation in the pages' message files (`incident.surprise_*`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Surprise::Far => "incident.surprise_far",
+            Surprise::OneInMillion => "incident.surprise_million",
+            Surprise::OneInTenThousand => "incident.surprise_ten_thousand",
+            Surprise::Unusual => "incident.surprise_unusual",
+            Surprise::Normal => "incident.surprise_normal",
+        }
+    }
+}
+
+/// `-log10 p` in words.
+pub fn surprise_words(neg_log10_p: f64) -> &'static str {
+    Surprise::of(neg_log10_p).words()
+}
+
 /// Compares an observed count (may be decimal after damping) with the expected count over
-/// the same window.
-pub fn score(observed: f64, expected: f64, cfg: &DetectConfig) -> Score {
+/// the same window, for a series of overdispersion `dispersion`.
+pub fn score(observed: f64, expected: f64, dispersion: f64, cfg: &DetectConfig) -> Score {
     let observed = if observed.is_finite() && observed > 0.0 {
         observed
     } else {
@@ -54,49 +133,115 @@ pub fn score(observed: f64, expected: f64, cfg: &DetectConfig) -> Score {
     };
     let expected = expected.max(cfg.min_expected_per_window).max(MIN_LAMBDA);
     let ratio = observed / expected;
-    let neg_log10_p =
-        (-ln_poisson_upper_tail(observed, expected) / std::f64::consts::LN_10).clamp(0.0, f64::MAX);
-    let anomaly = if observed <= expected {
-        0.0
-    } else {
-        let t = &cfg.problems;
-        let progress = |value: f64, threshold: f64| {
-            if threshold > 0.0 {
-                value / threshold
-            } else {
-                1.0
-            }
-        };
-        progress(neg_log10_p, t.min_neg_log10_p)
-            .min(progress(ratio - 1.0, t.min_ratio - 1.0))
-            .min(progress(observed, t.min_reporters))
-            .clamp(0.0, 1.0)
+    let dispersion = match cfg.method {
+        Method::DwDetect1 => 0.0,
+        Method::DwDetect2 if dispersion.is_finite() => dispersion.max(0.0),
+        Method::DwDetect2 => cfg.dispersion_prior,
+    };
+    let neg_log10_p = (-ln_upper_tail(observed, expected, dispersion) / std::f64::consts::LN_10)
+        .clamp(0.0, MAX_SURPRISE);
+    let (ratio_low, anomaly) = match cfg.method {
+        Method::DwDetect1 => (ratio, progress_v1(observed, ratio, neg_log10_p, cfg)),
+        Method::DwDetect2 => {
+            let evidence = Evidence::new(observed, expected, dispersion);
+            (
+                evidence.ratio_at_least(cfg.confidence),
+                evidence.confidence_above(cfg.problems.min_ratio_low.max(1.0)),
+            )
+        }
     };
     Score {
         observed,
         expected,
         ratio,
+        ratio_low,
         neg_log10_p,
+        dispersion,
         anomaly,
     }
 }
 
-/// Poisson upper tail ln P(X >= k | λ) for real k ≥ 0 (regularized lower incomplete gamma
-/// P(k, λ); exactly 0 for k ≤ 0), accurate in log space far below 1e-300.
-pub fn ln_poisson_upper_tail(k: f64, lambda: f64) -> f64 {
-    if k.is_nan() || k <= 0.0 || lambda == f64::INFINITY {
+/// `dw-detect-1`'s score: the least advanced criterion towards its "problems" threshold.
+fn progress_v1(observed: f64, ratio: f64, neg_log10_p: f64, cfg: &DetectConfig) -> f64 {
+    if ratio <= 1.0 {
         return 0.0;
     }
-    if lambda.is_nan() || lambda <= 0.0 || k == f64::INFINITY {
+    let t = &cfg.problems;
+    let progress = |value: f64, threshold: f64| {
+        if threshold > 0.0 {
+            value / threshold
+        } else {
+            1.0
+        }
+    };
+    progress(neg_log10_p, t.min_neg_log10_p)
+        .min(progress(ratio - 1.0, t.min_ratio - 1.0))
+        .min(progress(observed, t.min_reporters))
+        .clamp(0.0, 1.0)
+}
+
+/// What a window's count says about the true rate, under a quasi-Poisson posterior: the
+/// count is worth `observed / φ` Poisson reports with `φ = 1 + α · observed`, and the
+/// expectation is scaled alike; the rate's posterior is then Gamma(n + ½, 1) (Jeffreys).
+struct Evidence {
+    /// Effective reports.
+    n: f64,
+    /// Effective expectation.
+    e: f64,
+}
+
+impl Evidence {
+    fn new(observed: f64, expected: f64, dispersion: f64) -> Self {
+        let phi = 1.0 + dispersion * observed.max(expected);
+        Self {
+            n: observed / phi,
+            e: expected / phi,
+        }
+    }
+
+    /// P(true ratio ≥ `ratio` | the count).
+    fn confidence_above(&self, ratio: f64) -> f64 {
+        let p = gamma_ur(self.n + 0.5, ratio * self.e);
+        if p.is_finite() {
+            p.clamp(0.0, 1.0)
+        } else {
+            0.0
+        }
+    }
+
+    /// The ratio the true ratio exceeds with probability `confidence` (Wilson–Hilferty
+    /// quantile of the Gamma posterior).
+    fn ratio_at_least(&self, confidence: f64) -> f64 {
+        let a = self.n + 0.5;
+        let z = std::f64::consts::SQRT_2 * erf_inv(2.0 * confidence - 1.0);
+        let c = 1.0 / (9.0 * a);
+        let q = a * (1.0 - c - z * c.sqrt()).max(0.0).powi(3);
+        (q / self.e).max(0.0)
+    }
+}
+
+/// ln P(X ≥ k) for real k ≥ 0: negative binomial of mean `mean` and overdispersion `alpha`
+/// (Poisson when `alpha` is 0), continuous in `k` through the regularized incomplete beta and
+/// gamma functions; 0 for k ≤ 0.
+pub fn ln_upper_tail(k: f64, mean: f64, alpha: f64) -> f64 {
+    if k.is_nan() || k <= 0.0 || mean == f64::INFINITY {
+        return 0.0;
+    }
+    if mean.is_nan() || mean <= 0.0 || k == f64::INFINITY {
         return f64::NEG_INFINITY;
     }
-    // Both branches share the prefactor x^a e^-x / Γ(a).
-    let ln_prefix = k * lambda.ln() - lambda - ln_gamma(k);
-    if lambda < k + 1.0 {
-        ln_prefix + lower_gamma_series(k, lambda).ln()
+    let p = if alpha > 1e-9 {
+        // NB with size r = 1/α and success probability r / (r + μ): P(X ≥ k) = I_{1-p}(k, r).
+        let r = 1.0 / alpha;
+        beta_reg(k, r, mean / (r + mean))
     } else {
-        let ln_q = ln_prefix + upper_gamma_fraction(k, lambda).ln();
-        (-ln_q.exp()).ln_1p()
+        gamma_lr(k, mean)
+    };
+    if p > 0.0 {
+        p.ln()
+    } else {
+        // Beyond double precision: far past MAX_SURPRISE anyway.
+        -1000.0
     }
 }
 
@@ -130,189 +275,6 @@ pub fn poisson_band(lambda: f64) -> (f64, f64) {
     }
 }
 
-/// Σ x^n / (a (a+1) … (a+n)), so that P(a, x) = prefix · sum; converges fast for x < a + 1.
-fn lower_gamma_series(a: f64, x: f64) -> f64 {
-    let mut term = 1.0 / a;
-    let mut sum = term;
-    let mut n = a;
-    for _ in 0..MAX_ITER {
-        n += 1.0;
-        term *= x / n;
-        sum += term;
-        if term < sum * EPS {
-            break;
-        }
-    }
-    sum
-}
-
-/// Continued fraction (modified Lentz) for Q(a, x) / prefix, for x ≥ a + 1.
-fn upper_gamma_fraction(a: f64, x: f64) -> f64 {
-    const TINY: f64 = 1e-300;
-    let mut b = x + 1.0 - a;
-    let mut c = 1.0 / TINY;
-    let mut d = 1.0 / b;
-    let mut h = d;
-    for i in 1..=MAX_ITER {
-        let i = i as f64;
-        let an = -i * (i - a);
-        b += 2.0;
-        d = an * d + b;
-        if d.abs() < TINY {
-            d = TINY;
-        }
-        c = b + an / c;
-        if c.abs() < TINY {
-            c = TINY;
-        }
-        d = 1.0 / d;
-        let delta = d * c;
-        h *= delta;
-        if (delta - 1.0).abs() < EPS {
-            break;
-        }
-    }
-    h
-}
-
-/// ln Γ(x) for x > 0 (Lanczos, g = 7, nine terms: about 15 significant digits).
-fn ln_gamma(x: f64) -> f64 {
-    const G: f64 = 7.0;
-    const COEF: [f64; 9] = [
-        0.999_999_999_999_809_9,
-        676.520_368_121_885_1,
-        -1_259.139_216_722_402_8,
-        771.323_428_777_653_1,
-        -176.615_029_162_140_6,
-        12.507_343_278_686_905,
-        -0.138_571_095_265_720_12,
-        9.984_369_578_019_572e-6,
-        1.505_632_735_149_311_6e-7,
-    ];
-    if x < 0.5 {
-        // Reflection: Γ(x) Γ(1 - x) = π / sin(πx).
-        let pi = std::f64::consts::PI;
-        return (pi / (pi * x).sin()).ln() - ln_gamma(1.0 - x);
-    }
-    let x = x - 1.0;
-    let mut a = COEF[0];
-    for (i, c) in COEF.iter().enumerate().skip(1) {
-        a += c / (x + i as f64);
-    }
-    let t = x + G + 0.5;
-    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + a.ln()
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// ln P(X >= k) for integer k by summing the probability mass directly.
-    fn direct_ln_tail(k: u32, lambda: f64) -> f64 {
-        let ln_fact: f64 = (1..=k).map(|i| f64::from(i).ln()).sum();
-        let ln_first = f64::from(k) * lambda.ln() - lambda - ln_fact;
-        let (mut term, mut sum, mut n) = (1.0, 1.0, f64::from(k));
-        while term > 1e-18 {
-            n += 1.0;
-            term *= lambda / n;
-            sum += term;
-        }
-        ln_first + f64::ln(sum)
-    }
-
-    fn close(a: f64, b: f64, rel: f64) -> bool {
-        (a - b).abs() <= rel * a.abs().max(b.abs()).max(1e-300)
-    }
-
-    #[test]
-    fn ten_or_more_with_mean_two_is_about_4_65e_minus_5() {
-        let p = ln_poisson_upper_tail(10.0, 2.0).exp();
-        assert!(close(p, 4.649_807e-5, 1e-5), "{p}");
-    }
-
-    #[test]
-    fn at_least_one_is_one_minus_e_to_the_minus_lambda() {
-        for lambda in [1e-6, 0.01, 0.5, 1.0, 3.0, 30.0] {
-            let p = ln_poisson_upper_tail(1.0, lambda).exp();
-            assert!(close(p, -f64::exp_m1(-lambda), 1e-12), "{lambda}: {p}");
-        }
-    }
-
-    #[test]
-    fn tails_match_direct_summation_on_both_branches() {
-        for (k, lambda) in [
-            (3, 0.5),
-            (7, 7.0),
-            (8, 7.5),
-            (20, 30.0),
-            (60, 40.0),
-            (1000, 900.0),
-        ] {
-            let got = ln_poisson_upper_tail(f64::from(k), lambda);
-            let want = direct_ln_tail(k, lambda);
-            assert!(close(got, want, 1e-9), "k={k} λ={lambda}: {got} vs {want}");
-        }
-    }
-
-    #[test]
-    fn far_tails_stay_finite_and_accurate() {
-        let got = ln_poisson_upper_tail(500.0, 10.0);
-        assert!(got.is_finite() && got < -1400.0, "{got}");
-        assert!(close(got, direct_ln_tail(500, 10.0), 1e-10));
-        assert!(ln_poisson_upper_tail(1e6, 10.0).is_finite());
-        assert!(ln_poisson_upper_tail(20.0, 1e-9).is_finite());
-    }
-
-    #[test]
-    fn tail_is_zero_for_nothing_and_decreases_with_k() {
-        assert_eq!(ln_poisson_upper_tail(0.0, 3.0), 0.0);
-        assert_eq!(ln_poisson_upper_tail(-2.0, 3.0), 0.0);
-        assert_eq!(ln_poisson_upper_tail(f64::NAN, 3.0), 0.0);
-        let mut last = 0.0;
-        for i in 1..200 {
-            let v = ln_poisson_upper_tail(f64::from(i) * 0.25, 4.0);
-            assert!(
-                v <= last + 1e-12,
-                "not decreasing at k={}",
-                f64::from(i) * 0.25
-            );
-            last = v;
-        }
-    }
-
-    #[test]
-    fn score_floors_expected_and_is_zero_below_expectation() {
-        let cfg = DetectConfig::default();
-        let s = score(2.0, 0.001, &cfg);
-        assert_eq!(s.expected, cfg.min_expected_per_window);
-        assert_eq!(s.ratio, 4.0);
-        let calm = score(3.0, 5.0, &cfg);
-        assert_eq!(calm.anomaly, 0.0);
-        let nan = score(f64::NAN, 5.0, &cfg);
-        assert_eq!(nan.observed, 0.0);
-    }
-
-    #[test]
-    fn anomaly_reaches_one_exactly_when_problems_thresholds_hold() {
-        let cfg = DetectConfig::default();
-        let big = score(100.0, 5.0, &cfg);
-        assert!(big.meets(&cfg.problems));
-        assert_eq!(big.anomaly, 1.0);
-        let mild = score(12.0, 4.0, &cfg);
-        assert!(!mild.meets(&cfg.problems));
-        assert!(mild.anomaly > 0.0 && mild.anomaly < 1.0);
-        // Many reports but only 20% above normal: highly significant, yet not an outage.
-        let busy = score(12_000.0, 10_000.0, &cfg);
-        assert!(busy.neg_log10_p > 10.0 && busy.anomaly < 0.1);
-    }
-
-    #[test]
-    fn band_holds_the_expectation() {
-        assert_eq!(poisson_band(0.0), (0.0, 0.0));
-        assert_eq!(poisson_band(0.1), (0.0, 1.0));
-        let (lo, hi) = poisson_band(10.0);
-        assert_eq!((lo, hi), (5.0, 15.0));
-        let (lo, hi) = poisson_band(10_000.0);
-        assert!(lo < 10_000.0 && hi > 10_000.0 && (hi - lo - 329.0).abs() < 3.0);
-    }
-}
+#[path = "score_tests.rs"]
+mod tests;

@@ -1,7 +1,9 @@
 //! The per-series state machine: ok → possible problems → problems → ok, with hysteresis so
 //! that one noisy minute neither opens nor closes an incident.
 //!
-//! A series enters a state when all of that state's thresholds hold. It never steps down from
+//! A series enters a state when all of that state's thresholds have held for that state's
+//! `sustain_minutes` in a row (`dw-detect-2` asks two minutes for problems: a one-window
+//! burst reaches possible problems at most). It never steps down from
 //! problems to possible problems (an incident keeps its peak severity); it returns to ok only
 //! after `calm_minutes` of uninterrupted calm.
 
@@ -74,6 +76,15 @@ pub struct Tracker {
     pub since: Option<DateTime<Utc>>,
     /// First decision of the current run of calm minutes while not ok.
     pub calm_since: Option<DateTime<Utc>>,
+    /// When the series last left ok (the start of the current episode, while not ok).
+    #[serde(default)]
+    pub episode_since: Option<DateTime<Utc>>,
+    /// Minutes in a row that met the "possible problems" thresholds.
+    #[serde(default)]
+    pub possible_run: u32,
+    /// Minutes in a row that met the "problems" thresholds.
+    #[serde(default)]
+    pub problems_run: u32,
 }
 
 impl Default for Tracker {
@@ -89,6 +100,9 @@ impl Tracker {
             state: State::Ok,
             since: None,
             calm_since: None,
+            episode_since: None,
+            possible_run: 0,
+            problems_run: 0,
         }
     }
 
@@ -99,9 +113,14 @@ impl Tracker {
         score: &Score,
         cfg: &DetectConfig,
     ) -> Option<Transition> {
-        let next = if score.meets(&cfg.problems) {
+        let run = |met: bool, run: u32| if met { run.saturating_add(1) } else { 0 };
+        self.problems_run = run(score.meets(&cfg.problems), self.problems_run);
+        self.possible_run = run(score.meets(&cfg.possible), self.possible_run);
+        let next = if self.problems_run >= cfg.problems.sustain_minutes.max(1) {
             State::Problems
-        } else if self.state == State::Ok && score.meets(&cfg.possible) {
+        } else if self.state == State::Ok
+            && self.possible_run >= cfg.possible.sustain_minutes.max(1)
+        {
             State::PossibleProblems
         } else if self.state != State::Ok && self.calm_long_enough(at, score, cfg) {
             State::Ok
@@ -112,10 +131,18 @@ impl Tracker {
             return None;
         }
         let from = self.state;
+        if from == State::Ok {
+            self.episode_since = Some(at);
+        }
         self.state = next;
         self.since = Some(at);
         self.calm_since = None;
         Some(Transition { from, to: next, at })
+    }
+
+    /// When the current episode (the time since the series left ok) started.
+    pub fn episode_start(&self) -> Option<DateTime<Utc>> {
+        self.episode_since.or(self.since)
     }
 
     /// Updates the calm clock and says whether calm has lasted `calm_minutes`.
@@ -145,15 +172,30 @@ mod tests {
             + Duration::minutes(m)
     }
 
-    /// Drives a tracker with one observed count per minute against an expectation of 4.
+    /// Drives a tracker with one observed count per minute against an expectation of 4, with
+    /// Poisson noise (dispersion 0).
     fn run(counts: &[f64]) -> (Tracker, Vec<Transition>) {
-        let cfg = DetectConfig::default();
+        run_with(&DetectConfig::default(), counts)
+    }
+
+    fn run_with(cfg: &DetectConfig, counts: &[f64]) -> (Tracker, Vec<Transition>) {
         let mut t = Tracker::new();
         let mut out = Vec::new();
         for (i, &c) in counts.iter().enumerate() {
-            out.extend(t.step(minute(i as i64), &score(c, 4.0, &cfg), &cfg));
+            out.extend(t.step(minute(i as i64), &score(c, 4.0, 0.0, cfg), cfg));
         }
         (t, out)
+    }
+
+    #[test]
+    fn one_surging_window_reaches_possible_problems_at_most() {
+        let (t, out) = run(&[80.0, 4.0, 4.0]);
+        assert_eq!(t.state, State::PossibleProblems, "{out:?}");
+        let (t, _) = run(&[80.0, 80.0]);
+        assert_eq!(t.state, State::Problems);
+        let v1 = DetectConfig::for_method(crate::detect::config::Method::DwDetect1);
+        let (t, _) = run_with(&v1, &[80.0]);
+        assert_eq!(t.state, State::Problems, "dw-detect-1 needed one window");
     }
 
     #[test]
@@ -176,7 +218,7 @@ mod tests {
 
     #[test]
     fn moderate_surge_is_possible_problems_then_escalates_and_never_steps_down() {
-        let (t, out) = run(&[18.0, 60.0, 18.0, 18.0]);
+        let (t, out) = run(&[18.0, 60.0, 60.0, 18.0, 18.0]);
         assert_eq!(t.state, State::Problems);
         assert_eq!(out.len(), 2);
         assert_eq!(
@@ -191,7 +233,7 @@ mod tests {
 
     #[test]
     fn returns_to_ok_only_after_ten_calm_minutes() {
-        let mut counts = vec![60.0];
+        let mut counts = vec![60.0, 60.0];
         counts.extend([4.0; 10]);
         let (t, _) = run(&counts);
         assert_eq!(
@@ -202,12 +244,12 @@ mod tests {
         counts.push(4.0);
         let (t, out) = run(&counts);
         assert_eq!(t.state, State::Ok);
-        assert_eq!(out.last().map(|x| x.at), Some(minute(11)));
+        assert_eq!(out.last().map(|x| x.at), Some(minute(12)));
     }
 
     #[test]
     fn a_non_calm_minute_restarts_the_calm_clock() {
-        let mut counts = vec![60.0];
+        let mut counts = vec![60.0, 60.0];
         counts.extend([4.0; 8]);
         counts.push(14.0); // ratio 3.5 and p < 1%: not calm, yet below the entry thresholds
         counts.extend([4.0; 8]);

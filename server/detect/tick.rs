@@ -1,6 +1,7 @@
 //! The detector at work: every minute, for every active service and every service × country
-//! with enough history, compare the last window of minute buckets with the baseline, step the
-//! state machines, and open, escalate, update or resolve incidents.
+//! with enough history, judge the last window of minute buckets with that series'
+//! [`SeriesDetector`] (the same engine `replay` runs), decide which scopes have an incident
+//! ([`super::scope`]), then open, escalate, update or resolve them ([`super::incidents`]).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -8,31 +9,29 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeDelta, Utc};
 use tracing::{debug, info};
 
-use super::baseline::{push_quarters, Baseline};
-use super::config::{DetectConfig, METHODOLOGY_VERSION};
+use chrono_tz::Tz;
+
+use super::baseline::push_quarters;
+use super::config::DetectConfig;
 use super::damping::damped_total;
-use super::evidence::{evidence, scoped_reports, scoped_subnets};
+use super::evidence::{scoped_reports, scoped_subnets};
+use super::scope::{active_scopes, ScopeInputs};
 use super::score::{score, Score};
+use super::series::SeriesDetector;
 use super::state::{State, Tracker};
+use super::zones::{country_zone, ONE_COUNTRY_AUDIENCE};
 use crate::store::{
-    minute_of, quarter_of, BucketStore, DetectorStore, IncidentTick, LiveEvent, OpenIncident,
-    RollupStore, ServiceStatus, ServiceWindow, StatusBoard, StoreError,
+    minute_of, quarter_of, BucketStore, DetectorStore, LiveEvent, OpenIncident, RollupStore,
+    ServiceStatus, ServiceWindow, StatusBoard, StoreError,
 };
 
 /// The series of one service: `global`, or one country.
 pub type SeriesKey = (String, String);
 
-/// Share of a global surge's excess above which it is attributed to one country.
-const ONE_COUNTRY_SHARE: f64 = 0.8;
 /// A country gets its own series once its history holds this many counted reports.
 const COUNTRY_MIN_HISTORY_REPORTS: i64 = 50;
 /// How long an active service stays on the detector's list after its last report.
 const ACTIVE_FOR: TimeDelta = TimeDelta::hours(2);
-/// Samples of an incident's first hours are kept out of the baseline; past this, the new
-/// level is learnt, so that a lasting change of volume cannot keep an incident open forever.
-const EXCLUDE_INCIDENT_FOR: TimeDelta = TimeDelta::hours(6);
-/// Minutes between two `updated` events of one incident.
-const UPDATE_EVERY_MINUTES: i64 = 5;
 
 /// What one tick did, for logs, tests and benchmarks.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -48,28 +47,25 @@ pub struct TickReport {
     pub events: Vec<LiveEvent>,
 }
 
-struct Series {
-    baseline: Baseline,
-    tracker: Tracker,
-}
-
 /// The detector state a leader keeps between ticks.
 pub struct Detector {
-    cfg: DetectConfig,
-    store: Box<dyn DetectorStore>,
+    pub(super) cfg: DetectConfig,
+    pub(super) store: Box<dyn DetectorStore>,
     buckets: Arc<dyn BucketStore>,
     rollups: Arc<dyn RollupStore>,
     board: Arc<dyn StatusBoard>,
-    series: HashMap<SeriesKey, Series>,
+    series: HashMap<SeriesKey, SeriesDetector>,
     /// The country scopes with a series, per service.
     countries: HashMap<String, Vec<String>>,
-    open: HashMap<SeriesKey, OpenIncident>,
+    /// The clock of a service whose audience is mostly one country (others: UTC).
+    zones: HashMap<String, Tz>,
+    pub(super) open: HashMap<SeriesKey, OpenIncident>,
     /// Baselines hold the rollups of every quarter before this.
     learnt_to: Option<DateTime<Utc>>,
     /// The first quarter of history Downwatch has (its deployment, or `history_days` ago):
     /// a series without reports since then was quiet, not unknown.
     history_start: Option<DateTime<Utc>>,
-    last_update: HashMap<i64, DateTime<Utc>>,
+    pub(super) last_update: HashMap<i64, DateTime<Utc>>,
 }
 
 impl Detector {
@@ -88,6 +84,7 @@ impl Detector {
             board,
             series: HashMap::new(),
             countries: HashMap::new(),
+            zones: HashMap::new(),
             open: HashMap::new(),
             learnt_to: None,
             history_start: None,
@@ -113,7 +110,7 @@ impl Detector {
     pub async fn resume(&mut self) -> Result<(), StoreError> {
         for (service, scope, tracker) in self.store.load_trackers().await? {
             if let Ok(tracker) = serde_json::from_value::<Tracker>(tracker) {
-                self.series_mut(&(service, scope)).tracker = tracker;
+                self.series_mut(&(service, scope)).set_tracker(tracker);
             }
         }
         for incident in self.store.open_incidents().await? {
@@ -123,10 +120,16 @@ impl Detector {
         Ok(())
     }
 
-    /// The series of `key`; a new one has been quiet since the history started.
-    fn series_mut(&mut self, key: &SeriesKey) -> &mut Series {
+    /// The series of `key`; a new one has been quiet since the history started. A country's
+    /// series follows that country's clock, a service's the clock of its main country.
+    fn series_mut(&mut self, key: &SeriesKey) -> &mut SeriesDetector {
         let cfg = &self.cfg;
         let (start, end) = (self.history_start, self.learnt_to);
+        let zone = if key.1 == "global" {
+            self.zones.get(&key.0).copied()
+        } else {
+            country_zone(&key.1)
+        };
         if key.1 != "global" && !self.series.contains_key(key) {
             self.countries
                 .entry(key.0.clone())
@@ -134,14 +137,11 @@ impl Detector {
                 .push(key.1.clone());
         }
         self.series.entry(key.clone()).or_insert_with(|| {
-            let mut baseline = Baseline::new(cfg);
+            let mut series = SeriesDetector::in_zone(cfg.clone(), zone);
             if let (Some(start), Some(end)) = (start, end) {
-                push_quiet(&mut baseline, start, end);
+                push_quiet(&mut series, start, end);
             }
-            Series {
-                baseline,
-                tracker: Tracker::new(),
-            }
+            series
         })
     }
 
@@ -164,11 +164,12 @@ impl Detector {
         }
         let start = self.history_start.unwrap_or(from).max(from);
         let periods = self.store.incident_periods(from).await?;
+        // An incident's first hours are kept out of the baseline; past them, the new level is
+        // learnt, so that a lasting change of volume cannot keep an incident open forever.
+        let exclude_for = TimeDelta::hours(i64::from(self.cfg.exclude_hours));
         let in_incident = |service: &str, scope: &str, t: DateTime<Utc>| {
             periods.iter().any(|(s, sc, begin, end)| {
-                let end = end.map_or(*begin + EXCLUDE_INCIDENT_FOR, |e| {
-                    e.min(*begin + EXCLUDE_INCIDENT_FOR)
-                });
+                let end = end.map_or(*begin + exclude_for, |e| e.min(*begin + exclude_for));
                 s == service
                     && (sc == scope || sc == "global")
                     && t + TimeDelta::minutes(15) > *begin
@@ -195,6 +196,9 @@ impl Detector {
                 *country_volume.entry(key).or_default() += n;
             }
         }
+        if self.zones.is_empty() {
+            self.zones = audience_zones(&country_volume);
+        }
         let mut learnt = 0;
         let mut fed: HashSet<SeriesKey> = HashSet::with_capacity(per_series.len());
         for (key, quarters) in per_series {
@@ -206,7 +210,7 @@ impl Detector {
             }
             let series = self.series_mut(&key);
             push_quarters(
-                &mut series.baseline,
+                series.baseline_mut(),
                 start,
                 to,
                 |t| quarters.get(&t).copied().unwrap_or(0) as f64,
@@ -223,7 +227,7 @@ impl Detector {
             .cloned()
             .collect();
         for key in quiet {
-            push_quiet(&mut self.series_mut(&key).baseline, start, to);
+            push_quiet(self.series_mut(&key), start, to);
         }
         self.learnt_to = Some(to);
         Ok(learnt)
@@ -246,7 +250,7 @@ impl Detector {
             .into_iter()
             .collect();
         for (key, series) in &self.series {
-            if series.tracker.state != State::Ok {
+            if series.tracker().state != State::Ok {
                 services.insert(key.0.clone());
             }
         }
@@ -279,50 +283,60 @@ impl Detector {
         Ok(report)
     }
 
-    fn score_series(
+    /// The window of one series: counted reports after flood damping, and the expectation.
+    fn window_of(
+        &mut self,
+        key: &SeriesKey,
+        window: &ServiceWindow,
+        minutes: &[DateTime<Utc>],
+    ) -> (f64, f64) {
+        let observed = damped_total(scoped_subnets(window, &key.1), self.cfg.subnet_cap);
+        let series = self.series_mut(key);
+        let expected = minutes.iter().map(|m| series.expected(*m, 1)).sum();
+        (observed, expected)
+    }
+
+    /// The score of a series without judging it (a scope with no series of its own).
+    pub(super) fn score_only(
         &mut self,
         key: &SeriesKey,
         window: &ServiceWindow,
         minutes: &[DateTime<Utc>],
     ) -> Score {
-        let cap = self.cfg.subnet_cap;
-        let observed = damped_total(scoped_subnets(window, &key.1), cap);
-        let series = self.series_mut(key);
-        let expected: f64 = minutes
-            .iter()
-            .map(|m| series.baseline.expected_per_minute(*m))
-            .sum();
-        score(observed, expected, &self.cfg)
+        let (observed, expected) = self.window_of(key, window, minutes);
+        let dispersion = self.series_mut(key).dispersion();
+        score(observed, expected, dispersion, &self.cfg)
     }
 
-    async fn evaluate(
+    /// The state of one of `service`'s series (ok when it has none).
+    pub(super) fn state_of(&self, service: &str, scope: &str) -> State {
+        self.series
+            .get(&(service.to_owned(), scope.to_owned()))
+            .map_or(State::Ok, |s| s.tracker().state)
+    }
+
+    /// Judges every series of one service (global, and each country with a baseline of its
+    /// own): scores them and steps their state machines.
+    fn judge_service(
         &mut self,
         window: &ServiceWindow,
         minutes: &[DateTime<Utc>],
         at: DateTime<Utc>,
         report: &mut TickReport,
         changed: &mut Vec<(String, String, serde_json::Value)>,
-    ) -> Result<(), StoreError> {
-        let service = window.service.clone();
-        // The series to score: global, and each country that has a baseline of its own or
-        // is in a non-ok state.
+    ) -> HashMap<String, Score> {
+        let service = &window.service;
         let mut keys: Vec<SeriesKey> = vec![(service.clone(), "global".to_owned())];
-        if let Some(countries) = self.countries.get(&service) {
+        if let Some(countries) = self.countries.get(service) {
             keys.extend(countries.iter().map(|c| (service.clone(), c.clone())));
         }
-        let mut scores: HashMap<String, Score> = HashMap::new();
-        for key in &keys {
-            let s = self.score_series(key, window, minutes);
-            let cfg = self.cfg.clone();
-            let series = self.series_mut(key);
-            // A series is judged once it has enough history to say what is normal.
-            if series.baseline.minutes_of_history() < u64::from(cfg.warmup_minutes) {
-                report.series += 1;
-                scores.insert(key.1.clone(), s);
-                continue;
-            }
-            let before = series.tracker.clone();
-            if let Some(t) = series.tracker.step(at, &s, &cfg) {
+        let mut scores = HashMap::with_capacity(keys.len());
+        for key in keys {
+            let (observed, expected) = self.window_of(&key, window, minutes);
+            let series = self.series_mut(&key);
+            let before = series.tracker().clone();
+            let judged = series.judge(at, observed, expected);
+            if let Some(t) = judged.transition {
                 report.transitions += 1;
                 report.events.push(LiveEvent {
                     kind: "state-changed".into(),
@@ -332,186 +346,65 @@ impl Detector {
                     state: t.to.as_str().into(),
                     at,
                 });
-                info!(service = %key.0, scope = %key.1, from = ?before.state, to = ?series.tracker.state, "state changed");
+                info!(service = %key.0, scope = %key.1, from = ?t.from, to = ?t.to, "state changed");
             }
-            if series.tracker != before {
-                if let Ok(json) = serde_json::to_value(&series.tracker) {
+            if *series.tracker() != before {
+                if let Ok(json) = serde_json::to_value(series.tracker()) {
                     changed.push((key.0.clone(), key.1.clone(), json));
                 }
             }
             report.series += 1;
-            scores.insert(key.1.clone(), s);
+            scores.insert(key.1, judged.score);
         }
+        scores
+    }
 
-        // Which scopes have an incident now.
-        let state_of = |d: &Self, scope: &str| {
-            d.series
-                .get(&(service.clone(), scope.to_owned()))
-                .map_or(State::Ok, |s| s.tracker.state)
-        };
-        let global_state = state_of(self, "global");
-        let global_excess = scores
-            .get("global")
-            .map_or(0.0, |s| (s.observed - s.expected).max(0.0));
-        let min_reporters = self.cfg.possible.min_reporters;
-        let attributed = if global_state != State::Ok {
-            let total = scoped_reports(window, "global").max(1) as f64;
-            window
-                .fields
-                .iter()
-                .filter_map(|(f, n)| f.strip_prefix("cc:").map(|c| (c.to_owned(), *n as f64)))
-                // One country carries the surge, with enough reports of its own to say so.
-                .filter(|(_, n)| {
-                    *n >= min_reporters && *n >= ONE_COUNTRY_SHARE * total.max(global_excess)
-                })
-                .map(|(c, _)| c)
-                .next()
-        } else {
-            None
-        };
-        // While the service is not ok, an open incident keeps its scope: re-deciding it every
-        // minute would close and reopen incidents around the one-country threshold, and in
-        // the calm minutes before the state returns to ok.
-        let open_scope = {
-            let mut open: Vec<&String> = self
-                .open
-                .keys()
-                .filter(|k| k.0 == service)
-                .map(|k| &k.1)
-                .collect();
-            open.sort_by_key(|s| *s != "global");
-            open.first().map(|s| (*s).clone())
-        };
-        let mut active: HashMap<String, State> = HashMap::new();
-        match (&open_scope, &attributed, global_state) {
-            (_, _, State::Ok) => {}
-            (Some(scope), _, s) if scope == "global" => {
-                active.insert("global".into(), s);
-            }
-            (Some(c), _, s) => {
-                active.insert(c.clone(), worse(s, state_of(self, c)));
-            }
-            (None, None, s) => {
-                active.insert("global".into(), s);
-            }
-            (None, Some(c), s) => {
-                active.insert(c.clone(), worse(s, state_of(self, c)));
-            }
-        }
-        if global_state == State::Ok {
-            for key in keys.iter().filter(|k| k.1 != "global") {
-                let s = state_of(self, &key.1);
-                if s != State::Ok {
-                    active.insert(key.1.clone(), s);
-                }
-            }
-        }
-
-        // Apply: open / escalate / update / resolve.
-        let scopes: HashSet<String> = active
+    /// One service at one tick: judge its series, decide which scopes have an incident, write
+    /// the incidents, and say how the service is doing.
+    async fn evaluate(
+        &mut self,
+        window: &ServiceWindow,
+        minutes: &[DateTime<Utc>],
+        at: DateTime<Utc>,
+        report: &mut TickReport,
+        changed: &mut Vec<(String, String, serde_json::Value)>,
+    ) -> Result<(), StoreError> {
+        let service = window.service.clone();
+        let scores = self.judge_service(window, minutes, at, report, changed);
+        let countries: Vec<(String, State)> = self
+            .countries
+            .get(&service)
+            .map(|cs| {
+                cs.iter()
+                    .map(|c| (c.clone(), self.state_of(&service, c)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let open_scopes: Vec<String> = self
+            .open
             .keys()
-            .cloned()
-            .chain(
-                self.open
-                    .keys()
-                    .filter(|k| k.0 == service)
-                    .map(|k| k.1.clone()),
-            )
+            .filter(|k| k.0 == service)
+            .map(|k| k.1.clone())
             .collect();
-        let mut orgs: Option<HashMap<i32, String>> = None;
-        for scope in scopes {
-            let key = (service.clone(), scope.clone());
-            let s = match scores.get(&scope) {
-                Some(s) => *s,
-                None => self.score_series(&key, window, minutes),
-            };
-            if orgs.is_none() {
-                let asns: Vec<i32> = window
-                    .fields
-                    .keys()
-                    .filter_map(|f| f.strip_prefix("asn:").and_then(|a| a.parse().ok()))
-                    .collect();
-                orgs = Some(self.store.as_orgs(&asns).await?.into_iter().collect());
-            }
-            let tick = IncidentTick {
-                service: service.clone(),
-                scope: scope.clone(),
-                severity: active
-                    .get(&scope)
-                    .copied()
-                    .unwrap_or(State::PossibleProblems)
-                    .as_str()
-                    .to_owned(),
-                at,
-                observed: s.observed,
-                expected: s.expected,
-                score: s.anomaly,
-                evidence: evidence(
-                    window,
-                    &scope,
-                    &s,
-                    &self.cfg,
-                    orgs.as_ref().unwrap_or(&HashMap::new()),
-                ),
-            };
-            match (active.get(&scope), self.open.get(&key).cloned()) {
-                (Some(_), None) => {
-                    let opened = self.store.open_incident(&tick, METHODOLOGY_VERSION).await?;
-                    info!(service = %service, scope = %scope, incident = opened.id, severity = %tick.severity, "incident opened");
-                    report.opened.push(opened.id);
-                    report
-                        .events
-                        .push(incident_event("incident-opened", &tick, opened.id));
-                    self.last_update.insert(opened.id, at);
-                    self.open.insert(key, opened);
-                }
-                (Some(state), Some(open)) => {
-                    let escalated = *state == State::Problems && open.severity != "problems";
-                    let last = self.last_update.get(&open.id).copied();
-                    let event = escalated
-                        || last.is_none_or(|l| at - l >= TimeDelta::minutes(UPDATE_EVERY_MINUTES));
-                    self.store
-                        .update_incident(open.id, &tick, escalated, event)
-                        .await?;
-                    if escalated {
-                        info!(service = %service, scope = %scope, incident = open.id, "incident escalated");
-                        report.escalated.push(open.id);
-                        report
-                            .events
-                            .push(incident_event("incident-escalated", &tick, open.id));
-                    }
-                    if event {
-                        self.last_update.insert(open.id, at);
-                    }
-                    if let Some(o) = self.open.get_mut(&key) {
-                        if escalated {
-                            o.severity = "problems".into();
-                        }
-                        o.peak_observed = o.peak_observed.max(s.observed);
-                    }
-                }
-                (None, Some(open)) => {
-                    self.store.resolve_incident(open.id, &tick).await?;
-                    info!(service = %service, scope = %scope, incident = open.id, "incident resolved");
-                    report.resolved.push(open.id);
-                    let mut resolved = incident_event("incident-resolved", &tick, open.id);
-                    resolved.state = State::Ok.as_str().into();
-                    report.events.push(resolved);
-                    self.open.remove(&key);
-                    self.last_update.remove(&open.id);
-                }
-                (None, None) => {}
-            }
-        }
+        let active = active_scopes(&ScopeInputs {
+            window,
+            global_state: self.state_of(&service, "global"),
+            global_score: scores.get("global"),
+            countries: &countries,
+            open_scopes: &open_scopes,
+            min_reporters: self.cfg.possible.min_reporters,
+        });
+        self.write_incidents(window, minutes, at, &active, &scores, report)
+            .await?;
 
         let global = scores
             .get("global")
             .copied()
-            .unwrap_or_else(|| score(0.0, 0.0, &self.cfg));
+            .unwrap_or_else(|| score(0.0, 0.0, self.cfg.dispersion_prior, &self.cfg));
         let tracker = self
             .series
             .get(&(service.clone(), "global".to_owned()))
-            .map(|s| s.tracker.clone())
+            .map(|s| s.tracker().clone())
             .unwrap_or_default();
         report.statuses.push(ServiceStatus {
             service: service.clone(),
@@ -534,32 +427,26 @@ impl Detector {
     }
 }
 
-/// The more severe of two states.
-fn worse(a: State, b: State) -> State {
-    let rank = |s: State| match s {
-        State::Ok => 0,
-        State::PossibleProblems => 1,
-        State::Problems => 2,
-    };
-    if rank(a) >= rank(b) {
-        a
-    } else {
-        b
+/// Services whose history is mostly one country's follow that country's clock.
+fn audience_zones(country_volume: &HashMap<SeriesKey, i64>) -> HashMap<String, Tz> {
+    let mut totals: HashMap<&str, (i64, &str, i64)> = HashMap::new();
+    for ((service, country), n) in country_volume {
+        let entry = totals.entry(service).or_insert((0, country, 0));
+        entry.0 += n;
+        if *n > entry.2 {
+            (entry.1, entry.2) = (country, *n);
+        }
     }
+    totals
+        .into_iter()
+        .filter(|(_, (total, _, top))| *top as f64 >= ONE_COUNTRY_AUDIENCE * (*total).max(1) as f64)
+        .filter_map(|(service, (_, country, _))| {
+            country_zone(country).map(|z| (service.to_owned(), z))
+        })
+        .collect()
 }
 
-/// Teaches `baseline` that `[from, to)` had no reports.
-fn push_quiet(baseline: &mut Baseline, from: DateTime<Utc>, to: DateTime<Utc>) {
-    push_quarters(baseline, from, to, |_| 0.0, |_| false);
-}
-
-fn incident_event(kind: &str, tick: &IncidentTick, id: i64) -> LiveEvent {
-    LiveEvent {
-        kind: kind.into(),
-        service: tick.service.clone(),
-        scope: tick.scope.clone(),
-        incident_id: Some(id),
-        state: tick.severity.clone(),
-        at: tick.at,
-    }
+/// Teaches a series that `[from, to)` had no reports.
+fn push_quiet(series: &mut SeriesDetector, from: DateTime<Utc>, to: DateTime<Utc>) {
+    push_quarters(series.baseline_mut(), from, to, |_| 0.0, |_| false);
 }

@@ -141,9 +141,22 @@ pub struct Evidence {
     expected: f64,
     /// reports / expected.
     ratio: f64,
-    /// Surprise: `-log10 P(X >= observed | expected)`.
+    /// The true ratio is at least this, with confidence `confidence` (`dw-detect-2`; in
+    /// `dw-detect-1` evidence it is absent).
+    ratio_low: Option<f64>,
+    /// Confidence of `ratio_low`, e.g. 0.99.
+    confidence: Option<f64>,
+    /// Surprise: `-log10 P(X >= observed | expected)` under the method's noise model
+    /// (`dw-detect-2`: negative binomial with the series' dispersion), at most 12: beyond
+    /// that no model fitted to weeks of one series can back the digits.
     neg_log10_p: f64,
-    /// Anomaly score in [0, 1].
+    /// The surprise in words, as it may be quoted ("far more than chance explains").
+    surprise: Option<String>,
+    /// Overdispersion α of the series' window counts (variance = μ (1 + α μ)), learnt from
+    /// its own calm history; 0 = Poisson.
+    dispersion: Option<f64>,
+    /// Anomaly score in [0, 1]: in `dw-detect-2`, the confidence that the true ratio
+    /// reaches the "problems" ratio.
     score: f64,
     thresholds: EvidenceThresholds,
     top_symptoms: Vec<Share>,
@@ -164,12 +177,16 @@ pub struct EvidenceThresholds {
     problems: Thresholds,
 }
 
-/// Three conditions that must all hold for a series to enter a state.
+/// The conditions that must all hold for a series to enter a state.
 #[derive(ToSchema)]
 pub struct Thresholds {
     min_neg_log10_p: f64,
     min_ratio: f64,
     min_reporters: f64,
+    /// Least confident ratio (`ratio_low`); absent in `dw-detect-1` evidence.
+    min_ratio_low: Option<f64>,
+    /// Minutes in a row the conditions must hold; absent in `dw-detect-1` evidence.
+    sustain_minutes: Option<i64>,
 }
 
 /// Reports from one autonomous system (network).

@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::service::{incident_line, incident_title, IncidentLine};
 use super::view::{amount, ChartSpec, Chrome, ShareRow, Stamp};
 use super::{error_page, html, unavailable};
+use crate::detect::Surprise;
 use crate::http::AppState;
 
 #[derive(Template)]
@@ -124,10 +125,30 @@ pub async fn incident_page(
     if let Some(r) = ev["ratio"].as_f64() {
         facts.push((c.t("incident.ratio").to_owned(), format!("{r:.1}×")));
     }
+    if let Some(low) = ev["ratio_low"].as_f64() {
+        let confidence = ev["confidence"].as_f64().unwrap_or(0.99);
+        facts.push((
+            c.t("incident.ratio_low").to_owned(),
+            c.f(
+                "incident.ratio_low_value",
+                &[
+                    ("ratio", &format!("{low:.1}")),
+                    ("confidence", &format!("{:.0}", confidence * 100.0)),
+                ],
+            ),
+        ));
+    }
+    // Words, never a p-value: "p ≈ 10^-114" is a number no model of bursty counts can back.
     if let Some(p) = ev["neg_log10_p"].as_f64() {
         facts.push((
             c.t("incident.surprise").to_owned(),
-            format!("p ≈ 10^-{p:.0}"),
+            c.t(Surprise::of(p).key()).to_owned(),
+        ));
+    }
+    if let Some(alpha) = ev["dispersion"].as_f64() {
+        facts.push((
+            c.t("incident.noise").to_owned(),
+            c.f("incident.noise_value", &[("alpha", &format!("{alpha:.2}"))]),
         ));
     }
     if let Some(w) = ev["window_minutes"].as_u64() {

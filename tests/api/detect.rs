@@ -6,7 +6,7 @@ use diesel_async::RunQueryDsl;
 use serde_json::{json, Value};
 
 use downwatch::detect::config::DetectConfig;
-use downwatch::detect::tick::Detector;
+use downwatch::detect::tick::{Detector, TickReport};
 use downwatch::store::postgres::detector::PgLeader;
 use downwatch::store::{quarter_of, RollupStore, StatusBoard};
 
@@ -81,6 +81,17 @@ async fn incidents(app: &TestApp) -> Vec<(i64, String, String, String, Value)> {
 /// The tick that sees the current minute's reports in its window.
 pub(crate) fn next_minute() -> DateTime<Utc> {
     Utc::now() + TimeDelta::minutes(1)
+}
+
+/// Two ticks a minute apart that both see the current minute's reports: a surge that holds
+/// for the two minutes "problems" asks for. Returns the first tick's report (incidents open as
+/// possible problems) after the second has escalated them.
+pub(crate) async fn sustained_ticks(d: &mut Detector) -> TickReport {
+    let at = next_minute();
+    let first = d.tick(at).await.expect("tick");
+    let second = d.tick(at + TimeDelta::minutes(1)).await.expect("tick");
+    assert_eq!(second.escalated.len(), first.opened.len(), "{second:?}");
+    first
 }
 
 #[tokio::test]
@@ -194,13 +205,24 @@ crate::both_stacks! {
         assert_eq!(first.opened.len(), 1, "{first:?}");
         let open = incidents(app).await;
         assert_eq!(open.len(), 1);
+        let (_, _, _, severity, _) = &open[0];
+        assert_eq!(severity, "possible-problems", "one window is not yet an outage");
+        // The surge holds a second minute: problems.
+        let at = at + TimeDelta::minutes(1);
+        let second = d.tick(at).await.expect("tick");
+        let open = incidents(app).await;
         let (id, scope, status, severity, evidence) = &open[0];
+        assert_eq!(second.escalated, vec![*id], "{second:?}");
         assert_eq!(
             (scope.as_str(), status.as_str(), severity.as_str()),
             ("global", "open", "problems")
         );
         assert_eq!(evidence["reports"], 40);
-        assert_eq!(evidence["methodology"], "dw-detect-1");
+        assert_eq!(evidence["methodology"], "dw-detect-2");
+        assert_eq!(evidence["surprise"], "far more than chance explains");
+        assert!(evidence["neg_log10_p"].as_f64().is_some_and(|p| p <= 12.0));
+        assert!(evidence["ratio_low"].as_f64().is_some_and(|r| r >= 4.0), "{evidence}");
+        assert!(evidence["dispersion"].as_f64().is_some_and(|a| a > 0.0));
         assert!(evidence["expected"].as_f64().is_some_and(|e| e < 5.0));
         assert_eq!(evidence["top_symptoms"][0]["key"], "login");
         assert_eq!(evidence["top_countries"].as_array().map(Vec::len), Some(4));

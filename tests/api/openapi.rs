@@ -16,7 +16,7 @@ use std::collections::{BTreeSet, HashSet};
 use chrono::{TimeDelta, Utc};
 use serde_json::{json, Value};
 
-use crate::detect::{deployed_a_week_ago, detector, next_minute, spread, surge};
+use crate::detect::{deployed_a_week_ago, detector, spread, surge, sustained_ticks};
 use crate::helpers::{spawn_app, TestApp};
 
 /// The route table, read from the code that registers it.
@@ -364,7 +364,7 @@ async fn real_answers_validate_against_the_document() {
     let mut d = detector(&app).await;
     surge(&app, "netflix", "login", &spread(40)).await;
     surge(&app, "discord", "messaging", &spread(40)).await;
-    let tick = d.tick(next_minute()).await.expect("tick");
+    let tick = sustained_ticks(&mut d).await;
     assert_eq!(tick.opened.len(), 2, "{tick:?}");
 
     // A report: 202 with its acknowledgement, and one with a region.

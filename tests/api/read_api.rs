@@ -4,7 +4,7 @@ use std::collections::HashSet;
 
 use serde_json::Value;
 
-use crate::detect::{deployed_a_week_ago, detector, next_minute, spread, surge};
+use crate::detect::{deployed_a_week_ago, detector, spread, surge, sustained_ticks};
 use crate::helpers::{spawn_app, TestApp};
 
 async fn get(app: &TestApp, path: &str) -> (u16, Value) {
@@ -43,7 +43,7 @@ async fn three_incidents(app: &TestApp) {
     ] {
         surge(app, service, symptom, &spread(40)).await;
     }
-    let report = d.tick(next_minute()).await.expect("tick");
+    let report = sustained_ticks(&mut d).await;
     assert_eq!(report.opened.len(), 3, "{report:?}");
 }
 
@@ -141,7 +141,7 @@ crate::both_stacks! {
         let (code, body) = get(app, &format!("/api/v1/incidents/{id}")).await;
         assert_eq!(code, 200);
         let incident = &body["incident"];
-        assert_eq!(incident["methodology"], "dw-detect-1");
+        assert_eq!(incident["methodology"], "dw-detect-2");
         assert_eq!(incident["evidence"]["top_symptoms"][0]["key"], "messaging");
         assert!(incident["peak_reports"].as_f64().is_some_and(|r| r > 30.0));
         assert_eq!(body["timeline"][0]["kind"], "opened");

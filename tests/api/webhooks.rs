@@ -279,7 +279,7 @@ async fn an_incident_opening_is_posted_once_signed_with_the_webhook_secret() {
     assert_eq!(event["scope"], "global");
     assert_eq!(event["incident_id"], incident["id"]);
     assert_eq!(event["state"], incident["severity"]);
-    assert_eq!(event["methodology"], "dw-detect-1");
+    assert_eq!(event["methodology"], "dw-detect-2");
     assert_eq!(event["observed"], 40.0);
     assert!(
         event["expected"].as_f64().is_some_and(|e| e < 5.0),

@@ -1,0 +1,133 @@
+//! The detector's writes: open, escalate, update or resolve the incidents of one service, given
+//! the scopes that have one now ([`super::scope`]), each with its evidence.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use tracing::info;
+
+use super::evidence::evidence;
+use super::score::Score;
+use super::state::State;
+use super::tick::{Detector, TickReport};
+use crate::store::{IncidentTick, LiveEvent, ServiceWindow, StoreError};
+
+/// Minutes between two `updated` events of one incident.
+const UPDATE_EVERY_MINUTES: i64 = 5;
+
+impl Detector {
+    /// Brings the stored incidents of `window.service` in line with `active`.
+    pub(super) async fn write_incidents(
+        &mut self,
+        window: &ServiceWindow,
+        minutes: &[DateTime<Utc>],
+        at: DateTime<Utc>,
+        active: &HashMap<String, State>,
+        scores: &HashMap<String, Score>,
+        report: &mut TickReport,
+    ) -> Result<(), StoreError> {
+        let service = window.service.clone();
+        let scopes: HashSet<String> = active
+            .keys()
+            .cloned()
+            .chain(
+                self.open
+                    .keys()
+                    .filter(|k| k.0 == service)
+                    .map(|k| k.1.clone()),
+            )
+            .collect();
+        if scopes.is_empty() {
+            return Ok(());
+        }
+        let asns: Vec<i32> = window
+            .fields
+            .keys()
+            .filter_map(|f| f.strip_prefix("asn:").and_then(|a| a.parse().ok()))
+            .collect();
+        let orgs: HashMap<i32, String> = self.store.as_orgs(&asns).await?.into_iter().collect();
+        for scope in scopes {
+            let key = (service.clone(), scope.clone());
+            let s = match scores.get(&scope) {
+                Some(s) => *s,
+                None => self.score_only(&key, window, minutes),
+            };
+            let tick = IncidentTick {
+                service: service.clone(),
+                scope: scope.clone(),
+                severity: active
+                    .get(&scope)
+                    .copied()
+                    .unwrap_or(State::PossibleProblems)
+                    .as_str()
+                    .to_owned(),
+                at,
+                observed: s.observed,
+                expected: s.expected,
+                score: s.anomaly,
+                evidence: evidence(window, &scope, &s, &self.cfg, &orgs),
+            };
+            match (active.get(&scope), self.open.get(&key).cloned()) {
+                (Some(_), None) => {
+                    let method = self.cfg.method.as_str();
+                    let opened = self.store.open_incident(&tick, method).await?;
+                    info!(service = %service, scope = %scope, incident = opened.id, severity = %tick.severity, "incident opened");
+                    report.opened.push(opened.id);
+                    report
+                        .events
+                        .push(incident_event("incident-opened", &tick, opened.id));
+                    self.last_update.insert(opened.id, at);
+                    self.open.insert(key, opened);
+                }
+                (Some(state), Some(open)) => {
+                    let escalated = *state == State::Problems && open.severity != "problems";
+                    let last = self.last_update.get(&open.id).copied();
+                    let event = escalated
+                        || last.is_none_or(|l| at - l >= TimeDelta::minutes(UPDATE_EVERY_MINUTES));
+                    self.store
+                        .update_incident(open.id, &tick, escalated, event)
+                        .await?;
+                    if escalated {
+                        info!(service = %service, scope = %scope, incident = open.id, "incident escalated");
+                        report.escalated.push(open.id);
+                        report
+                            .events
+                            .push(incident_event("incident-escalated", &tick, open.id));
+                    }
+                    if event {
+                        self.last_update.insert(open.id, at);
+                    }
+                    if let Some(o) = self.open.get_mut(&key) {
+                        if escalated {
+                            o.severity = "problems".into();
+                        }
+                        o.peak_observed = o.peak_observed.max(s.observed);
+                    }
+                }
+                (None, Some(open)) => {
+                    self.store.resolve_incident(open.id, &tick).await?;
+                    info!(service = %service, scope = %scope, incident = open.id, "incident resolved");
+                    report.resolved.push(open.id);
+                    let mut resolved = incident_event("incident-resolved", &tick, open.id);
+                    resolved.state = State::Ok.as_str().into();
+                    report.events.push(resolved);
+                    self.open.remove(&key);
+                    self.last_update.remove(&open.id);
+                }
+                (None, None) => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+fn incident_event(kind: &str, tick: &IncidentTick, id: i64) -> LiveEvent {
+    LiveEvent {
+        kind: kind.into(),
+        service: tick.service.clone(),
+        scope: tick.scope.clone(),
+        incident_id: Some(id),
+        state: tick.severity.clone(),
+        at: tick.at,
+    }
+}
