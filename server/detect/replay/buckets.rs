@@ -141,10 +141,12 @@ impl Engine {
         at: DateTime<Utc>,
         value: Option<f64>,
     ) -> Result<Option<RowDecision>, ReplayError> {
-        let start = bucket_start(at, self.minutes).ok_or_else(|| ReplayError::BadTimestamp {
-            line,
-            value: format_time(at),
-        })?;
+        let start = bucket_start(at, self.minutes)
+            .filter(|_| super::read::supported(at))
+            .ok_or_else(|| ReplayError::BadTimestamp {
+                line,
+                value: format_time(at),
+            })?;
         let same_bucket = match &self.open {
             Some(open) if start < open.start => {
                 return Err(ReplayError::NotIncreasing {

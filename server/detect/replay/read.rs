@@ -173,7 +173,13 @@ pub(super) fn check_value(value: f64) -> Result<(), &'static str> {
 
 /// RFC 3339 with `Z` or an offset, or a naive date-time taken as UTC; years 1000 to 9999.
 pub(super) fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
-    parse_any_timestamp(s).filter(|t| (1000..=9999).contains(&t.year()))
+    parse_any_timestamp(s).filter(|t| supported(*t))
+}
+
+/// Whether `at` is in the years 1000 to 9999: far from chrono's limits, so that the
+/// detector's date arithmetic cannot overflow.
+pub(super) fn supported(at: DateTime<Utc>) -> bool {
+    (1000..=9999).contains(&at.year())
 }
 
 fn parse_any_timestamp(s: &str) -> Option<DateTime<Utc>> {

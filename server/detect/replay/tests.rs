@@ -333,6 +333,12 @@ fn replay_rows_decides_like_the_csv() {
     let bad = [(t0(), Some(1.0)), (t0(), Some(-1.0))];
     let err = replay_rows(&bad, &opts, &DetectConfig::default()).expect_err("negative");
     assert!(err.to_string().starts_with("line 2: bad value"), "{err}");
+    let far = [(DateTime::<Utc>::MAX_UTC, Some(1.0))];
+    let err = replay_rows(&far, &opts, &DetectConfig::default()).expect_err("year 262143");
+    assert!(
+        err.to_string().starts_with("line 1: bad timestamp"),
+        "{err}"
+    );
     let back = [(t0(), Some(1.0)), (t0() - TimeDelta::hours(1), Some(1.0))];
     assert!(replay_rows(&back, &opts, &DetectConfig::default()).is_err());
     assert_eq!(
