@@ -43,6 +43,7 @@ enum Command {
     Rollup(RollupArgs),
     /// Run the detector offline over a CSV time series `timestamp,value`; writes
     /// `timestamp,value,anomaly_score,state` to stdout, one row per input row.
+    #[command(after_long_help = REPLAY_RULES)]
     Replay(ReplayArgs),
     /// Run a complete Downwatch with synthetic traffic: weeks of backfilled history, live
     /// reports through the real API and scripted outages (see docs/demo.md).
@@ -136,14 +137,47 @@ struct RollupArgs {
     since: DateTime<Utc>,
 }
 
+/// How `downwatch replay` reads an export (shown by `downwatch replay --help`).
+const REPLAY_RULES: &str = "\
+How rows are read:
+  - A header line, then `timestamp,value` rows (`;` or a tab separates fields when the header
+    uses it). Timestamps: RFC 3339 with an offset, or `YYYY-MM-DD HH:MM[:SS]` taken as UTC as
+    written (a local hour repeated at a DST change stays repeated). Values: non-negative
+    numbers, decimals allowed; an empty value is missing.
+  - Rows are counted in buckets of --bucket minutes, or of the median spacing of the rows
+    (the first 10,000 spacings; repeated timestamps ignored) rounded to a whole minute and
+    snapped to 1, 2, 5, 10, 15, 30, 60 or 1440 minutes when within 20%. Buckets are aligned to
+    the epoch: a timestamp is floored to a multiple of the bucket (10:07 is in the 10:05
+    bucket of 5 minutes, 09:59:58 in the 09:55 one).
+  - Rows of one bucket (duplicates, a repeated hour, rows closer together than the bucket) are
+    summed. A bucket is scored once it is complete, and each of its rows gets its score and
+    state.
+  - Time without rows is unknown, not zero: nothing is written for it and the detector is
+    not fed zeros for it (a gap does not lower the normal level).
+  - A row with an empty value gets its bucket's score and state when other rows of the bucket
+    have values; otherwise its anomaly_score and state are left empty.
+  - Rows must not go back to an earlier bucket (an error names the line). --sort reads the
+    whole input into memory (at most 5,000,000 rows), replays it sorted by time and still
+    writes the rows in input order.
+
+Output: one row per input row, in input order: the timestamp (RFC 3339, UTC), the value as
+written, anomaly_score (0 to 1) and state (ok, possible-problems, problems). A one-line
+summary goes to standard error: rows, bucket length, scored buckets, missing buckets (gaps),
+rows summed with others and state changes.";
+
 #[derive(Args)]
 struct ReplayArgs {
     /// CSV file with a `timestamp,value` header; `-` or no flag reads standard input.
     #[arg(long, default_value = "-")]
     input: PathBuf,
-    /// Bucket length: 1m, 5m, 15m, 1h (inferred from the timestamps when not given).
+    /// Bucket length: 1m, 5m, 15m, 1h (inferred from the timestamps when not given); rows
+    /// closer together are summed into their bucket.
     #[arg(long, value_parser = parse_bucket)]
     bucket: Option<u32>,
+    /// Accept rows in any order: read the whole input into memory (at most 5,000,000 rows),
+    /// replay it sorted by time, write the rows in input order.
+    #[arg(long)]
+    sort: bool,
     /// TOML file overriding detector thresholds, as for `serve --detect-config`.
     #[arg(long, env = "DOWNWATCH_DETECT_CONFIG")]
     config: Option<PathBuf>,
@@ -497,20 +531,31 @@ async fn rollup(args: RollupArgs) -> anyhow::Result<()> {
 }
 
 fn replay(args: ReplayArgs) -> anyhow::Result<()> {
+    use downwatch::detect::replay::{replay_with, ReplayOptions};
     let cfg = load_detect_config(args.config.as_ref())?;
+    let opts = ReplayOptions {
+        bucket_minutes: args.bucket,
+        sort: args.sort,
+    };
     let stdout = std::io::stdout();
     let out = std::io::BufWriter::new(stdout.lock());
     let summary = if args.input.as_os_str() == "-" {
         let stdin = std::io::stdin();
-        downwatch::detect::replay::replay(stdin.lock(), out, args.bucket, &cfg)?
+        replay_with(stdin.lock(), out, &opts, &cfg)?
     } else {
         let file = std::fs::File::open(&args.input)
             .with_context(|| format!("cannot open {}", args.input.display()))?;
-        downwatch::detect::replay::replay(std::io::BufReader::new(file), out, args.bucket, &cfg)?
+        replay_with(std::io::BufReader::new(file), out, &opts, &cfg)?
     };
     eprintln!(
-        "replay: {} rows, {}-minute buckets, {} state changes",
-        summary.rows, summary.bucket_minutes, summary.transitions
+        "replay: {} rows, {}-minute buckets: {} scored, {} missing (gaps), {} rows summed \
+         with others; {} state changes",
+        summary.rows,
+        summary.bucket_minutes,
+        summary.buckets,
+        summary.missing_buckets,
+        summary.merged_rows,
+        summary.transitions
     );
     Ok(())
 }

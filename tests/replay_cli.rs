@@ -73,7 +73,58 @@ fn replay_scores_every_row_and_flags_the_outage() {
         .and_then(|s| s.parse().ok())
         .expect("score");
     assert!((0.0..=1.0).contains(&score) && score > 0.5);
-    assert!(err.contains("15-minute buckets"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "replay: {rows} rows, 15-minute buckets: {rows} scored, 0 missing (gaps), 0 rows \
+             summed with others; "
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn replay_sorts_on_request_and_writes_rows_in_input_order() {
+    let csv = "timestamp,value\n2026-10-01T00:10:00Z,3\n2026-10-01T00:00:00Z,2\n\
+               2026-10-01 00:02:30,1\n2026-10-01T00:05:00Z,\n2026-10-01T00:20:00Z,4\n";
+    let (ok, _, err) = run(&["--bucket", "5m"], csv);
+    assert!(!ok, "out of order without --sort");
+    assert!(
+        err.contains("line 3: timestamp 2026-10-01T00:00:00Z") && err.contains("--sort"),
+        "{err}"
+    );
+
+    let (ok, out, err) = run(&["--bucket", "5m", "--sort"], csv);
+    assert!(ok, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 6, "one row out per row in: {out}");
+    let times: Vec<&str> = lines[1..].iter().map(|l| &l[..20]).collect();
+    assert_eq!(
+        times,
+        [
+            "2026-10-01T00:10:00Z",
+            "2026-10-01T00:00:00Z",
+            "2026-10-01T00:02:30Z",
+            "2026-10-01T00:05:00Z",
+            "2026-10-01T00:20:00Z"
+        ]
+    );
+    let decision = |l: &str| l.splitn(3, ',').nth(2).map(str::to_owned);
+    assert_eq!(
+        decision(lines[2]),
+        decision(lines[3]),
+        "summed into one bucket"
+    );
+    assert_eq!(
+        lines[4], "2026-10-01T00:05:00Z,,,",
+        "a bucket without values"
+    );
+    assert!(
+        err.contains(
+            "replay: 5 rows, 5-minute buckets: 3 scored, 2 missing (gaps), 2 rows summed with \
+             others; 0 state changes"
+        ),
+        "{err}"
+    );
 }
 
 #[test]

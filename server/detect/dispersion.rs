@@ -49,7 +49,12 @@ impl Dispersion {
         if den <= 0.0 {
             return prior.max(0.0);
         }
-        ((self.num + prior * prior_weight) / den).clamp(0.0, MAX_ALPHA)
+        let alpha = (self.num + prior * prior_weight) / den;
+        if alpha.is_finite() {
+            alpha.clamp(0.0, MAX_ALPHA)
+        } else {
+            prior.max(0.0)
+        }
     }
 
     /// How much evidence the estimate holds, in units of `μ²` (at most a twentieth of the
@@ -66,9 +71,12 @@ impl Dispersion {
         }
         let alpha = self.alpha(prior, weight);
         let sd = (expected * (1.0 + alpha * expected)).sqrt();
+        let square = expected * expected;
+        if !(sd.is_finite() && square.is_finite()) {
+            return;
+        }
         let residual = (observed - expected).clamp(-CLIP_SD * sd, CLIP_SD * sd);
         let decay = decay.clamp(0.0, 1.0);
-        let square = expected * expected;
         let w = square.min((MAX_WINDOW_SHARE * weight).max(f64::MIN_POSITIVE));
         self.num = self.num * decay + w * (residual * residual - expected) / square;
         self.den = self.den * decay + w;

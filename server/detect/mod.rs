@@ -46,7 +46,9 @@ pub mod zones;
 pub use baseline::{Baseline, Sample};
 pub use config::{DetectConfig, Method, Thresholds, METHODOLOGY_VERSION};
 pub use damping::{damped_total, top_share};
-pub use replay::{replay, ReplayError, ReplaySummary};
+pub use replay::{
+    replay, replay_rows, replay_with, ReplayError, ReplayOptions, ReplaySummary, RowDecision,
+};
 pub use score::{ln_upper_tail, score, surprise_words, Score, Surprise, MAX_SURPRISE};
 pub use series::{Judgement, SeriesDetector, Step};
 pub use state::{State, Tracker, Transition};

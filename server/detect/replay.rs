@@ -1,59 +1,103 @@
 //! `downwatch replay`: runs the detector over a CSV of counts, so that anyone can check a
 //! decision, or try the method on their own data, with exactly the code the server runs.
 //!
-//! Input is `timestamp,value` with a header line; output is one line per input row,
-//! `timestamp,value,anomaly_score,state`. Rows missing from the input are unknown time, not
-//! zero reports: an export must include its zero rows.
+//! Input is `timestamp,value` with a header line (`;` or a tab also separate, when the header
+//! uses them); output is one line per input row, in input order,
+//! `timestamp,value,anomaly_score,state`. Real exports are messy, so:
+//!
+//! - rows are counted in **buckets** aligned to the epoch (a timestamp is floored to a multiple
+//!   of the bucket length); the length is `--bucket`, or the median spacing of the rows
+//!   rounded to a whole minute and snapped to 1, 2, 5, 10, 15, 30, 60 or 1440 minutes when
+//!   within 20% ([`buckets`]);
+//! - rows of one bucket (duplicates, a repeated hour at a DST change, rows closer together
+//!   than the bucket) are **summed**, and each of them is written with its bucket's score and
+//!   state, once the bucket is complete;
+//! - buckets without rows are **unknown time**, not zero reports: they are skipped, and the
+//!   detector treats them as unseen;
+//! - a row with an empty value is missing: it takes its bucket's score and state when the
+//!   bucket has other values, else its score and state are left empty;
+//! - rows must not go back to an earlier bucket, unless [`ReplayOptions::sort`] (`--sort`)
+//!   asks for the input to be read whole and sorted first.
+//!
+//! [`replay_rows`] is the same engine for rows already in memory.
 
-use std::io::{BufRead, BufWriter, Read, Write};
+mod buckets;
+mod read;
+#[cfg(test)]
+mod tests;
 
-use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+use std::io::{BufRead, BufWriter, Write};
+
+use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::config::DetectConfig;
-use super::series::SeriesDetector;
+use super::state::State;
+use buckets::{Engine, Spacings};
+use read::{Reader, Row};
 
 /// Longest accepted line, in bytes (without its line ending).
 pub const MAX_LINE_BYTES: usize = 1024;
 /// Longest accepted bucket: a day.
 pub const MAX_BUCKET_MINUTES: u32 = 1440;
-/// Rows read ahead to infer the bucket length.
-const INFER_ROWS: usize = 16;
+/// Most rows held in memory: the whole input with `--sort`, or the rows of one bucket.
+pub const MAX_ROWS_IN_MEMORY: usize = 5_000_000;
+/// Most bytes of value text `--sort` holds in memory.
+pub const MAX_SORT_VALUE_BYTES: usize = 256 << 20;
 
-/// Why a CSV could not be replayed; `line` numbers count from 1, blank lines included.
+/// Why rows could not be replayed. `line` numbers count from 1, blank lines included; for
+/// [`replay_rows`] `line` is the row's position in the slice, counting from 1.
 #[derive(Debug, thiserror::Error)]
 pub enum ReplayError {
+    /// The first line is not a header of two column names.
     #[error("line {line}: bad header: {reason}")]
     BadHeader { line: usize, reason: String },
+    /// A data line without exactly two fields.
     #[error("line {line}: expected 2 fields (timestamp,value), found {found}")]
     FieldCount { line: usize, found: usize },
+    /// A timestamp in no accepted format, or outside the years 1000 to 9999.
     #[error("line {line}: bad timestamp {value:?}: use RFC 3339 (2026-11-27T14:05:00Z) or YYYY-MM-DD HH:MM:SS in UTC")]
     BadTimestamp { line: usize, value: String },
+    /// A value that is not a finite, non-negative number (an empty value is missing, not bad).
     #[error("line {line}: bad value {value:?}: {reason}")]
     BadValue {
         line: usize,
         value: String,
         reason: &'static str,
     },
-    #[error("line {line}: timestamp {current} is not after the previous one ({previous})")]
+    /// A row in an earlier bucket than the row before it.
+    #[error("line {line}: timestamp {current} goes back to an earlier {bucket_minutes}-minute bucket than the previous row's ({previous}); sort the rows by time, or pass --sort")]
     NotIncreasing {
         line: usize,
         previous: String,
         current: String,
-    },
-    #[error("line {line}: rows are {spacing_seconds} s apart, less than the {bucket_minutes}-minute bucket")]
-    InconsistentBucket {
-        line: usize,
-        spacing_seconds: i64,
         bucket_minutes: u32,
     },
+    /// More rows than [`MAX_ROWS_IN_MEMORY`] (or value text than [`MAX_SORT_VALUE_BYTES`])
+    /// would have to be held at once.
+    #[error("line {line}: more than {MAX_ROWS_IN_MEMORY} rows (or {} MiB of values) to hold in memory ({what}); sort the file beforehand, e.g. (head -n1 in.csv; tail -n+2 in.csv | sort) > sorted.csv", MAX_SORT_VALUE_BYTES >> 20)]
+    TooManyRows { line: usize, what: &'static str },
+    /// A bucket length out of range, given or inferred.
     #[error("bad bucket: {0}")]
     BadBucket(String),
+    /// A line longer than [`MAX_LINE_BYTES`].
     #[error("line {line}: longer than {MAX_LINE_BYTES} bytes")]
     LineTooLong { line: usize },
+    /// A line that is not UTF-8.
     #[error("line {line}: not valid UTF-8")]
     NotUtf8 { line: usize },
+    /// Reading the input or writing the output failed.
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
+}
+
+/// How to replay.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReplayOptions {
+    /// Bucket length in minutes; inferred from the timestamps when `None`.
+    pub bucket_minutes: Option<u32>,
+    /// Read every row into memory and replay them sorted by time (stable: rows with equal
+    /// timestamps keep their order); output stays in input order.
+    pub sort: bool,
 }
 
 /// What a replay did.
@@ -61,426 +105,269 @@ pub enum ReplayError {
 pub struct ReplaySummary {
     /// Data rows read (and written).
     pub rows: usize,
-    /// Minutes per row, given or inferred.
+    /// Minutes per bucket, given or inferred.
     pub bucket_minutes: u32,
     /// Changes of state.
     pub transitions: usize,
+    /// Buckets with at least one value, each scored once by the detector.
+    pub buckets: usize,
+    /// Buckets without any value between the first and the last scored one: gaps, treated
+    /// as unknown time.
+    pub missing_buckets: usize,
+    /// Rows whose value was summed into a bucket together with other rows' values.
+    pub merged_rows: usize,
+}
+
+/// The decision for one input row: that of its bucket.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RowDecision {
+    /// Start of the row's bucket.
+    pub bucket_start: DateTime<Utc>,
+    /// The bucket's anomaly score in [0, 1]; NaN when `state` is `None`.
+    pub anomaly: f64,
+    /// State after the bucket; `None` when no row of the bucket has a value.
+    pub state: Option<State>,
 }
 
 /// Reads CSV `timestamp,value` and writes `timestamp,value,anomaly_score,state`, one output
-/// row per data row. `bucket_minutes` is the length of a row; when `None` it is the median
-/// spacing of the first rows (1 minute for a single row).
+/// row per data row, in input order. `bucket_minutes` is the bucket length; when `None` it
+/// is inferred from the timestamps (1 minute for a single row). Rows must not go back to an
+/// earlier bucket: see [`replay_with`] and [`ReplayOptions::sort`].
 pub fn replay<R: BufRead, W: Write>(
     input: R,
     output: W,
     bucket_minutes: Option<u32>,
     cfg: &DetectConfig,
 ) -> Result<ReplaySummary, ReplayError> {
-    if let Some(b) = bucket_minutes {
-        if b == 0 || b > MAX_BUCKET_MINUTES {
-            return Err(ReplayError::BadBucket(format!(
-                "{b} minutes; use 1 to {MAX_BUCKET_MINUTES}"
-            )));
-        }
+    let opts = ReplayOptions {
+        bucket_minutes,
+        sort: false,
+    };
+    replay_with(input, output, &opts, cfg)
+}
+
+/// [`replay`] with every option. Without `sort` the input is streamed (only the first rows,
+/// to infer the bucket, and the rows of the current bucket are held); with it, the whole
+/// input is read (at most [`MAX_ROWS_IN_MEMORY`] rows), sorted, replayed, then written.
+pub fn replay_with<R: BufRead, W: Write>(
+    input: R,
+    output: W,
+    opts: &ReplayOptions,
+    cfg: &DetectConfig,
+) -> Result<ReplaySummary, ReplayError> {
+    if let Some(b) = opts.bucket_minutes {
+        buckets::check_bucket(b)?;
     }
-    let mut lines = Lines {
-        input,
-        buf: Vec::new(),
-        line: 0,
-    };
-    let Some((line, header)) = lines.next()? else {
-        return Err(ReplayError::BadHeader {
-            line: 1,
-            reason: "the input is empty".into(),
-        });
-    };
-    check_header(line, &header)?;
+    let reader = Reader::new(input)?;
     let mut out = BufWriter::new(output);
     out.write_all(b"timestamp,value,anomaly_score,state\n")?;
-
-    let mut head = Vec::with_capacity(INFER_ROWS);
-    while head.len() < INFER_ROWS {
-        match lines.next()? {
-            Some((line, text)) => head.push(parse_row(line, &text)?),
-            None => break,
-        }
-    }
-    let bucket = match bucket_minutes {
-        Some(b) => b,
-        None => infer_bucket(&head)?,
+    let summary = if opts.sort {
+        sorted(reader, &mut out, opts, cfg)?
+    } else {
+        streamed(reader, &mut out, opts, cfg)?
     };
-    let mut run = Run {
-        detector: SeriesDetector::new(cfg.clone()),
-        bucket,
-        previous: None,
-        summary: ReplaySummary {
-            rows: 0,
-            bucket_minutes: bucket,
-            transitions: 0,
-        },
-    };
-    for row in head {
-        run.feed(row, &mut out)?;
-    }
-    while let Some((line, text)) = lines.next()? {
-        run.feed(parse_row(line, &text)?, &mut out)?;
-    }
     out.flush()?;
     tracing::debug!(
-        rows = run.summary.rows,
-        bucket,
-        transitions = run.summary.transitions,
+        rows = summary.rows,
+        bucket = summary.bucket_minutes,
+        buckets = summary.buckets,
+        missing = summary.missing_buckets,
+        merged = summary.merged_rows,
+        transitions = summary.transitions,
         "replay done"
     );
-    Ok(run.summary)
+    Ok(summary)
 }
 
-/// A data row as read.
-#[derive(Debug)]
-struct Row {
-    line: usize,
-    at: DateTime<Utc>,
-    value: f64,
-    raw_value: String,
+/// Replays rows already in memory: `(timestamp, value)`, a `None` value being missing. Returns
+/// one decision per row, in the order of `rows`, and what the replay did. Same rules and
+/// engine as [`replay_with`]; an error's `line` is the row's position, counting from 1.
+pub fn replay_rows_summary(
+    rows: &[(DateTime<Utc>, Option<f64>)],
+    opts: &ReplayOptions,
+    cfg: &DetectConfig,
+) -> Result<(Vec<RowDecision>, ReplaySummary), ReplayError> {
+    for (i, (_, value)) in rows.iter().enumerate() {
+        if let Some(v) = value {
+            read::check_value(*v).map_err(|reason| ReplayError::BadValue {
+                line: i + 1,
+                value: v.to_string(),
+                reason,
+            })?;
+        }
+    }
+    let decided = decide(rows, |i| i + 1, opts, cfg)?;
+    let decisions = decided
+        .bucket_of_row
+        .iter()
+        .map(|&b| decided.buckets[b as usize])
+        .collect();
+    Ok((decisions, decided.summary))
 }
 
-struct Run {
-    detector: SeriesDetector,
-    bucket: u32,
-    previous: Option<DateTime<Utc>>,
+/// [`replay_rows_summary`] without the summary: one decision per row, in the order of `rows`.
+pub fn replay_rows(
+    rows: &[(DateTime<Utc>, Option<f64>)],
+    opts: &ReplayOptions,
+    cfg: &DetectConfig,
+) -> Result<Vec<RowDecision>, ReplayError> {
+    replay_rows_summary(rows, opts, cfg).map(|(decisions, _)| decisions)
+}
+
+/// Each row's bucket (an index into `buckets`), the buckets' decisions, and the summary.
+struct Decided {
+    bucket_of_row: Vec<u32>,
+    buckets: Vec<RowDecision>,
     summary: ReplaySummary,
 }
 
-impl Run {
-    fn feed(&mut self, row: Row, out: &mut impl Write) -> Result<(), ReplayError> {
-        if let Some(previous) = self.previous {
-            check_order(previous, &row)?;
-            let spacing = (row.at - previous).num_seconds();
-            if spacing < i64::from(self.bucket) * 60 {
-                return Err(ReplayError::InconsistentBucket {
-                    line: row.line,
-                    spacing_seconds: spacing,
-                    bucket_minutes: self.bucket,
-                });
+/// The in-memory replay: rows in input order (or sorted by time with `opts.sort`) through
+/// the engine. `line_of` names a row (by index) in errors. Values must be checked already.
+fn decide(
+    rows: &[(DateTime<Utc>, Option<f64>)],
+    line_of: impl Fn(usize) -> usize,
+    opts: &ReplayOptions,
+    cfg: &DetectConfig,
+) -> Result<Decided, ReplayError> {
+    if rows.len() > MAX_ROWS_IN_MEMORY {
+        return Err(ReplayError::TooManyRows {
+            line: line_of(MAX_ROWS_IN_MEMORY),
+            what: "rows to replay",
+        });
+    }
+    let mut order: Vec<u32> = (0..rows.len() as u32).collect();
+    if opts.sort {
+        order.sort_by_key(|&i| rows[i as usize].0); // stable
+    }
+    let bucket = match opts.bucket_minutes {
+        Some(b) => buckets::check_bucket(b)?,
+        None => {
+            let mut spacings = Spacings::default();
+            for &i in &order {
+                if spacings.enough() {
+                    break;
+                }
+                spacings.add(rows[i as usize].0);
             }
+            spacings.bucket()?
         }
-        self.previous = Some(row.at);
-        let step = self.detector.observe(row.at, self.bucket, row.value);
-        self.summary.rows += 1;
-        self.summary.transitions += usize::from(step.transition.is_some());
-        writeln!(
-            out,
-            "{},{},{:.4},{}",
-            row.at.to_rfc3339_opts(SecondsFormat::AutoSi, true),
-            row.raw_value,
-            step.score.anomaly,
-            step.state.as_str()
-        )?;
-        Ok(())
-    }
-}
-
-/// Non-blank lines, bounded in length, with line endings, a BOM and whitespace removed.
-struct Lines<R> {
-    input: R,
-    buf: Vec<u8>,
-    line: usize,
-}
-
-impl<R: BufRead> Lines<R> {
-    fn next(&mut self) -> Result<Option<(usize, String)>, ReplayError> {
-        loop {
-            self.buf.clear();
-            let limit = MAX_LINE_BYTES as u64 + 2; // room for "\r\n"
-            let n = (&mut self.input)
-                .take(limit)
-                .read_until(b'\n', &mut self.buf)?;
-            if n == 0 {
-                return Ok(None);
-            }
-            self.line += 1;
-            let line = self.line;
-            let ended = self.buf.last() == Some(&b'\n');
-            while matches!(self.buf.last(), Some(b'\n' | b'\r')) {
-                self.buf.pop();
-            }
-            if self.buf.len() > MAX_LINE_BYTES || (!ended && n as u64 == limit) {
-                return Err(ReplayError::LineTooLong { line });
-            }
-            let text = std::str::from_utf8(&self.buf).map_err(|_| ReplayError::NotUtf8 { line })?;
-            let text = text.trim_start_matches('\u{feff}').trim();
-            if !text.is_empty() {
-                return Ok(Some((line, text.to_owned())));
-            }
-        }
-    }
-}
-
-/// Splits a line into its fields, trimmed and unquoted.
-fn fields(text: &str) -> Vec<&str> {
-    text.split(',')
-        .map(|f| {
-            let f = f.trim();
-            f.strip_prefix('"')
-                .and_then(|f| f.strip_suffix('"'))
-                .map_or(f, str::trim)
-        })
-        .collect()
-}
-
-fn check_header(line: usize, text: &str) -> Result<(), ReplayError> {
-    let f = fields(text);
-    if f.len() != 2 || f.iter().any(|name| name.is_empty()) {
-        return Err(ReplayError::BadHeader {
-            line,
-            reason: format!("expected two column names such as timestamp,value, found {text:?}"),
-        });
-    }
-    if parse_timestamp(f[0]).is_some() {
-        return Err(ReplayError::BadHeader {
-            line,
-            reason: "the first line is data; add a header line such as timestamp,value".into(),
-        });
-    }
-    Ok(())
-}
-
-fn parse_row(line: usize, text: &str) -> Result<Row, ReplayError> {
-    let f = fields(text);
-    if f.len() != 2 {
-        return Err(ReplayError::FieldCount {
-            line,
-            found: f.len(),
-        });
-    }
-    let at = parse_timestamp(f[0]).ok_or_else(|| ReplayError::BadTimestamp {
-        line,
-        value: excerpt(f[0]),
-    })?;
-    let bad = |reason| ReplayError::BadValue {
-        line,
-        value: excerpt(f[1]),
-        reason,
     };
-    let value: f64 = f[1].parse().map_err(|_| bad("not a number"))?;
-    if !value.is_finite() {
-        return Err(bad("not a finite number"));
+    let mut engine = Engine::new(cfg, bucket);
+    let mut bucket_of_row = vec![0u32; rows.len()];
+    let mut buckets = Vec::new();
+    for &i in &order {
+        let i = i as usize;
+        let (at, value) = rows[i];
+        buckets.extend(engine.push(line_of(i), at, value)?);
+        bucket_of_row[i] = buckets.len() as u32;
     }
-    if value < 0.0 {
-        return Err(bad("negative"));
-    }
-    Ok(Row {
-        line,
-        at,
-        value,
-        raw_value: f[1].to_owned(),
+    buckets.extend(engine.finish());
+    Ok(Decided {
+        bucket_of_row,
+        buckets,
+        summary: engine.summary(rows.len()),
     })
 }
 
-/// RFC 3339 with `Z` or an offset, or a naive date-time taken as UTC.
-fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some(t.with_timezone(&Utc));
+/// Streams: infers the bucket from the first rows, then writes each bucket's rows when the
+/// next bucket starts.
+fn streamed<R: BufRead>(
+    mut reader: Reader<R>,
+    out: &mut impl Write,
+    opts: &ReplayOptions,
+    cfg: &DetectConfig,
+) -> Result<ReplaySummary, ReplayError> {
+    let mut head = Vec::new();
+    let bucket = match opts.bucket_minutes {
+        Some(b) => b,
+        None => {
+            let mut spacings = Spacings::default();
+            while !spacings.enough() {
+                let Some(row) = reader.next_row()? else { break };
+                spacings.add(row.at);
+                head.push(row);
+            }
+            spacings.bucket()?
+        }
+    };
+    let mut engine = Engine::new(cfg, bucket);
+    let mut pending: Vec<Row> = Vec::new();
+    let mut rows = 0;
+    let mut head = head.into_iter();
+    while let Some(row) = head
+        .next()
+        .map_or_else(|| reader.next_row(), |r| Ok(Some(r)))?
+    {
+        rows += 1;
+        if let Some(closed) = engine.push(row.line, row.at, row.value)? {
+            for r in pending.drain(..) {
+                write_row(out, r.at, &r.raw_value, &closed)?;
+            }
+        }
+        if pending.len() >= MAX_ROWS_IN_MEMORY {
+            return Err(ReplayError::TooManyRows {
+                line: row.line,
+                what: "rows in one bucket",
+            });
+        }
+        pending.push(row);
     }
-    for fmt in ["%Y-%m-%dT%H:%M%:z", "%Y-%m-%d %H:%M%:z"] {
-        if let Ok(t) = DateTime::parse_from_str(s, fmt) {
-            return Some(t.with_timezone(&Utc));
+    if let Some(closed) = engine.finish() {
+        for r in pending.drain(..) {
+            write_row(out, r.at, &r.raw_value, &closed)?;
         }
     }
-    let naive = s.strip_suffix(['Z', 'z']).unwrap_or(s);
-    [
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%d %H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M",
-    ]
-    .iter()
-    .find_map(|fmt| NaiveDateTime::parse_from_str(naive, fmt).ok())
-    .map(|t| t.and_utc())
+    Ok(engine.summary(rows))
 }
 
-fn check_order(previous: DateTime<Utc>, row: &Row) -> Result<(), ReplayError> {
-    if row.at > previous {
-        return Ok(());
-    }
-    let fmt = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::AutoSi, true);
-    Err(ReplayError::NotIncreasing {
-        line: row.line,
-        previous: fmt(previous),
-        current: fmt(row.at),
-    })
-}
-
-/// Median spacing of the first rows, in whole minutes.
-fn infer_bucket(head: &[Row]) -> Result<u32, ReplayError> {
-    let mut spacings = Vec::with_capacity(head.len());
-    for pair in head.windows(2) {
-        check_order(pair[0].at, &pair[1])?;
-        spacings.push((pair[1].at - pair[0].at).num_seconds());
-    }
-    if spacings.is_empty() {
-        return Ok(1);
-    }
-    spacings.sort_unstable();
-    let median = spacings[(spacings.len() - 1) / 2];
-    if median < 60 || median % 60 != 0 {
-        return Err(ReplayError::BadBucket(format!(
-            "the first rows are {median} s apart; rows must be whole minutes apart (at least 1)"
-        )));
-    }
-    u32::try_from(median / 60)
-        .ok()
-        .filter(|m| *m <= MAX_BUCKET_MINUTES)
-        .ok_or_else(|| {
-            ReplayError::BadBucket(format!(
-                "the first rows are {} minutes apart; at most {MAX_BUCKET_MINUTES}",
-                median / 60
-            ))
-        })
-}
-
-fn excerpt(s: &str) -> String {
-    s.chars().take(40).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn run(csv: &str, bucket: Option<u32>) -> Result<(ReplaySummary, String), ReplayError> {
-        let mut out = Vec::new();
-        let summary = replay(csv.as_bytes(), &mut out, bucket, &DetectConfig::default())?;
-        Ok((summary, String::from_utf8(out).expect("utf-8")))
-    }
-
-    fn minutes_csv(n: usize, value: impl Fn(usize) -> String) -> String {
-        let start = DateTime::parse_from_rfc3339("2026-11-20T00:00:00Z").expect("valid");
-        let mut csv = String::from("timestamp,value\n");
-        for i in 0..n {
-            let t = start + chrono::Duration::minutes(i as i64);
-            csv += &format!("{},{}\n", t.format("%Y-%m-%d %H:%M:%S"), value(i));
+/// Reads every row, replays them sorted by time, writes them in input order.
+fn sorted<R: BufRead>(
+    mut reader: Reader<R>,
+    out: &mut impl Write,
+    opts: &ReplayOptions,
+    cfg: &DetectConfig,
+) -> Result<ReplaySummary, ReplayError> {
+    let mut rows = Vec::new();
+    let mut lines = Vec::new();
+    // The raw value texts, end to end; `ends[i]` is where row i's ends.
+    let mut text = String::new();
+    let mut ends = Vec::new();
+    while let Some(row) = reader.next_row()? {
+        if rows.len() >= MAX_ROWS_IN_MEMORY
+            || text.len() + row.raw_value.len() > MAX_SORT_VALUE_BYTES
+        {
+            return Err(ReplayError::TooManyRows {
+                line: row.line,
+                what: "--sort",
+            });
         }
-        csv
+        rows.push((row.at, row.value));
+        lines.push(row.line);
+        text.push_str(&row.raw_value);
+        ends.push(text.len());
     }
-
-    #[test]
-    fn writes_one_row_per_input_row_and_flags_an_outage() {
-        let csv = minutes_csv(3 * 1440, |i| {
-            let outage = (2 * 1440 + 600..2 * 1440 + 640).contains(&i);
-            (if outage { "60" } else { "2" }).to_owned()
-        });
-        let (summary, out) = run(&csv, None).expect("replays");
-        assert_eq!(summary.rows, 3 * 1440);
-        assert_eq!(summary.bucket_minutes, 1);
-        assert_eq!(
-            summary.transitions, 3,
-            "possible problems, problems (sustained), back to ok"
-        );
-        let lines: Vec<_> = out.lines().collect();
-        assert_eq!(lines.len(), 3 * 1440 + 1);
-        assert_eq!(lines[0], "timestamp,value,anomaly_score,state");
-        assert_eq!(
-            lines[1], "2026-11-20T00:00:00Z,2,0.5546,ok",
-            "no history: scored against the prior"
-        );
-        assert_eq!(lines[2 * 1440], "2026-11-21T23:59:00Z,2,0.0000,ok");
-        assert!(
-            lines[2 * 1440 + 602].ends_with(",1.0000,problems"),
-            "{}",
-            lines[2 * 1440 + 602]
-        );
+    let decided = decide(&rows, |i| lines[i], opts, cfg)?;
+    let mut start = 0;
+    for (i, ((at, _), end)) in rows.iter().zip(ends).enumerate() {
+        let raw = text.get(start..end).unwrap_or_default();
+        let bucket = decided.bucket_of_row[i] as usize;
+        write_row(out, *at, raw, &decided.buckets[bucket])?;
+        start = end;
     }
+    Ok(decided.summary)
+}
 
-    #[test]
-    fn tolerates_bom_quotes_blank_lines_offsets_and_infers_the_bucket() {
-        let csv = "\u{feff} \"timestamp\" , value \r\n\r\n\
-                   \"2026-11-27T14:00:00+01:00\",\"3\"\n2026-11-27T13:05Z, 1.50 \n\n\
-                   2026-11-27 13:10:00,0\n";
-        let (summary, out) = run(csv, None).expect("replays");
-        assert_eq!((summary.rows, summary.bucket_minutes), (3, 5));
-        let lines: Vec<_> = out.lines().collect();
-        assert!(lines[1].starts_with("2026-11-27T13:00:00Z,3,0.") && lines[1].ends_with(",ok"));
-        assert!(
-            lines[2].starts_with("2026-11-27T13:05:00Z,1.50,"),
-            "{}",
-            lines[2]
-        );
-        let (one, _) = run("timestamp,value\n2026-11-27T13:00:00,4\n", None).expect("one row");
-        assert_eq!(one.bucket_minutes, 1);
-        let (none, out) = run("timestamp,value\n", Some(15)).expect("no rows");
-        assert_eq!((none.rows, out.lines().count()), (0, 1));
-    }
-
-    #[test]
-    fn bad_input_is_named_with_its_line() {
-        let ok_head = "timestamp,value\n2026-11-27T13:00:00Z,1\n";
-        let cases: [(&str, Option<u32>, &str); 11] = [
-            ("", None, "line 1: bad header"),
-            ("2026-11-27T13:00:00Z,1\n", None, "the first line is data"),
-            ("timestamp\n", None, "bad header"),
-            (
-                "timestamp,value\nyesterday,1\n",
-                None,
-                "line 2: bad timestamp",
-            ),
-            (
-                "timestamp,value\n2026-11-27T13:00:00Z,-1\n",
-                None,
-                "negative",
-            ),
-            (
-                "timestamp,value\n2026-11-27T13:00:00Z,NaN\n",
-                None,
-                "not a finite number",
-            ),
-            (
-                "timestamp,value\n2026-11-27T13:00:00Z,lots\n",
-                None,
-                "not a number",
-            ),
-            (
-                "timestamp,value\n2026-11-27T13:00:00Z,1,2\n",
-                None,
-                "found 3",
-            ),
-            (
-                &format!("{ok_head}2026-11-27T12:59:00Z,1\n"),
-                None,
-                "line 3: timestamp",
-            ),
-            (
-                &format!("{ok_head}2026-11-27T13:01:00Z,1\n"),
-                Some(5),
-                "line 3: rows are 60 s apart",
-            ),
-            (
-                "timestamp,value\n2026-11-27T13:00:00Z,1\n2026-11-27T13:00:30Z,1\n",
-                None,
-                "30 s",
-            ),
-        ];
-        for (csv, bucket, want) in cases {
-            let err = run(csv, bucket).expect_err(csv).to_string();
-            assert!(err.contains(want), "{csv:?}: {err}");
-        }
-        assert!(matches!(
-            run("t,v\n", Some(0)),
-            Err(ReplayError::BadBucket(_))
-        ));
-    }
-
-    #[test]
-    fn a_long_line_is_an_error_not_an_allocation() {
-        let csv = format!(
-            "timestamp,value\n2026-11-27T13:00:00Z,{}\n",
-            "1".repeat(1 << 20)
-        );
-        let err = run(&csv, None).expect_err("too long");
-        assert!(matches!(err, ReplayError::LineTooLong { line: 2 }), "{err}");
-        let ok = format!(
-            "timestamp,value\n2026-11-27T13:00:00Z,{}\n",
-            "0".repeat(1000)
-        );
-        assert!(run(&ok, None).is_ok());
+/// One output line: the row's normalised timestamp, its value as written, and its bucket's
+/// score and state (both empty for a bucket without values).
+fn write_row(
+    out: &mut impl Write,
+    at: DateTime<Utc>,
+    raw_value: &str,
+    d: &RowDecision,
+) -> std::io::Result<()> {
+    let at = at.to_rfc3339_opts(SecondsFormat::AutoSi, true);
+    match d.state {
+        Some(state) => writeln!(out, "{at},{raw_value},{:.4},{state}", d.anomaly),
+        None => writeln!(out, "{at},{raw_value},,"),
     }
 }

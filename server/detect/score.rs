@@ -138,8 +138,13 @@ pub fn score(observed: f64, expected: f64, dispersion: f64, cfg: &DetectConfig) 
         Method::DwDetect2 if dispersion.is_finite() => dispersion.max(0.0),
         Method::DwDetect2 => cfg.dispersion_prior,
     };
-    let neg_log10_p = (-ln_upper_tail(observed, expected, dispersion) / std::f64::consts::LN_10)
-        .clamp(0.0, MAX_SURPRISE);
+    let raw = -ln_upper_tail(observed, expected, dispersion) / std::f64::consts::LN_10;
+    // A NaN (from absurd inputs) reads as no surprise.
+    let neg_log10_p = if raw.is_nan() {
+        0.0
+    } else {
+        raw.clamp(0.0, MAX_SURPRISE)
+    };
     let (ratio_low, anomaly) = match cfg.method {
         Method::DwDetect1 => (ratio, progress_v1(observed, ratio, neg_log10_p, cfg)),
         Method::DwDetect2 => {
