@@ -169,7 +169,7 @@ impl Plan {
             }
         }
         plan.bursts.sort_by_key(|b| b.start);
-        if days >= WARMUP_DAYS + 28 && rng.random_bool(0.5) {
+        if days > WARMUP_DAYS + 28 && rng.random_bool(0.5) {
             let from = rng.random_range(i64::from(WARMUP_DAYS + 7)..i64::from(days) - 21);
             let level = rng.random_range(0.4..0.6);
             let lull = Shift {
@@ -184,7 +184,7 @@ impl Plan {
             };
             plan.holiday = Some((lull, back));
         }
-        if days >= WARMUP_DAYS + 10 && rng.random_bool(0.5) {
+        if days > WARMUP_DAYS + 10 && rng.random_bool(0.5) {
             plan.shift = Some(Shift {
                 start: rng.random_range(warm + 3 * MINUTES_PER_DAY..total - 7 * MINUTES_PER_DAY),
                 ramp: rng.random_range(180..=MINUTES_PER_DAY),
