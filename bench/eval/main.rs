@@ -177,8 +177,9 @@ fn main() -> ExitCode {
     if matches!(args.set, Set::Sim | Set::All) {
         if args.days <= sim::WARMUP_DAYS + 1 {
             eprintln!(
-                "quality: --days must be more than {} (the warm-up)",
-                sim::WARMUP_DAYS + 1
+                "quality: --days must be at least {} ({} days of warm-up, then at least two judged)",
+                sim::WARMUP_DAYS + 2,
+                sim::WARMUP_DAYS
             );
             return ExitCode::from(2);
         }

@@ -24,6 +24,7 @@ pub enum Method {
 }
 
 impl Method {
+    /// The name in the tables.
     pub fn name(&self) -> &'static str {
         match self {
             Method::Downwatch { name, .. } => name,
@@ -31,6 +32,7 @@ impl Method {
         }
     }
 
+    /// True for Downwatch's own methods (judged against the targets).
     pub fn is_downwatch(&self) -> bool {
         matches!(self, Method::Downwatch { .. })
     }

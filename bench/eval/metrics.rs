@@ -25,9 +25,11 @@ use super::series::{mins, minutes, Decision, EventKind, LabelledSeries};
 /// Grace before a labelled start, and the tail after its end that is not a false alarm.
 const EARLY_MINUTES: i64 = 5;
 const TAIL_MINUTES: i64 = 60;
-/// The size and delay targets.
+/// The targets: services from this many reports a day…
 pub const BIG_PER_DAY: f64 = 1_000.0;
+/// …catch an outage within this many minutes of its 5× crossing…
 pub const FAST_MINUTES: i64 = 3;
+/// …and viral bursts up to this long never reach "problems".
 pub const SHORT_BURST_MINUTES: i64 = 10;
 
 /// What became of one labelled outage.
@@ -65,6 +67,7 @@ pub struct SeriesMetrics {
 }
 
 impl SeriesMetrics {
+    /// Labelled outages caught.
     pub fn caught(&self) -> usize {
         self.outages.iter().filter(|o| o.caught).count()
     }
@@ -296,10 +299,12 @@ impl Summary {
         s
     }
 
+    /// False incidents per series-week.
     pub fn false_per_week(&self) -> f64 {
         per(self.false_incidents, self.weeks)
     }
 
+    /// Possible-problems entries outside outages per series-week.
     pub fn possible_per_week(&self) -> f64 {
         per(self.false_possible, self.weeks)
     }

@@ -37,6 +37,7 @@ pub struct Table {
 }
 
 impl Table {
+    /// The table as aligned text lines.
     pub fn render(&self) -> String {
         let columns = self.groups.iter().map(|g| g.1).sum::<usize>();
         let width = |s: &str| s.chars().count();
