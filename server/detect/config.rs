@@ -66,8 +66,12 @@ pub struct DetectConfig {
     pub window_minutes: u32,
     /// Thresholds to enter "possible problems".
     pub possible: Thresholds,
-    /// Thresholds to enter (or escalate to) "problems".
+    /// Thresholds to enter (or escalate to) "problems" quickly: a surge confidently beyond
+    /// what an ordinary burst reaches.
     pub problems: Thresholds,
+    /// A second way into "problems" (`dw-detect-2`): a smaller surge that holds longer than a
+    /// viral burst does. `None` disables it.
+    pub problems_held: Option<Thresholds>,
     /// A minute is calm when observed / expected is below this (or see
     /// [`leave_neg_log10_p`](Self::leave_neg_log10_p) and `possible.min_reporters / 2`).
     pub leave_ratio: f64,
@@ -129,6 +133,7 @@ impl DetectConfig {
                 min_ratio_low: 0.0,
                 sustain_minutes: 1,
             },
+            problems_held: None,
             leave_ratio: 2.0,
             leave_neg_log10_p: 3.0,
             calm_minutes: 10,
@@ -146,10 +151,14 @@ impl DetectConfig {
         };
         match method {
             Method::DwDetect1 => v1,
+            // Chosen on bench/quality (docs/detection.md has the figures): a 3-minute window
+            // answers sooner than 5; 95% confidence and a confident ratio of 3.5 keep viral
+            // bursts (2–5×) out of "problems" while outages rising past 6× get in.
             Method::DwDetect2 => Self {
                 method,
+                window_minutes: 3,
                 possible: Thresholds {
-                    min_neg_log10_p: 4.0,
+                    min_neg_log10_p: 5.0,
                     min_ratio: 3.0,
                     min_reporters: 6.0,
                     min_ratio_low: 2.0,
@@ -159,12 +168,20 @@ impl DetectConfig {
                     min_neg_log10_p: 6.0,
                     min_ratio: 5.0,
                     min_reporters: 15.0,
-                    min_ratio_low: 4.0,
+                    min_ratio_low: 3.5,
                     sustain_minutes: 2,
                 },
+                problems_held: Some(Thresholds {
+                    min_neg_log10_p: 6.0,
+                    min_ratio: 4.0,
+                    min_reporters: 15.0,
+                    min_ratio_low: 2.5,
+                    sustain_minutes: 12,
+                }),
                 leave_neg_log10_p: 2.0,
                 dispersion_prior: 0.1,
                 dispersion_prior_weight: 200.0,
+                confidence: 0.95,
                 ..v1
             },
         }

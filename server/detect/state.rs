@@ -85,6 +85,9 @@ pub struct Tracker {
     /// Minutes in a row that met the "problems" thresholds.
     #[serde(default)]
     pub problems_run: u32,
+    /// Minutes in a row that met the held-surge thresholds (`problems_held`).
+    #[serde(default)]
+    pub held_run: u32,
 }
 
 impl Default for Tracker {
@@ -103,6 +106,7 @@ impl Tracker {
             episode_since: None,
             possible_run: 0,
             problems_run: 0,
+            held_run: 0,
         }
     }
 
@@ -116,7 +120,10 @@ impl Tracker {
         let run = |met: bool, run: u32| if met { run.saturating_add(1) } else { 0 };
         self.problems_run = run(score.meets(&cfg.problems), self.problems_run);
         self.possible_run = run(score.meets(&cfg.possible), self.possible_run);
-        let next = if self.problems_run >= cfg.problems.sustain_minutes.max(1) {
+        let held = cfg.problems_held.as_ref();
+        self.held_run = run(held.is_some_and(|t| score.meets(t)), self.held_run);
+        let held = held.is_some_and(|t| self.held_run >= t.sustain_minutes.max(1));
+        let next = if held || self.problems_run >= cfg.problems.sustain_minutes.max(1) {
             State::Problems
         } else if self.state == State::Ok
             && self.possible_run >= cfg.possible.sustain_minutes.max(1)
