@@ -181,6 +181,16 @@ struct ReplayArgs {
     /// TOML file overriding detector thresholds, as for `serve --detect-config`.
     #[arg(long, env = "DOWNWATCH_DETECT_CONFIG")]
     config: Option<PathBuf>,
+    /// The series' audience lives in this time zone (IANA name, e.g. Europe/Rome): the normal
+    /// level is learnt on its local time of day, DST included. UTC when not given.
+    #[arg(long, value_parser = parse_zone)]
+    zone: Option<chrono_tz::Tz>,
+}
+
+fn parse_zone(raw: &str) -> Result<chrono_tz::Tz, String> {
+    raw.parse().map_err(|_| {
+        format!("{raw:?} is not an IANA time zone such as Europe/Rome or America/New_York")
+    })
 }
 
 fn load_detect_config(path: Option<&PathBuf>) -> anyhow::Result<DetectConfig> {
@@ -536,6 +546,7 @@ fn replay(args: ReplayArgs) -> anyhow::Result<()> {
     let opts = ReplayOptions {
         bucket_minutes: args.bucket,
         sort: args.sort,
+        zone: args.zone,
     };
     let stdout = std::io::stdout();
     let out = std::io::BufWriter::new(stdout.lock());

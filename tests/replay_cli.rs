@@ -150,3 +150,17 @@ fn replay_reads_a_file_and_refuses_bad_input_with_the_line() {
     assert!(!ok);
     assert!(err.contains("unit"), "{err}");
 }
+
+#[test]
+fn replay_learns_local_time_in_a_zone_and_names_a_bad_one() {
+    let csv = series(4 * 24 * 8, 4 * 24 * 8 - 10);
+    let (ok, utc, err) = run(&[], &csv);
+    assert!(ok, "{err}");
+    let (ok, rome, err) = run(&["--zone", "Europe/Rome"], &csv);
+    assert!(ok, "{err}");
+    assert_eq!(rome.lines().count(), utc.lines().count());
+    assert_ne!(rome, utc, "a local time of day learns other slots");
+    let (ok, _, err) = run(&["--zone", "Mars/Olympus"], &csv);
+    assert!(!ok);
+    assert!(err.contains("not an IANA time zone"), "{err}");
+}

@@ -100,6 +100,7 @@ fn downwatch(rows: &[Row], bucket_minutes: u32, cfg: &DetectConfig) -> Vec<Decis
     let opts = ReplayOptions {
         bucket_minutes: Some(bucket_minutes),
         sort: true,
+        zone: None,
     };
     let decisions = match replay_rows(rows, &opts, cfg) {
         Ok(decisions) => decisions,

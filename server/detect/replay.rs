@@ -95,6 +95,9 @@ pub enum ReplayError {
 pub struct ReplayOptions {
     /// Bucket length in minutes; inferred from the timestamps when `None`.
     pub bucket_minutes: Option<u32>,
+    /// The time zone whose time of day the series follows (a country's series); UTC when
+    /// `None`.
+    pub zone: Option<chrono_tz::Tz>,
     /// Read every row into memory and replay them sorted by time (stable: rows with equal
     /// timestamps keep their order); output stays in input order.
     pub sort: bool,
@@ -141,7 +144,7 @@ pub fn replay<R: BufRead, W: Write>(
 ) -> Result<ReplaySummary, ReplayError> {
     let opts = ReplayOptions {
         bucket_minutes,
-        sort: false,
+        ..ReplayOptions::default()
     };
     replay_with(input, output, &opts, cfg)
 }
@@ -252,7 +255,7 @@ fn decide(
             spacings.bucket()?
         }
     };
-    let mut engine = Engine::new(cfg, bucket);
+    let mut engine = Engine::new(cfg, bucket, opts.zone);
     let mut bucket_of_row = vec![0u32; rows.len()];
     let mut buckets = Vec::new();
     for &i in &order {
@@ -290,7 +293,7 @@ fn streamed<R: BufRead>(
             spacings.bucket()?
         }
     };
-    let mut engine = Engine::new(cfg, bucket);
+    let mut engine = Engine::new(cfg, bucket, opts.zone);
     let mut pending: Vec<Row> = Vec::new();
     let mut rows = 0;
     let mut head = head.into_iter();

@@ -67,7 +67,11 @@ proptest! {
             csv += &text.replace("{time: }", &t).replace("{time:T}", &t.replace(' ', "T"));
             csv += newline;
         }
-        let opts = ReplayOptions { bucket_minutes: bucket, sort };
+        let opts = ReplayOptions {
+            bucket_minutes: bucket,
+            sort,
+            zone: None,
+        };
         let mut out = Vec::new();
         match replay_with(csv.as_bytes(), &mut out, &opts, &DetectConfig::default()) {
             Ok(summary) => {

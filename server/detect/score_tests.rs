@@ -67,10 +67,16 @@ fn the_confident_ratio_is_below_the_ratio_and_rises_with_evidence() {
 fn anomaly_ranks_an_outage_above_a_burst_and_is_low_when_calm() {
     let cfg = DetectConfig::default();
     let calm = score(12.0, 10.0, 0.05, &cfg);
+    let doubled = score(20.0, 10.0, 0.05, &cfg);
     let burst = score(30.0, 10.0, 0.05, &cfg);
     let outage = score(200.0, 10.0, 0.05, &cfg);
     assert!(calm.anomaly < 0.01, "{calm:?}");
-    assert!(burst.anomaly < 0.2, "{burst:?}");
+    assert!(doubled.anomaly < 0.05, "{doubled:?}");
+    // Three times normal from 30 reports: the true ratio may well be 3.5 or more.
+    assert!(
+        burst.anomaly > doubled.anomaly && burst.anomaly < 0.5,
+        "{burst:?}"
+    );
     assert!(outage.anomaly > 0.99, "{outage:?}");
 }
 
@@ -82,7 +88,7 @@ fn score_floors_expected_and_reads_nothing_into_nonsense() {
     assert_eq!(s.ratio, 4.0);
     let nan = score(f64::NAN, 5.0, f64::NAN, &cfg);
     assert_eq!(nan.observed, 0.0);
-    assert!(nan.anomaly < 1e-6, "{nan:?}");
+    assert!(nan.anomaly < 1e-4, "{nan:?}");
     assert_eq!(nan.dispersion, cfg.dispersion_prior);
 }
 

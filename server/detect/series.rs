@@ -60,6 +60,9 @@ pub struct SeriesDetector {
     cfg: DetectConfig,
     /// How much of the dispersion's evidence survives one minute.
     decay: f64,
+    /// The dispersion a series with little evidence of its own is shrunk towards: the
+    /// configured prior, or the value pooled over the server's busy series.
+    pooled: f64,
 }
 
 impl SeriesDetector {
@@ -82,6 +85,7 @@ impl SeriesDetector {
             tracker,
             dispersion: Dispersion::new(),
             window: VecDeque::new(),
+            pooled: cfg.dispersion_prior,
             cfg,
             decay,
         }
@@ -95,7 +99,19 @@ impl SeriesDetector {
     /// The overdispersion this series' windows are judged with.
     pub fn dispersion(&self) -> f64 {
         self.dispersion
-            .alpha(self.cfg.dispersion_prior, self.cfg.dispersion_prior_weight)
+            .alpha(self.pooled, self.cfg.dispersion_prior_weight)
+    }
+
+    /// Whether the series has learnt its dispersion mostly from its own windows.
+    pub fn knows_its_dispersion(&self) -> bool {
+        self.dispersion.weight() >= self.cfg.dispersion_prior_weight
+    }
+
+    /// Sets the value a sparse series' dispersion is shrunk towards.
+    pub fn set_pooled_dispersion(&mut self, alpha: f64) {
+        if alpha.is_finite() && alpha >= 0.0 {
+            self.pooled = alpha;
+        }
     }
 
     /// Whether the series has seen enough history to be judged.
@@ -124,7 +140,7 @@ impl SeriesDetector {
                 score.observed,
                 expected,
                 self.decay,
-                self.cfg.dispersion_prior,
+                self.pooled,
                 self.cfg.dispersion_prior_weight,
             );
         }
@@ -251,15 +267,20 @@ mod tests {
     }
 
     #[test]
-    fn window_sums_the_last_five_minutes() {
+    fn window_sums_the_last_window_minutes() {
         let (mut d, t) = warmed(2.0);
+        let window = f64::from(d.config().window_minutes);
         let mut last = None;
         for i in 0..7 {
             last = Some(d.observe(t + Duration::minutes(i), 1, 2.0));
         }
         let step = last.expect("observed");
-        assert_eq!(step.observed, 10.0);
-        assert!((step.expected - 10.0).abs() < 0.01, "{}", step.expected);
+        assert_eq!(step.observed, 2.0 * window);
+        assert!(
+            (step.expected - 2.0 * window).abs() < 0.01,
+            "{}",
+            step.expected
+        );
         assert_eq!(step.at, t + Duration::minutes(7));
     }
 
@@ -285,6 +306,19 @@ mod tests {
         let step = d.observe(t0(), 1, 500.0);
         assert_eq!(step.state, State::Ok);
         assert!(step.score.anomaly > 0.9);
+    }
+
+    #[test]
+    fn a_sparse_series_takes_the_pooled_dispersion_and_a_busy_one_its_own() {
+        let mut sparse = SeriesDetector::new(DetectConfig::default());
+        sparse.set_pooled_dispersion(0.4);
+        assert!((sparse.dispersion() - 0.4).abs() < 1e-12);
+        assert!(!sparse.knows_its_dispersion());
+        // A steady series (Poisson-like counts of 20 a minute) learns a dispersion near 0.
+        let (mut busy, _) = warmed(20.0);
+        busy.set_pooled_dispersion(0.4);
+        assert!(busy.knows_its_dispersion());
+        assert!(busy.dispersion() < 0.05, "{}", busy.dispersion());
     }
 
     #[test]

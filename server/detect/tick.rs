@@ -230,6 +230,7 @@ impl Detector {
             push_quiet(self.series_mut(&key), start, to);
         }
         self.learnt_to = Some(to);
+        self.pool_dispersion();
         Ok(learnt)
     }
 
@@ -426,6 +427,31 @@ impl Detector {
         Ok(())
     }
 }
+
+impl Detector {
+    /// Shrinks sparse series towards the dispersion typical of this server's busy series (the
+    /// median of those that know their own), rather than a fixed prior; once a quarter.
+    fn pool_dispersion(&mut self) {
+        let mut known: Vec<f64> = self
+            .series
+            .values()
+            .filter(|s| s.knows_its_dispersion())
+            .map(SeriesDetector::dispersion)
+            .collect();
+        if known.len() < POOL_MIN_SERIES {
+            return;
+        }
+        let mid = known.len() / 2;
+        let (_, median, _) = known.select_nth_unstable_by(mid, f64::total_cmp);
+        let pooled = *median;
+        for series in self.series.values_mut() {
+            series.set_pooled_dispersion(pooled);
+        }
+    }
+}
+
+/// Series that must know their own dispersion before their median is pooled.
+const POOL_MIN_SERIES: usize = 5;
 
 /// Services whose history is mostly one country's follow that country's clock.
 fn audience_zones(country_volume: &HashMap<SeriesKey, i64>) -> HashMap<String, Tz> {

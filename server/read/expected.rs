@@ -13,6 +13,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::detect::baseline::{push_quarters, Baseline};
 use crate::detect::config::DetectConfig;
+use crate::detect::zones::country_zone;
 use crate::store::{RollupStore, StoreError};
 use crate::sync::lock;
 
@@ -107,7 +108,8 @@ impl ExpectedCache {
     }
 }
 
-/// The baseline learnt from the rollups before `end` (as the detector does).
+/// The baseline learnt from the rollups before `end` (as the detector does: a country's on
+/// that country's local time of day).
 async fn learn(
     rollups: &dyn RollupStore,
     cfg: &DetectConfig,
@@ -115,7 +117,7 @@ async fn learn(
     country: Option<&str>,
     end: DateTime<Utc>,
 ) -> Result<Baseline, StoreError> {
-    let mut baseline = Baseline::new(cfg);
+    let mut baseline = Baseline::in_zone(cfg, country.and_then(country_zone));
     let Some(first) = rollups.history_start().await? else {
         return Ok(baseline);
     };

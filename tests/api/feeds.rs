@@ -130,7 +130,7 @@ crate::both_stacks! {
                 "{summary}"
             );
             assert!(
-                summary.contains("40 reports in 5 minutes against "),
+                summary.contains("40 reports in 3 minutes against "),
                 "{summary}"
             );
             assert!(summary.contains("(methodology dw-detect-2)"), "{summary}");

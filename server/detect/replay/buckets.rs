@@ -118,9 +118,9 @@ pub(super) struct Engine {
 
 impl Engine {
     /// An engine with a fresh detector and `minutes`-long buckets.
-    pub(super) fn new(cfg: &DetectConfig, minutes: u32) -> Self {
+    pub(super) fn new(cfg: &DetectConfig, minutes: u32, zone: Option<chrono_tz::Tz>) -> Self {
         Self {
-            detector: SeriesDetector::new(cfg.clone()),
+            detector: SeriesDetector::in_zone(cfg.clone(), zone),
             minutes,
             open: None,
             last_at: None,

@@ -21,6 +21,7 @@ fn sorting(bucket: Option<u32>) -> ReplayOptions {
     ReplayOptions {
         bucket_minutes: bucket,
         sort: true,
+        zone: None,
     }
 }
 
@@ -97,10 +98,10 @@ fn writes_one_row_per_input_row_and_flags_an_outage() {
     assert_eq!(lines.len(), 3 * 1440 + 1);
     assert_eq!(lines[0], "timestamp,value,anomaly_score,state");
     assert_eq!(
-        lines[1], "2026-11-20T00:00:00Z,2,0.5546,ok",
+        lines[1], "2026-11-20T00:00:00Z,2,0.6224,ok",
         "no history: scored against the prior"
     );
-    assert_eq!(lines[2 * 1440], "2026-11-21T23:59:00Z,2,0.0000,ok");
+    assert_eq!(lines[2 * 1440], "2026-11-21T23:59:00Z,2,0.0001,ok");
     assert!(
         lines[2 * 1440 + 602].ends_with(",1.0000,problems"),
         "{}",
