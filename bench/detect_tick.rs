@@ -10,6 +10,8 @@ use std::time::Instant;
 
 use chrono::{TimeDelta, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
 
 use downwatch::detect::config::DetectConfig;
 use downwatch::detect::tick::Detector;
@@ -23,19 +25,6 @@ fn env_or(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-/// A small deterministic generator (splitmix64), so every run measures the same data.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
 }
 
 #[tokio::main]
@@ -111,7 +100,7 @@ async fn run(
 
     // The last five minutes in Redis: reports from many subnets, countries and networks.
     let started = Instant::now();
-    let mut rng = Rng(42);
+    let mut rng = StdRng::seed_from_u64(42);
     let mut batch = Vec::new();
     let mut reports = 0usize;
     for (i, slug) in slugs.iter().enumerate() {
@@ -119,7 +108,7 @@ async fn run(
         for m in 0..5i64 {
             let minute = minute_of(now) - TimeDelta::minutes(m);
             for _ in 0..per_minute {
-                let r = rng.next();
+                let r: u64 = rng.random();
                 let country = ["IT", "GB", "FR", "DE"][(r % 4) as usize];
                 batch.push(NewReport {
                     received_at: minute + TimeDelta::seconds((r % 60) as i64),

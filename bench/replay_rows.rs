@@ -8,31 +8,16 @@
 use std::time::Instant;
 
 use chrono::{DateTime, TimeDelta, Utc};
+use rand::rngs::StdRng;
+use rand::{RngExt, SeedableRng};
+use rand_distr::{Distribution, Poisson};
 
 use downwatch::detect::config::DetectConfig;
 use downwatch::detect::replay::{replay, replay_rows, ReplayOptions};
 
-/// A small deterministic generator (splitmix64), so every run measures the same data.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-}
-
 /// `n` minute rows: about 20 a minute by day and 5 at night, a burst of ten times that for
 /// 20 minutes every ~2 days, one minute in 500 missing and one in 500 written twice.
-fn rows(n: usize, rng: &mut Rng) -> anyhow::Result<Vec<(DateTime<Utc>, Option<f64>)>> {
+fn rows(n: usize, rng: &mut StdRng) -> anyhow::Result<Vec<(DateTime<Utc>, Option<f64>)>> {
     let start = DateTime::parse_from_rfc3339("2026-01-05T00:00:00Z")?.to_utc();
     let mut out = Vec::with_capacity(n);
     let mut minute = 0i64;
@@ -41,16 +26,14 @@ fn rows(n: usize, rng: &mut Rng) -> anyhow::Result<Vec<(DateTime<Utc>, Option<f6
         let at = start + TimeDelta::minutes(minute);
         let hour = (minute / 60) % 24;
         let mut mean: f64 = if (8..23).contains(&hour) { 20.0 } else { 5.0 };
-        if rng.unit() < 1.0 / 2880.0 {
+        if rng.random::<f64>() < 1.0 / 2880.0 {
             burst_until = minute + 20;
         }
         if minute < burst_until {
             mean *= 10.0;
         }
-        // Normal approximation of Poisson noise, rounded, never negative.
-        let noise = (rng.unit() + rng.unit() + rng.unit() - 1.5) * 2.0 * mean.sqrt();
-        let value = (mean + noise).round().max(0.0);
-        let roll = rng.unit();
+        let value: f64 = Poisson::new(mean).map_or(0.0, |d| d.sample(rng));
+        let roll = rng.random::<f64>();
         if roll > 0.998 {
             // Written twice, as two halves: summed back into one bucket.
             let half = (value / 2.0).round();
@@ -70,7 +53,7 @@ fn main() -> anyhow::Result<()> {
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000usize);
     let cfg = DetectConfig::default();
-    let rows = rows(n, &mut Rng(42))?;
+    let rows = rows(n, &mut StdRng::seed_from_u64(42))?;
     let mut csv = String::from("timestamp,value\n");
     for (at, value) in &rows {
         let value = value.map(|v| v.to_string()).unwrap_or_default();

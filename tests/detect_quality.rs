@@ -35,6 +35,9 @@ mod sim;
 
 use std::f64::consts::PI;
 
+use rand::SeedableRng;
+use rand_distr::Distribution;
+
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use downwatch::detect::{DetectConfig, SeriesDetector, State, Step, Transition};
 
@@ -49,40 +52,9 @@ const OUTAGE_FACTOR: f64 = 20.0;
 /// Smallest service whose outage must be caught within 3 minutes.
 const DETECTABLE_PER_DAY: f64 = 1_000.0;
 
-/// splitmix64: tiny, seeded, good enough for simulation.
-struct Rng(u64);
-
-impl Rng {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in (0, 1].
-    fn unit(&mut self) -> f64 {
-        ((self.next_u64() >> 11) as f64 + 1.0) / (1u64 << 53) as f64
-    }
-
-    /// A Poisson count: Knuth's product of uniforms for small means, normal beyond.
-    fn poisson(&mut self, lambda: f64) -> f64 {
-        if lambda <= 0.0 {
-            return 0.0;
-        }
-        if lambda < 30.0 {
-            let limit = (-lambda).exp();
-            let (mut k, mut p) = (0.0, self.unit());
-            while p > limit {
-                k += 1.0;
-                p *= self.unit();
-            }
-            return k;
-        }
-        let z = (-2.0 * self.unit().ln()).sqrt() * (2.0 * PI * self.unit()).cos();
-        (lambda + lambda.sqrt() * z).round().max(0.0)
-    }
+/// A Poisson count of mean `lambda` (0 for none).
+fn poisson(rng: &mut rand::rngs::StdRng, lambda: f64) -> f64 {
+    rand_distr::Poisson::new(lambda).map_or(0.0, |d| d.sample(rng))
 }
 
 fn start() -> DateTime<Utc> {
@@ -115,11 +87,11 @@ fn simulate(
     extra: impl Fn(i64) -> f64,
     mut inspect: impl FnMut(i64, &Step),
 ) -> Vec<Transition> {
-    let mut rng = Rng(0x5EED_0000 ^ per_day as u64);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0x5EED_0000 ^ per_day as u64);
     let mut detector = SeriesDetector::new(DetectConfig::default());
     let mut transitions = Vec::new();
     for minute in 0..days * MINUTES_PER_DAY {
-        let value = rng.poisson(lambda(minute, rate(per_day, minute))) + extra(minute);
+        let value = poisson(&mut rng, lambda(minute, rate(per_day, minute))) + extra(minute);
         let step = detector.observe(start() + Duration::minutes(minute), 1, value);
         inspect(minute, &step);
         transitions.extend(step.transition);

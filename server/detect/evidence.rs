@@ -116,7 +116,11 @@ pub fn evidence(
         "surprise": score.surprise_words(),
         "dispersion": round3(score.dispersion),
         "score": round3(score.anomaly),
-        "thresholds": { "possible_problems": cfg.possible, "problems": cfg.problems },
+        "thresholds": {
+            "possible_problems": cfg.possible,
+            "problems": cfg.problems,
+            "problems_held": cfg.problems_held,
+        },
         "top_symptoms": breakdown(&window.fields, "sym:", |_| true, 5),
         "top_countries": breakdown(&window.fields, "cc:", |k| scope == "global" || k == scope, 5),
         "top_subdivisions": breakdown(&window.fields, "sd:", in_scope, 5),

@@ -175,6 +175,8 @@ pub struct Evidence {
 pub struct EvidenceThresholds {
     possible_problems: Thresholds,
     problems: Thresholds,
+    /// The second way into problems: a smaller surge held longer (`dw-detect-2`).
+    problems_held: Option<Thresholds>,
 }
 
 /// The conditions that must all hold for a series to enter a state.
