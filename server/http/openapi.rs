@@ -122,7 +122,10 @@ quarters beyond them. Neither is a number of people affected.
 
 **Methodology.** Incidents and evidence name the version of the detection method that \
 produced them; this server runs `{METHODOLOGY_VERSION}`. A new version may flag different \
-incidents from the same reports.
+incidents from the same reports. Scores (`score`, 0–1) are the confidence that the true rate \
+is at least the \"problems\" ratio times normal; the surprise (`neg_log10_p`) is capped at \
+12 and said in words (`surprise`), because no model of bursty report counts can back smaller \
+p-values.
 
 **Times** are UTC, written in ISO 8601 / RFC 3339 (`2026-11-27T14:05:00Z`). Time parameters \
 also accept a date (its midnight UTC).

@@ -112,7 +112,8 @@ pub struct IncidentSchema {
     peak_reports: f64,
     /// Reports expected in that window at that time of day and week.
     peak_expected: f64,
-    /// Anomaly score at the peak, in [0, 1].
+    /// Anomaly score at the peak, in [0, 1] (`dw-detect-2`: the confidence that the true
+    /// rate reached the "problems" ratio times normal).
     peak_score: f64,
     /// Counted reports since the incident started.
     total_reports: i64,

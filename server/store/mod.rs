@@ -426,7 +426,8 @@ pub struct ServiceStatus {
     /// Expected counted reports in that window.
     pub expected: f64,
     pub ratio: f64,
-    /// Anomaly score in [0, 1].
+    /// Anomaly score in [0, 1]: the confidence that the true rate is at least the "problems"
+    /// ratio times normal (`dw-detect-2`).
     pub score: f64,
     pub window_minutes: u32,
     /// End of the window the figures are about.
