@@ -84,6 +84,9 @@ struct DayCache {
 pub struct Baseline {
     /// The time zone whose time of day the series follows (`None`: UTC).
     zone: Option<Tz>,
+    /// The zone's offset (seconds) over one whole UTC day, when it is the same at both ends
+    /// of that day: learning pushes ~100 samples a day, and a zone lookup costs a microsecond.
+    day_offset: Option<(i64, Option<i64>)>,
     history_days: i64,
     prior_per_minute: f64,
     level_bounds: (f64, f64),
@@ -124,6 +127,7 @@ impl Baseline {
         };
         Self {
             zone,
+            day_offset: None,
             history_days,
             prior_per_minute: cfg.prior_per_minute.max(0.0),
             level_bounds,
@@ -143,7 +147,7 @@ impl Baseline {
         if s.minutes == 0 || !s.value.is_finite() || s.value < 0.0 {
             return;
         }
-        let start = self.minute_index(s.start);
+        let start = self.learning_minute_index(s.start);
         if self.last_end.is_some_and(|end| start < end) {
             return;
         }
@@ -173,6 +177,29 @@ impl Baseline {
     /// are offset by whole quarters, so a UTC quarter is one local quarter).
     pub fn slot_of(at: DateTime<Utc>) -> i64 {
         at.timestamp().div_euclid(60).div_euclid(SLOT_MINUTES)
+    }
+
+    /// [`Self::minute_index`] for the samples being learnt, with the day's offset kept.
+    fn learning_minute_index(&mut self, at: DateTime<Utc>) -> i64 {
+        let Some(zone) = self.zone else {
+            return at.timestamp().div_euclid(60);
+        };
+        let day = at.timestamp().div_euclid(86_400);
+        let offset = match self.day_offset {
+            Some((d, offset)) if d == day => offset,
+            _ => {
+                let at_second =
+                    |s: i64| DateTime::from_timestamp(s, 0).map(|t| zone_offset(zone, t));
+                let (first, last) = (at_second(day * 86_400), at_second(day * 86_400 + 86_399));
+                let offset = first.filter(|f| Some(*f) == last);
+                self.day_offset = Some((day, offset));
+                offset
+            }
+        };
+        match offset {
+            Some(offset) => (at.timestamp() + offset).div_euclid(60),
+            None => self.minute_index(at),
+        }
     }
 
     /// Minutes since the epoch on the series' clock (local wall time in its zone).
@@ -379,6 +406,11 @@ impl Baseline {
     }
 }
 
+/// Seconds `zone` is ahead of UTC at `at`.
+fn zone_offset(zone: Tz, at: DateTime<Utc>) -> i64 {
+    at.with_timezone(&zone).naive_local().and_utc().timestamp() - at.timestamp()
+}
+
 fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     let n = values.len();
@@ -550,6 +582,28 @@ mod tests {
         );
         assert!(l > 6.0, "local time of day: {l}");
         assert!(u < l, "UTC mixes winter and summer: {u} vs {l}");
+    }
+
+    #[test]
+    fn the_day_offset_kept_while_learning_is_the_zones_offset_all_year() {
+        let cfg = DetectConfig::default();
+        for name in [
+            "Europe/Rome",
+            "America/New_York",
+            "Australia/Lord_Howe",
+            "Asia/Tehran",
+        ] {
+            let zone: Tz = name.parse().expect("zone");
+            let mut b = Baseline::in_zone(&cfg, Some(zone));
+            let first = Utc
+                .with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+                .single()
+                .expect("valid");
+            for i in 0..365 * 96 {
+                let t = first + Duration::minutes(i * 15 + i % 15);
+                assert_eq!(b.learning_minute_index(t), b.minute_index(t), "{name} {t}");
+            }
+        }
     }
 
     #[test]
