@@ -43,16 +43,13 @@ pub struct Thresholds {
     pub min_reporters: f64,
     /// Least ratio that the reports show with confidence [`DetectConfig::confidence`]
     /// (`dw-detect-2`; 0 disables): the lower end of what the true ratio could be.
-    #[serde(default)]
     pub min_ratio_low: f64,
     /// Minutes in a row the conditions must hold before the state is entered (`dw-detect-2`;
     /// 1 = at once): a one-window burst is not an outage.
-    #[serde(default = "one")]
+    ///
+    /// A table of thresholds in a configuration file names all five fields: a partial one
+    /// would silently take 0 and 1 for the others, so it is refused instead.
     pub sustain_minutes: u32,
-}
-
-fn one() -> u32 {
-    1
 }
 
 /// How detection decides; [`Default`] gives the published method, [`DetectConfig::for_method`]
@@ -194,8 +191,12 @@ mod config_file_tests {
 
     #[test]
     fn a_file_overrides_some_fields_and_keeps_the_rest() {
-        let cfg = DetectConfig::from_toml("window_minutes = 10\n[possible]\nmin_neg_log10_p = 5.0\nmin_ratio = 2.5\nmin_reporters = 4.0\n").expect("valid");
-        assert_eq!(cfg.possible.sustain_minutes, 1);
+        let cfg = DetectConfig::from_toml("window_minutes = 10\n[possible]\nmin_neg_log10_p = 5.0\nmin_ratio = 2.5\nmin_reporters = 4.0\nmin_ratio_low = 1.5\nsustain_minutes = 1\n").expect("valid");
+        assert_eq!(cfg.possible.min_ratio_low, 1.5);
+        let partial = DetectConfig::from_toml(
+            "[possible]\nmin_neg_log10_p = 5.0\nmin_ratio = 2.5\nmin_reporters = 4.0\n",
+        );
+        assert!(partial.is_err_and(|e| e.contains("min_ratio_low")));
         let v1 = DetectConfig::from_toml("method = \"dw-detect-1\"").expect("valid");
         assert_eq!(v1.method, Method::DwDetect1);
         assert_eq!(cfg.window_minutes, 10);
