@@ -198,7 +198,11 @@ mod config_file_tests {
         );
         assert!(partial.is_err_and(|e| e.contains("min_ratio_low")));
         let v1 = DetectConfig::from_toml("method = \"dw-detect-1\"").expect("valid");
-        assert_eq!(v1.method, Method::DwDetect1);
+        assert_eq!(v1, DetectConfig::for_method(Method::DwDetect1));
+        let v1_wider = DetectConfig::from_toml("method = \"dw-detect-1\"\nwindow_minutes = 10")
+            .expect("valid");
+        assert_eq!(v1_wider.problems, v1.problems);
+        assert_eq!(v1_wider.window_minutes, 10);
         assert_eq!(cfg.window_minutes, 10);
         assert_eq!(cfg.possible.min_ratio, 2.5);
         assert_eq!(cfg.problems, DetectConfig::default().problems);
@@ -233,8 +237,20 @@ mod tests {
 impl DetectConfig {
     /// Reads a TOML file of overrides (any field of [`DetectConfig`]; the rest keep their
     /// defaults) and checks that the numbers make sense.
+    ///
+    /// Fields not named keep the defaults of the file's `method` (the current method when it
+    /// names none), so that `method = "dw-detect-1"` alone runs exactly the previous method.
     pub fn from_toml(text: &str) -> Result<Self, String> {
-        let cfg: DetectConfig = toml::from_str(text).map_err(|e| e.to_string())?;
+        // Parsed once as given, for the errors (line, unknown or missing field) …
+        let named: DetectConfig = toml::from_str(text).map_err(|e| e.to_string())?;
+        // … then laid over the defaults of its method.
+        let table: toml::Table = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut merged =
+            serde_json::to_value(Self::for_method(named.method)).map_err(|e| e.to_string())?;
+        for (key, value) in table {
+            merged[key.as_str()] = serde_json::to_value(value).map_err(|e| e.to_string())?;
+        }
+        let cfg: DetectConfig = serde_json::from_value(merged).map_err(|e| e.to_string())?;
         cfg.validate()?;
         Ok(cfg)
     }
