@@ -1,4 +1,4 @@
-//! The simulated world of `bench/quality` and tests/detect_quality.rs: seeded, deterministic
+//! The simulated world of `bench/quality` and tests/detect_quality/: seeded, deterministic
 //! services whose report counts are as awkward as real ones, with labelled outages and viral
 //! bursts. It owns the world's shape (sizes, rhythms, events) and its minute-by-minute
 //! rendering into a [`LabelledSeries`].
