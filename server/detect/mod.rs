@@ -32,8 +32,9 @@ pub mod config;
 pub mod damping;
 pub mod dispersion;
 pub mod evidence;
-mod incidents;
+pub mod incidents;
 pub mod leader;
+pub mod learn;
 pub mod replay;
 #[cfg(test)]
 mod replay_props;
