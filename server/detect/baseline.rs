@@ -18,7 +18,7 @@
 //! baseline that outages are normal. The time-of-day profile of the current day is computed
 //! once, when its first sample arrives, so that an expectation costs O(1) most of the time.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use super::config::DetectConfig;
@@ -204,11 +204,8 @@ impl Baseline {
 
     /// Minutes since the epoch on the series' clock (local wall time in its zone).
     fn minute_index(&self, at: DateTime<Utc>) -> i64 {
-        let seconds = match self.zone {
-            Some(zone) => at.with_timezone(&zone).naive_local().and_utc().timestamp(),
-            None => at.timestamp(),
-        };
-        seconds.div_euclid(60)
+        let offset = self.zone.map_or(0, |zone| zone_offset(zone, at));
+        (at.timestamp() + offset).div_euclid(60)
     }
 
     /// A plausible band (low, high) per minute around the expectation at `at`: the Poisson 5%
@@ -408,7 +405,11 @@ impl Baseline {
 
 /// Seconds `zone` is ahead of UTC at `at`.
 fn zone_offset(zone: Tz, at: DateTime<Utc>) -> i64 {
-    at.with_timezone(&zone).naive_local().and_utc().timestamp() - at.timestamp()
+    i64::from(
+        zone.offset_from_utc_datetime(&at.naive_utc())
+            .fix()
+            .local_minus_utc(),
+    )
 }
 
 fn median(values: &mut [f64]) -> f64 {

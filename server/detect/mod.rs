@@ -51,6 +51,6 @@ pub use damping::{damped_total, top_share};
 pub use replay::{
     replay, replay_rows, replay_with, ReplayError, ReplayOptions, ReplaySummary, RowDecision,
 };
-pub use score::{ln_upper_tail, score, surprise_words, Score, Surprise, MAX_SURPRISE};
+pub use score::{ln_upper_tail, score, Score, Surprise, MAX_SURPRISE};
 pub use series::{Judgement, SeriesDetector, Step};
 pub use state::{State, Tracker, Transition};

@@ -15,6 +15,7 @@
 //! Distributions and special functions come from `statrs`.
 
 use serde::Serialize;
+use statrs::distribution::{DiscreteCDF, Poisson};
 use statrs::function::beta::beta_reg;
 use statrs::function::erf::erf_inv;
 use statrs::function::gamma::{gamma_lr, gamma_ur};
@@ -26,10 +27,6 @@ const MIN_LAMBDA: f64 = 1e-9;
 /// The surprise is never stated beyond this (one chance in 10^12): past it, a model fitted to
 /// a few weeks of one series cannot back the digits, so it is "far more than chance explains".
 pub const MAX_SURPRISE: f64 = 12.0;
-/// The 95% point of the standard normal distribution.
-const Z95: f64 = 1.644_853_626_951_472_2;
-/// Above this expectation the band uses a normal approximation instead of summing terms.
-const BAND_EXACT_MAX: f64 = 200.0;
 
 /// How an observed count compares with its expectation over the same window.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -63,7 +60,7 @@ impl Score {
 
     /// The surprise in words, as people read it (never a p-value the model cannot back).
     pub fn surprise_words(&self) -> &'static str {
-        surprise_words(self.neg_log10_p)
+        Surprise::of(self.neg_log10_p).words()
     }
 }
 
@@ -116,11 +113,6 @@ impl Surprise {
             Surprise::Normal => "incident.surprise_normal",
         }
     }
-}
-
-/// `-log10 p` in words.
-pub fn surprise_words(neg_log10_p: f64) -> &'static str {
-    Surprise::of(neg_log10_p).words()
 }
 
 /// Compares an observed count (may be decimal after damping) with the expected count over
@@ -250,33 +242,11 @@ pub fn ln_upper_tail(k: f64, mean: f64, alpha: f64) -> f64 {
     }
 }
 
-/// The 5% and 95% quantiles of a Poisson count of mean `lambda`.
+/// The 5% and 95% quantiles of a Poisson count of mean `lambda` (0 and 0 for no mean).
 pub fn poisson_band(lambda: f64) -> (f64, f64) {
-    if lambda.is_nan() || lambda <= 0.0 {
-        return (0.0, 0.0);
-    }
-    if lambda > BAND_EXACT_MAX {
-        // Normal approximation with the first skewness correction (Cornish–Fisher).
-        let at = |z: f64| {
-            (lambda + z * lambda.sqrt() + (z * z - 1.0) / 6.0)
-                .round()
-                .max(0.0)
-        };
-        return (at(-Z95), at(Z95));
-    }
-    let (mut k, mut pmf) = (0.0, (-lambda).exp());
-    let mut cdf = pmf;
-    let mut low = None;
-    loop {
-        if low.is_none() && cdf >= 0.05 {
-            low = Some(k);
-        }
-        if cdf >= 0.95 {
-            return (low.unwrap_or(k), k);
-        }
-        k += 1.0;
-        pmf *= lambda / k;
-        cdf += pmf;
+    match Poisson::new(lambda) {
+        Ok(d) => (d.inverse_cdf(0.05) as f64, d.inverse_cdf(0.95) as f64),
+        Err(_) => (0.0, 0.0),
     }
 }
 

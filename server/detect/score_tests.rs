@@ -48,7 +48,7 @@ fn surprise_is_capped_and_said_in_words() {
     let s = score(5_000.0, 10.0, 0.01, &cfg);
     assert_eq!(s.neg_log10_p, MAX_SURPRISE);
     assert_eq!(s.surprise_words(), "far more than chance explains");
-    assert_eq!(surprise_words(0.5), "within normal variation");
+    assert_eq!(Surprise::of(0.5).words(), "within normal variation");
 }
 
 #[test]

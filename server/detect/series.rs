@@ -162,11 +162,6 @@ impl SeriesDetector {
                 .is_none_or(|since| at - since < Duration::hours(i64::from(self.cfg.exclude_hours)))
     }
 
-    /// Teaches the baseline a past bucket (the server feeds it rollups this way).
-    pub fn learn(&mut self, sample: &Sample) {
-        self.baseline.push(sample);
-    }
-
     /// Feeds one bucket of `minutes` length starting at `start` with `value` reports; returns
     /// the decision at the bucket's end. The baseline used is learnt only from earlier
     /// buckets (no look-ahead); the bucket is pushed into the baseline after scoring, left
