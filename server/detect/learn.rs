@@ -93,7 +93,9 @@ impl Detector {
                 *country_volume.entry(key).or_default() += n;
             }
         }
-        if self.zones.is_empty() {
+        // The clocks are decided on the first load, from the whole history: later loads hold
+        // one quarter, too little to say where a service's audience lives.
+        if self.learnt_to.is_none() {
             self.zones = audience_zones(&country_volume);
         }
         let mut learnt = 0;
