@@ -7,6 +7,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, Utc};
+use downwatch::detect::infer_bucket_minutes;
 
 use super::series::{Event, EventKind, LabelledSeries, Row};
 
@@ -128,7 +129,9 @@ pub fn load_file(path: &Path) -> Result<LabelledSeries, LoadError> {
     let Some(&(first, _)) = rows.first() else {
         return Err(fail(None, "no rows".into()));
     };
-    let bucket_minutes = median_spacing_minutes(&rows);
+    // The bucket `downwatch replay` would infer, so that the baselines' buckets are its own.
+    let bucket_minutes =
+        infer_bucket_minutes(rows.iter().map(|r| r.0)).map_err(|e| fail(None, e.to_string()))?;
     let end_of = |i: usize| rows[i].0 + Duration::minutes(i64::from(bucket_minutes));
     let mut events = Vec::new();
     let mut run: Option<usize> = None;
@@ -158,21 +161,6 @@ pub fn load_file(path: &Path) -> Result<LabelledSeries, LoadError> {
         events,
         per_day: None,
     })
-}
-
-/// The median of the positive spacings between rows, in whole minutes (at least 1).
-fn median_spacing_minutes(rows: &[Row]) -> u32 {
-    let mut gaps: Vec<i64> = rows
-        .windows(2)
-        .map(|w| (w[1].0 - w[0].0).num_seconds())
-        .filter(|&s| s > 0)
-        .collect();
-    if gaps.is_empty() {
-        return 1;
-    }
-    gaps.sort_unstable();
-    let median = gaps[gaps.len() / 2];
-    ((median as f64 / 60.0).round() as u32).max(1)
 }
 
 #[cfg(test)]

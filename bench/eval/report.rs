@@ -130,15 +130,7 @@ pub fn set_tables(result: &SetResult, methods: &[Method]) -> String {
     } else {
         &["caught", "delay", "resolve", "auc"]
     };
-    let mut rows = vec![["series", "outages"]
-        .iter()
-        .map(|s| s.to_string())
-        .chain(
-            methods
-                .iter()
-                .flat_map(|_| sub.iter().map(|s| s.to_string())),
-        )
-        .collect::<Vec<_>>()];
+    let mut rows = vec![header(&["series", "outages"], methods.len(), sub)];
     for s in &result.series {
         let mut row = vec![
             s.name.clone(),
@@ -181,13 +173,7 @@ pub fn set_tables(result: &SetResult, methods: &[Method]) -> String {
     } else {
         &["false", "/week", "possible/wk"]
     };
-    let mut rows = vec![std::iter::once("series".to_string())
-        .chain(
-            methods
-                .iter()
-                .flat_map(|_| sub.iter().map(|s| s.to_string())),
-        )
-        .collect::<Vec<_>>()];
+    let mut rows = vec![header(&["series"], methods.len(), sub)];
     for s in &result.series {
         let mut row = vec![s.name.clone()];
         for (m, method) in s.metrics.iter().zip(methods) {
@@ -340,4 +326,12 @@ fn overall(result: &SetResult, methods: &[Method]) -> String {
 
 fn mean(values: &[f64]) -> Option<f64> {
     (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+}
+
+/// A table's header: the leading columns, then each method's sub-columns.
+fn header(lead: &[&str], methods: usize, sub: &[&str]) -> Vec<String> {
+    lead.iter()
+        .chain((0..methods).flat_map(|_| sub.iter()))
+        .map(|s| s.to_string())
+        .collect()
 }

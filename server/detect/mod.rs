@@ -49,7 +49,8 @@ pub use baseline::{Baseline, Sample};
 pub use config::{DetectConfig, Method, Thresholds, METHODOLOGY_VERSION};
 pub use damping::{damped_total, top_share};
 pub use replay::{
-    replay, replay_rows, replay_with, ReplayError, ReplayOptions, ReplaySummary, RowDecision,
+    infer_bucket_minutes, replay, replay_rows, replay_with, ReplayError, ReplayOptions,
+    ReplaySummary, RowDecision,
 };
 pub use score::{ln_upper_tail, score, Score, Surprise, MAX_SURPRISE};
 pub use series::{Judgement, SeriesDetector, Step};

@@ -182,6 +182,21 @@ pub fn replay_with<R: BufRead, W: Write>(
     Ok(summary)
 }
 
+/// The bucket replay infers for rows at these times (in time order): the median spacing of
+/// the first rows, snapped to a usual length when near one. What `--bucket` overrides.
+pub fn infer_bucket_minutes(
+    times: impl IntoIterator<Item = DateTime<Utc>>,
+) -> Result<u32, ReplayError> {
+    let mut spacings = Spacings::default();
+    for at in times {
+        if spacings.enough() {
+            break;
+        }
+        spacings.add(at);
+    }
+    spacings.bucket()
+}
+
 /// Replays rows already in memory: `(timestamp, value)`, a `None` value being missing. Returns
 /// one decision per row, in the order of `rows`, and what the replay did. Same rules and
 /// engine as [`replay_with`]; an error's `line` is the row's position, counting from 1.
@@ -244,16 +259,7 @@ fn decide(
     }
     let bucket = match opts.bucket_minutes {
         Some(b) => buckets::check_bucket(b)?,
-        None => {
-            let mut spacings = Spacings::default();
-            for &i in &order {
-                if spacings.enough() {
-                    break;
-                }
-                spacings.add(rows[i as usize].0);
-            }
-            spacings.bucket()?
-        }
+        None => infer_bucket_minutes(order.iter().map(|&i| rows[i as usize].0))?,
     };
     let mut engine = Engine::new(cfg, bucket, opts.zone);
     let mut bucket_of_row = vec![0u32; rows.len()];
