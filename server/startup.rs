@@ -13,12 +13,11 @@ use tracing::{info, warn};
 use crate::catalog::seed::seed_services;
 use crate::catalog::CatalogCache;
 use crate::config::Config;
-use crate::detect::leader;
 use crate::geo::GeoIp;
 use crate::http::{self, AppState};
 use crate::ingest::privacy::Hasher;
 use crate::ingest::queue::{self, Committer};
-use crate::ingest::{reconcile, Ingest};
+use crate::ingest::Ingest;
 
 /// A client has this long to send its whole request head; then it gets a 408 and is
 /// disconnected, so a client dribbling its headers (slowloris) cannot hold a connection.
@@ -33,7 +32,7 @@ pub const DISCONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     #[error("{0}")]
-    Stores(#[from] crate::stores::OpenError),
+    Stores(#[from] crate::store::OpenError),
     #[error("{0}")]
     Store(#[from] crate::store::StoreError),
     #[error("{0}")]
@@ -48,7 +47,7 @@ pub enum StartupError {
 pub struct Application {
     server: Server,
     port: u16,
-    stores: crate::stores::Stores,
+    stores: crate::store::Stores,
     ingest_task: JoinHandle<()>,
     background: Vec<JoinHandle<()>>,
 }
@@ -57,7 +56,7 @@ impl Application {
     /// Connects to the stores, migrates, seeds the catalog and binds the server.
     pub async fn build(config: Config, listener: TcpListener) -> Result<Self, StartupError> {
         let config = Arc::new(config);
-        let stores = crate::stores::open(&config).await?;
+        let stores = crate::store::open(&config).await?;
         let seeded = stores.catalog.seed_services(&seed_services()?).await?;
         let catalog = Arc::new(CatalogCache::default());
         catalog.replace(stores.catalog.list_services().await?);
@@ -112,38 +111,8 @@ impl Application {
             ),
         });
 
-        let mut background = vec![
-            tokio::spawn(reconcile::run(
-                stores.log.clone(),
-                stores.buckets.clone(),
-                config.ingest.repair_every,
-                config.ingest.repair_settle,
-            )),
-            tokio::spawn(refresh_catalog(state.clone())),
-            events_task,
-            // Every node delivers webhooks: the store hands each delivery to one at a time.
-            tokio::spawn(crate::webhooks::run(
-                stores.webhooks.clone(),
-                config.webhooks,
-            )),
-        ];
-        if let Some(pg) = &stores.postgres {
-            background.push(tokio::spawn(crate::stores::maintain_partitions(
-                pg.clone(),
-                config.ingest.retention_days,
-            )));
-        }
-        if config.run_detector {
-            background.push(tokio::spawn(leader::run(
-                stores.election.clone(),
-                config.detect.clone(),
-                stores.buckets.clone(),
-                stores.rollups.clone(),
-                stores.board.clone(),
-            )));
-        } else {
-            info!("detector disabled in this process");
-        }
+        let mut background = crate::jobs::spawn(&config, &stores, catalog.clone());
+        background.push(events_task);
 
         let port = listener.local_addr()?.port();
         let server = HttpServer::new(move || {
@@ -183,7 +152,7 @@ impl Application {
 
     /// The stores this process opened (the same ones its handlers use), e.g. for a test that
     /// looks behind the API whatever the backend.
-    pub fn stores(&self) -> crate::stores::Stores {
+    pub fn stores(&self) -> crate::store::Stores {
         self.stores.clone()
     }
 
@@ -203,17 +172,5 @@ impl Application {
         }
         info!("stopped");
         result
-    }
-}
-
-/// Picks up catalog changes made through other processes.
-async fn refresh_catalog(state: web::Data<AppState>) {
-    let mut tick = tokio::time::interval(Duration::from_secs(30));
-    tick.tick().await;
-    loop {
-        tick.tick().await;
-        if let Err(e) = state.refresh_catalog().await {
-            warn!(error = %e, "could not refresh the catalog");
-        }
     }
 }

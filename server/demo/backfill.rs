@@ -17,8 +17,8 @@ use super::rhythm::Rng;
 use super::traffic::{Draft, Traffic};
 use crate::detect::config::DetectConfig;
 use crate::geo::GeoIp;
+use crate::store::Stores;
 use crate::store::{minute_of, NewReport, StoreError};
-use crate::stores::Stores;
 
 /// Reports per `ReportLog::append`.
 const BATCH: usize = 2_000;

@@ -14,8 +14,8 @@ use crate::detect::config::DetectConfig;
 use crate::detect::tick::Detector;
 use crate::ingest::reconcile;
 use crate::store::memory::MemoryStore;
+use crate::store::Stores;
 use crate::store::{minute_of, BucketStore, StatusBoard, StoreError};
-use crate::stores::Stores;
 
 /// Ticks before an outage, for the detector to settle.
 const LEAD: TimeDelta = TimeDelta::minutes(10);

@@ -54,7 +54,7 @@ pub enum DemoError {
     #[error(transparent)]
     Geo(#[from] crate::geo::GeoError),
     #[error(transparent)]
-    Open(#[from] crate::stores::OpenError),
+    Open(#[from] crate::store::OpenError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("built-in catalog: {0}")]
@@ -240,7 +240,7 @@ async fn prepare(
     opts: &DemoOptions,
     seed: u64,
 ) -> Result<Population, DemoError> {
-    let stores = crate::stores::open(config).await?;
+    let stores = crate::store::open(config).await?;
     stores.catalog.seed_services(&seed_services()?).await?;
     let catalog = stores.catalog.list_services().await?;
     let pop = Population::from_catalog(&catalog, opts.services);

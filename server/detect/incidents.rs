@@ -45,7 +45,13 @@ impl Detector {
             .keys()
             .filter_map(|f| f.strip_prefix("asn:").and_then(|a| a.parse().ok()))
             .collect();
-        let orgs: HashMap<i32, String> = self.store.as_orgs(&asns).await?.into_iter().collect();
+        let orgs: HashMap<i32, String> = self
+            .store
+            .as_orgs(&asns)
+            .await?
+            .into_iter()
+            .map(|o| (o.asn, o.org))
+            .collect();
         for scope in scopes {
             let key = (service.clone(), scope.clone());
             let s = match scores.get(&scope) {

@@ -10,43 +10,10 @@ use tracing::{info, warn};
 
 use super::config::DetectConfig;
 use super::tick::Detector;
-use crate::store::postgres::detector::PgLeader;
-use async_trait::async_trait;
-
-use crate::store::sqlite::detector::SqliteLeader;
-use crate::store::sqlite::SqliteStore;
-use crate::store::{
-    minute_of, BucketStore, DetectorStore, LeaderElection, RollupStore, StatusBoard, StoreError,
-};
+use crate::store::{minute_of, BucketStore, LeaderElection, RollupStore, StatusBoard};
 
 /// How often a follower tries to become the leader.
 const CAMPAIGN_EVERY: Duration = Duration::from_secs(5);
-
-/// Postgres: a session advisory lock on a dedicated connection (see [`PgLeader`]).
-pub struct PgElection {
-    pub database_url: String,
-}
-
-#[async_trait]
-impl LeaderElection for PgElection {
-    async fn campaign(&self) -> Result<Option<Box<dyn DetectorStore>>, StoreError> {
-        Ok(PgLeader::try_acquire(&self.database_url)
-            .await?
-            .map(|l| Box::new(l) as Box<dyn DetectorStore>))
-    }
-}
-
-/// The embedded stack is one process: it leads as long as it lives.
-pub struct SqliteElection {
-    pub store: SqliteStore,
-}
-
-#[async_trait]
-impl LeaderElection for SqliteElection {
-    async fn campaign(&self) -> Result<Option<Box<dyn DetectorStore>>, StoreError> {
-        Ok(SqliteLeader::try_acquire(&self.store).map(|l| Box::new(l) as Box<dyn DetectorStore>))
-    }
-}
 
 /// Runs forever: campaign, then lead until the leadership is lost, then campaign again.
 pub async fn run(

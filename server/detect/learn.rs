@@ -65,11 +65,14 @@ impl Detector {
         // learnt, so that a lasting change of volume cannot keep an incident open forever.
         let exclude_for = TimeDelta::hours(i64::from(self.cfg.exclude_hours));
         let in_incident = |service: &str, scope: &str, t: DateTime<Utc>| {
-            periods.iter().any(|(s, sc, begin, end)| {
-                let end = end.map_or(*begin + exclude_for, |e| e.min(*begin + exclude_for));
-                s == service
-                    && (sc == scope || sc == "global")
-                    && t + TimeDelta::minutes(15) > *begin
+            periods.iter().any(|p| {
+                let begin = p.started_at;
+                let end = p
+                    .resolved_at
+                    .map_or(begin + exclude_for, |e| e.min(begin + exclude_for));
+                p.service == service
+                    && (p.scope == scope || p.scope == "global")
+                    && t + TimeDelta::minutes(15) > begin
                     && t < end
             })
         };

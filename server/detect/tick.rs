@@ -20,8 +20,8 @@ use super::score::{score, Score};
 use super::series::SeriesDetector;
 use super::state::{State, Tracker};
 use crate::store::{
-    minute_of, BucketStore, DetectorStore, LiveEvent, OpenIncident, RollupStore, ServiceStatus,
-    ServiceWindow, StatusBoard, StoreError,
+    minute_of, BucketStore, DetectorStore, LiveEvent, OpenIncident, RollupStore, SavedTracker,
+    ServiceStatus, ServiceWindow, StatusBoard, StoreError,
 };
 
 /// The series of one service: `global`, or one country.
@@ -105,9 +105,10 @@ impl Detector {
 
     /// Loads saved state machines and open incidents (after becoming leader).
     pub async fn resume(&mut self) -> Result<(), StoreError> {
-        for (service, scope, tracker) in self.store.load_trackers().await? {
-            if let Ok(tracker) = serde_json::from_value::<Tracker>(tracker) {
-                self.series_mut(&(service, scope)).set_tracker(tracker);
+        for saved in self.store.load_trackers().await? {
+            if let Ok(tracker) = serde_json::from_value::<Tracker>(saved.state) {
+                self.series_mut(&(saved.service, saved.scope))
+                    .set_tracker(tracker);
             }
         }
         for incident in self.store.open_incidents().await? {
@@ -147,7 +148,7 @@ impl Detector {
             services: windows.len(),
             ..TickReport::default()
         };
-        let mut changed: Vec<(String, String, serde_json::Value)> = Vec::new();
+        let mut changed: Vec<SavedTracker> = Vec::new();
         for window in &windows {
             self.evaluate(window, &minutes, at, &mut report, &mut changed)
                 .await?;
@@ -207,7 +208,7 @@ impl Detector {
         minutes: &[DateTime<Utc>],
         at: DateTime<Utc>,
         report: &mut TickReport,
-        changed: &mut Vec<(String, String, serde_json::Value)>,
+        changed: &mut Vec<SavedTracker>,
     ) -> HashMap<String, Score> {
         let service = &window.service;
         let mut keys: Vec<SeriesKey> = vec![(service.clone(), "global".to_owned())];
@@ -234,7 +235,11 @@ impl Detector {
             }
             if *series.tracker() != before {
                 if let Ok(json) = serde_json::to_value(series.tracker()) {
-                    changed.push((key.0.clone(), key.1.clone(), json));
+                    changed.push(SavedTracker {
+                        service: key.0.clone(),
+                        scope: key.1.clone(),
+                        state: json,
+                    });
                 }
             }
             report.series += 1;
@@ -251,7 +256,7 @@ impl Detector {
         minutes: &[DateTime<Utc>],
         at: DateTime<Utc>,
         report: &mut TickReport,
-        changed: &mut Vec<(String, String, serde_json::Value)>,
+        changed: &mut Vec<SavedTracker>,
     ) -> Result<(), StoreError> {
         let service = window.service.clone();
         let scores = self.judge_service(window, minutes, at, report, changed);

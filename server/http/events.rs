@@ -19,7 +19,7 @@ use utoipa::IntoParams;
 use super::body::parse_query;
 use super::problem::{ApiError, Problem};
 use super::AppState;
-use crate::store::{LiveEvent, StatusBoard};
+use crate::store::{LiveEvent, LoggedEvent, StatusBoard};
 
 /// Fans the shared event log out to this process's SSE clients.
 #[derive(Clone)]
@@ -46,7 +46,7 @@ impl EventHub {
                     .await
                 {
                     Ok(events) => {
-                        for (id, event) in events {
+                        for LoggedEvent { id, event } in events {
                             last = Some(id.clone());
                             // No subscriber is fine: nobody is listening on this node.
                             let _ = tx.send((id, event));
@@ -156,15 +156,15 @@ pub async fn events(
     };
     let service = q.service;
     let keep = move |e: &LiveEvent| service.as_ref().is_none_or(|s| &e.service == s);
-    let mut last = resume.or_else(|| backlog.last().map(|(id, _)| id.clone()));
+    let mut last = resume.or_else(|| backlog.last().map(|e| e.id.clone()));
     let mut first: Vec<web::Bytes> = vec![web::Bytes::from_static(b"retry: 3000\n\n")];
-    for (id, event) in &backlog {
-        if keep(event) {
-            first.push(frame(id, event));
+    for logged in &backlog {
+        if keep(&logged.event) {
+            first.push(frame(&logged.id, &logged.event));
         }
     }
-    if let Some((id, _)) = backlog.last() {
-        last = Some(id.clone());
+    if let Some(logged) = backlog.last() {
+        last = Some(logged.id.clone());
     }
     let live = stream::unfold((rx, last, keep), |(mut rx, mut last, keep)| async move {
         loop {

@@ -12,7 +12,7 @@ use super::problem::{ApiError, Problem};
 use super::responses::StoreUnavailable;
 use super::schemas::{FormatParam, IncidentEventSchema, IncidentSchema, IncidentStatus, Severity};
 use super::AppState;
-use crate::store::{IncidentEventRecord, IncidentFilter, IncidentRecord};
+use crate::store::{IncidentDetail, IncidentEventRecord, IncidentFilter, IncidentRecord};
 
 const MAX_LIMIT: i64 = 200;
 
@@ -338,14 +338,16 @@ pub async fn get_incident(
     let id: i64 = id
         .parse()
         .map_err(|_| ApiError::invalid("id", "an incident id is a number"))?;
-    let (incident, timeline) =
-        state
-            .incidents
-            .get_incident(id)
-            .await?
-            .ok_or_else(|| ApiError::NotFound {
-                what: format!("incident {id}"),
-            })?;
+    let IncidentDetail {
+        incident,
+        events: timeline,
+    } = state
+        .incidents
+        .get_incident(id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound {
+            what: format!("incident {id}"),
+        })?;
     let q: FormatQuery = parse_query(req.query_string())?;
     if Format::of(&req, q.format.as_deref())? == Format::Csv {
         return super::format::csv(&timeline, &format!("incident-{id}-timeline"));

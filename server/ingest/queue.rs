@@ -6,7 +6,6 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use chrono::{DateTime, Utc};
 use tokio::sync::{mpsc, oneshot, Semaphore};
 use tokio::task::JoinHandle;
 use tracing::{debug, error, warn};
@@ -16,6 +15,7 @@ use crate::config::IngestConfig;
 use crate::metrics::metrics;
 use crate::store::{
     minute_of, AbuseGate, BucketStore, GateCheck, GateLimits, GateOutcome, NewReport, ReportLog,
+    ServiceMinute,
 };
 
 /// One report waiting in the queue, with what the abuse gate needs to know.
@@ -217,7 +217,7 @@ fn refuse(batch: Vec<(Pending, Reply)>, reason: &str) {
 }
 
 /// The distinct (service, minute) buckets that counted reports fall in.
-pub fn touched_minutes(reports: &[NewReport]) -> Vec<(String, DateTime<Utc>)> {
+pub fn touched_minutes(reports: &[NewReport]) -> Vec<ServiceMinute> {
     let mut minutes: Vec<_> = reports
         .iter()
         .filter(|r| r.counted)
@@ -226,4 +226,7 @@ pub fn touched_minutes(reports: &[NewReport]) -> Vec<(String, DateTime<Utc>)> {
     minutes.sort();
     minutes.dedup();
     minutes
+        .into_iter()
+        .map(|(service, minute)| ServiceMinute { service, minute })
+        .collect()
 }

@@ -11,7 +11,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 use tracing::{info, warn};
 
 use super::queue::touched_minutes;
-use crate::store::{minute_of, BucketStore, NewReport, ReportLog, StoreError, ALL_SERVICES};
+use crate::store::{
+    minute_of, BucketStore, NewReport, ReportLog, ServiceMinute, StoreError, ALL_SERVICES,
+};
 
 /// A minute bucket is only rebuilt once its minute has been over for this long, so that no
 /// report of that minute is still on its way to Redis while the bucket is recomputed.
@@ -41,14 +43,14 @@ pub async fn repair_settled(
     let pending = log.pending_bucket_repairs(REPAIR_PASS).await?;
     let settled: Vec<_> = pending
         .into_iter()
-        .filter(|(_, minute)| *minute + TimeDelta::minutes(1) + settle <= now)
+        .filter(|m| m.minute + TimeDelta::minutes(1) + settle <= now)
         .collect();
     if settled.is_empty() {
         return Ok(0);
     }
     buckets.ping().await?;
     let mut aggregates: Vec<DateTime<Utc>> = Vec::new();
-    for (service, minute) in &settled {
+    for ServiceMinute { service, minute } in &settled {
         let reports = log
             .counted_between(*minute, *minute + TimeDelta::minutes(1), Some(service))
             .await?;

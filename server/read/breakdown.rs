@@ -145,6 +145,7 @@ async fn load(
             .typical_by_country(service.as_deref(), minute, *window)
             .await?
             .into_iter()
+            .map(|l| (l.country, l.typical))
             .collect(),
     ))
 }

@@ -14,7 +14,7 @@ use super::expected::{ExpectedCache, SlotLevel};
 use super::HOT_WINDOW_MINUTES;
 use crate::detect::baseline::Baseline;
 use crate::detect::config::DetectConfig;
-use crate::store::{quarter_of, BucketStore, RollupStore, StoreError};
+use crate::store::{quarter_of, BucketStore, MinuteSeries, RollupStore, StoreError};
 
 /// Most points one series answer may hold.
 pub const MAX_POINTS: i64 = 2000;
@@ -155,7 +155,7 @@ pub async fn series(
         // HyperLogLog to read.
         let counted_once = step * 60 <= i64::try_from(src.dedupe_secs).unwrap_or(i64::MAX);
         let unique_per = (req.country.is_none() && !counted_once).then_some(step as usize);
-        let (counts, unique) = src
+        let MinuteSeries { counts, unique } = src
             .buckets
             .minute_series(&req.service, &minutes, &field, unique_per)
             .await?;

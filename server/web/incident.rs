@@ -12,6 +12,7 @@ use super::view::{amount, ChartSpec, Chrome, ShareRow, Stamp};
 use super::{error_page, html, unavailable};
 use crate::detect::Surprise;
 use crate::http::AppState;
+use crate::store::IncidentDetail;
 
 #[derive(Template)]
 #[template(path = "incident.html")]
@@ -55,7 +56,7 @@ pub async fn incident_page(
     let Ok(id) = id.parse::<i64>() else {
         return error_page(&req, StatusCode::NOT_FOUND, &id);
     };
-    let (incident, events) = match state.incidents.get_incident(id).await {
+    let IncidentDetail { incident, events } = match state.incidents.get_incident(id).await {
         Ok(Some(found)) => found,
         Ok(None) => return error_page(&req, StatusCode::NOT_FOUND, &id.to_string()),
         Err(err) => return unavailable(&req, &err),

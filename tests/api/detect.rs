@@ -244,12 +244,12 @@ crate::both_stacks! {
             .events_after(None, std::time::Duration::ZERO)
             .await
             .expect("events");
-        let kinds: Vec<&str> = events.iter().map(|(_, e)| e.kind.as_str()).collect();
+        let kinds: Vec<&str> = events.iter().map(|e| e.event.kind.as_str()).collect();
         assert!(
             kinds.contains(&"state-changed") && kinds.contains(&"incident-opened"),
             "{kinds:?}"
         );
-        let last = events.last().map(|(id, _)| id.clone());
+        let last = events.last().map(|e| e.id.clone());
         assert!(app
             .redis
             .events_after(last.as_deref(), std::time::Duration::ZERO)

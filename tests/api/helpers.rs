@@ -194,7 +194,7 @@ pub struct TestApp {
     pub stack: Stack,
     /// The app's own stores, whatever the stack: what a test reads behind the API when it must
     /// work on both stacks.
-    pub stores: downwatch::stores::Stores,
+    pub stores: downwatch::store::Stores,
     pub http: reqwest::Client,
     pub database_url: String,
     pub prefix: String,

@@ -5,7 +5,7 @@ use diesel_async::RunQueryDsl;
 use serde_json::{json, Value};
 
 use downwatch::ingest::reconcile::{note_lost_buckets, rebuild, repair_once, repair_settled};
-use downwatch::store::{minute_of, NewReport, ReportLog};
+use downwatch::store::{minute_of, NewReport, ReportLog, ServiceMinute};
 
 use crate::geoip_fixture::{MILAN_V4, ROME_V4};
 use crate::helpers::{spawn_app, spawn_app_with, TestOptions};
@@ -76,8 +76,14 @@ async fn the_reconciler_rebuilds_noted_minutes_from_the_log() {
     let fresh_minute = minute_of(fresh.received_at);
     app.pg
         .note_bucket_repairs(&[
-            ("netflix".into(), old_minute),
-            ("netflix".into(), fresh_minute),
+            ServiceMinute {
+                service: "netflix".into(),
+                minute: old_minute,
+            },
+            ServiceMinute {
+                service: "netflix".into(),
+                minute: fresh_minute,
+            },
         ])
         .await
         .expect("note");

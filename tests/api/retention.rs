@@ -4,8 +4,7 @@
 use chrono::{TimeDelta, Utc};
 use serde_json::Value;
 
-use downwatch::store::postgres::retention::Expired;
-use downwatch::store::{NewReport, ReportLog, RollupStore};
+use downwatch::store::{Expired, NewReport, ReportLog, RollupStore};
 
 use crate::helpers::spawn_app;
 
@@ -44,21 +43,21 @@ async fn an_expired_partition_is_dropped_after_its_rollups_are_verified() {
     // Not rolled up yet: kept.
     let outcome = app
         .pg
-        .drop_expired_partitions(Utc::now().date_naive() - TimeDelta::days(30))
+        .expire_reports(Utc::now().date_naive() - TimeDelta::days(30))
         .await
         .expect("retention");
     assert!(
-        matches!(&outcome[..], [Expired::Kept { partition: p, .. }] if *p == partition),
+        matches!(&outcome[..], [Expired::Kept { day: d, .. }] if *d == day),
         "{outcome:?}"
     );
 
     app.pg.roll_up(Utc::now()).await.expect("roll up");
     let outcome = app
         .pg
-        .drop_expired_partitions(Utc::now().date_naive() - TimeDelta::days(30))
+        .expire_reports(Utc::now().date_naive() - TimeDelta::days(30))
         .await
         .expect("retention");
-    assert_eq!(outcome, vec![Expired::Dropped(partition.clone())]);
+    assert_eq!(outcome, vec![Expired::Dropped { day }]);
     assert_eq!(
         app.count(&format!(
             "SELECT count(*) AS n FROM pg_class WHERE relname = '{partition}'"

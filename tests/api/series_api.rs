@@ -3,7 +3,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{json, Value};
 
-use downwatch::store::{quarter_of, BucketStore, NewReport, ReportLog, RollupStore};
+use downwatch::store::{quarter_of, BucketStore, MinuteSeries, NewReport, ReportLog, RollupStore};
 
 use crate::detect::{spread, surge};
 use crate::geoip_fixture::{MILAN_V4, ROME_V4};
@@ -305,11 +305,14 @@ async fn the_typical_level_on_the_map_sums_the_same_windows_as_the_time_of_day_c
     for at in [downwatch::store::minute_of(now), quarter_of(now)] {
         for service in [None, Some("netflix")] {
             for window in [5i64, 60, 24 * 60] {
-                let mut got = app
+                let mut got: Vec<(String, f64)> = app
                     .pg
                     .typical_by_country(service, at, window)
                     .await
-                    .expect("typical_by_country");
+                    .expect("typical_by_country")
+                    .into_iter()
+                    .map(|l| (l.country, l.typical))
+                    .collect();
                 let rows: Vec<Typical> = diesel::sql_query(TYPICAL_BY_TIME_OF_DAY_ONLY)
                     .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(service)
                     .bind::<diesel::sql_types::Timestamptz, _>(at)
@@ -451,7 +454,7 @@ async fn a_node_reads_settled_minutes_once_until_they_are_rebuilt() {
     let total = |counts: &[i64]| counts.iter().sum::<i64>();
     let at_old: Vec<NewReport> = (1..=6).map(|n| report_at(old, n)).collect();
     app.redis.apply(&at_old).await.expect("apply");
-    let (counts, _) = app
+    let MinuteSeries { counts, .. } = app
         .redis
         .minute_series("spotify", &minutes, "total", None)
         .await
@@ -464,7 +467,7 @@ async fn a_node_reads_settled_minutes_once_until_they_are_rebuilt() {
     // …while recent minutes are always read.
     let recent = [report_at(now - TimeDelta::minutes(1), 9)];
     app.redis.apply(&recent).await.expect("apply");
-    let (counts, _) = app
+    let MinuteSeries { counts, .. } = app
         .redis
         .minute_series("spotify", &minutes, "total", None)
         .await
@@ -477,7 +480,7 @@ async fn a_node_reads_settled_minutes_once_until_they_are_rebuilt() {
         .rebuild("spotify", old, &rebuilt)
         .await
         .expect("rebuild");
-    let (counts, unique) = app
+    let MinuteSeries { counts, unique } = app
         .redis
         .minute_series("spotify", &minutes, "total", Some(60))
         .await

@@ -16,7 +16,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use super::MemoryStore;
-use crate::store::{LiveEvent, ServiceStatus, StatusBoard, StoreError};
+use crate::store::{LiveEvent, LoggedEvent, ServiceStatus, StatusBoard, StoreError};
 
 const STORE: &str = "memory";
 
@@ -99,13 +99,16 @@ impl Board {
 
 impl BoardState {
     /// Up to `READ_COUNT` kept events with an id greater than `after` (all when `None`).
-    fn after(&self, after: Option<EventId>) -> Vec<(String, LiveEvent)> {
+    fn after(&self, after: Option<EventId>) -> Vec<LoggedEvent> {
         let start = after.map_or(0, |a| self.events.partition_point(|(id, _)| *id <= a));
         self.events
             .iter()
             .skip(start)
             .take(READ_COUNT)
-            .map(|(id, e)| (id.to_string(), e.clone()))
+            .map(|(id, e)| LoggedEvent {
+                id: id.to_string(),
+                event: e.clone(),
+            })
             .collect()
     }
 }
@@ -161,7 +164,7 @@ impl StatusBoard for MemoryStore {
         &self,
         after: Option<&str>,
         block: Duration,
-    ) -> Result<Vec<(String, LiveEvent)>, StoreError> {
+    ) -> Result<Vec<LoggedEvent>, StoreError> {
         let after = after.map(EventId::parse).transpose()?;
         // No deadline when `block` is too long to add to the clock: wait until an event comes.
         let deadline = Instant::now().checked_add(block);

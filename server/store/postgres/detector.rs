@@ -11,7 +11,9 @@ use serde_json::Value;
 
 use super::schema::{detector_series, incident_events, incidents};
 use super::{db_error, STORE};
-use crate::store::{DetectorStore, IncidentTick, OpenIncident, StoreError};
+use crate::store::{
+    AsOrg, DetectorStore, IncidentPeriod, IncidentTick, OpenIncident, SavedTracker, StoreError,
+};
 
 /// The advisory lock key of the detector leader ("dw-detect" in ASCII).
 pub const LEADER_LOCK: i64 = 0x64_77_2d_64_65_74_65_63;
@@ -102,8 +104,8 @@ impl PgLeader {
 
 #[async_trait]
 impl DetectorStore for PgLeader {
-    async fn load_trackers(&mut self) -> Result<Vec<(String, String, Value)>, StoreError> {
-        detector_series::table
+    async fn load_trackers(&mut self) -> Result<Vec<SavedTracker>, StoreError> {
+        let rows: Vec<(String, String, Value)> = detector_series::table
             .select((
                 detector_series::service,
                 detector_series::scope,
@@ -111,22 +113,30 @@ impl DetectorStore for PgLeader {
             ))
             .load(&mut self.conn)
             .await
-            .map_err(db_error)
+            .map_err(db_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(service, scope, state)| SavedTracker {
+                service,
+                scope,
+                state,
+            })
+            .collect())
     }
 
     async fn save_trackers(
         &mut self,
-        rows: &[(String, String, Value)],
+        rows: &[SavedTracker],
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         for chunk in rows.chunks(1000) {
             let values: Vec<_> = chunk
                 .iter()
-                .map(|(service, scope, tracker)| {
+                .map(|row| {
                     (
-                        detector_series::service.eq(service),
-                        detector_series::scope.eq(scope),
-                        detector_series::tracker.eq(tracker),
+                        detector_series::service.eq(&row.service),
+                        detector_series::scope.eq(&row.scope),
+                        detector_series::tracker.eq(&row.state),
                         detector_series::updated_at.eq(at),
                     )
                 })
@@ -288,8 +298,8 @@ impl DetectorStore for PgLeader {
     async fn incident_periods(
         &mut self,
         since: DateTime<Utc>,
-    ) -> Result<Vec<(String, String, DateTime<Utc>, Option<DateTime<Utc>>)>, StoreError> {
-        incidents::table
+    ) -> Result<Vec<IncidentPeriod>, StoreError> {
+        let rows: Vec<(String, String, DateTime<Utc>, Option<DateTime<Utc>>)> = incidents::table
             .filter(
                 incidents::resolved_at
                     .is_null()
@@ -303,10 +313,19 @@ impl DetectorStore for PgLeader {
             ))
             .load(&mut self.conn)
             .await
-            .map_err(db_error)
+            .map_err(db_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(service, scope, started_at, resolved_at)| IncidentPeriod {
+                service,
+                scope,
+                started_at,
+                resolved_at,
+            })
+            .collect())
     }
 
-    async fn as_orgs(&mut self, asns: &[i32]) -> Result<Vec<(i32, String)>, StoreError> {
+    async fn as_orgs(&mut self, asns: &[i32]) -> Result<Vec<AsOrg>, StoreError> {
         #[derive(QueryableByName)]
         struct Org {
             #[diesel(sql_type = diesel::sql_types::Integer)]
@@ -324,7 +343,13 @@ impl DetectorStore for PgLeader {
         .load(&mut self.conn)
         .await
         .map_err(db_error)?;
-        Ok(rows.into_iter().map(|o| (o.asn, o.as_org)).collect())
+        Ok(rows
+            .into_iter()
+            .map(|o| AsOrg {
+                asn: o.asn,
+                org: o.as_org,
+            })
+            .collect())
     }
 
     async fn still_leader(&mut self) -> bool {

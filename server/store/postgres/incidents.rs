@@ -8,7 +8,7 @@ use diesel_async::RunQueryDsl;
 use super::schema::{incident_events, incidents};
 use super::{db_error, PgStore};
 use crate::store::{
-    IncidentEventRecord, IncidentFilter, IncidentReader, IncidentRecord, StoreError,
+    IncidentDetail, IncidentEventRecord, IncidentFilter, IncidentReader, IncidentRecord, StoreError,
 };
 
 type Row = (
@@ -133,10 +133,7 @@ impl IncidentReader for PgStore {
         Ok(rows.into_iter().map(record).collect())
     }
 
-    async fn get_incident(
-        &self,
-        id: i64,
-    ) -> Result<Option<(IncidentRecord, Vec<IncidentEventRecord>)>, StoreError> {
+    async fn get_incident(&self, id: i64) -> Result<Option<IncidentDetail>, StoreError> {
         let mut conn = self.conn().await?;
         let row: Option<Row> = incidents::table
             .find(id)
@@ -175,6 +172,9 @@ impl IncidentReader for PgStore {
                 },
             )
             .collect();
-        Ok(Some((record(row), timeline)))
+        Ok(Some(IncidentDetail {
+            incident: record(row),
+            events: timeline,
+        }))
     }
 }

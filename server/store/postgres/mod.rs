@@ -4,13 +4,16 @@
 mod api_keys;
 mod catalog;
 pub mod detector;
+mod election;
 mod incidents;
 pub mod models;
 mod reports;
-pub mod retention;
+mod retention;
 mod rollups;
 pub mod schema;
 mod webhooks;
+
+pub use election::PgElection;
 
 use std::time::Duration;
 

@@ -9,7 +9,7 @@ use diesel_async::RunQueryDsl;
 use super::models::{NewReportRow, ReportRow};
 use super::schema::{bucket_repairs, reports};
 use super::{db_error, PgStore};
-use crate::store::{NewReport, ReportLog, StoreError};
+use crate::store::{Expired, NewReport, ReportLog, ServiceMinute, StoreError};
 
 #[async_trait]
 impl ReportLog for PgStore {
@@ -61,17 +61,23 @@ impl ReportLog for PgStore {
         Ok(())
     }
 
-    async fn note_bucket_repairs(
-        &self,
-        minutes: &[(String, DateTime<Utc>)],
-    ) -> Result<(), StoreError> {
+    async fn expire_reports(&self, keep_from: NaiveDate) -> Result<Vec<Expired>, StoreError> {
+        self.drop_expired_partitions(keep_from).await
+    }
+
+    async fn note_bucket_repairs(&self, minutes: &[ServiceMinute]) -> Result<(), StoreError> {
         if minutes.is_empty() {
             return Ok(());
         }
         let mut conn = self.conn().await?;
         let rows: Vec<_> = minutes
             .iter()
-            .map(|(s, m)| (bucket_repairs::service.eq(s), bucket_repairs::minute.eq(m)))
+            .map(|m| {
+                (
+                    bucket_repairs::service.eq(&m.service),
+                    bucket_repairs::minute.eq(m.minute),
+                )
+            })
             .collect();
         diesel::insert_into(bucket_repairs::table)
             .values(&rows)
@@ -82,27 +88,25 @@ impl ReportLog for PgStore {
         Ok(())
     }
 
-    async fn pending_bucket_repairs(
-        &self,
-        limit: i64,
-    ) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
+    async fn pending_bucket_repairs(&self, limit: i64) -> Result<Vec<ServiceMinute>, StoreError> {
         let mut conn = self.conn().await?;
-        bucket_repairs::table
+        let rows: Vec<(String, DateTime<Utc>)> = bucket_repairs::table
             .select((bucket_repairs::service, bucket_repairs::minute))
             .order(bucket_repairs::minute)
             .limit(limit)
             .load(&mut conn)
             .await
-            .map_err(db_error)
+            .map_err(db_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(service, minute)| ServiceMinute { service, minute })
+            .collect())
     }
 
-    async fn clear_bucket_repairs(
-        &self,
-        minutes: &[(String, DateTime<Utc>)],
-    ) -> Result<(), StoreError> {
+    async fn clear_bucket_repairs(&self, minutes: &[ServiceMinute]) -> Result<(), StoreError> {
         let mut conn = self.conn().await?;
-        for (service, minute) in minutes {
-            diesel::delete(bucket_repairs::table.find((service, minute)))
+        for m in minutes {
+            diesel::delete(bucket_repairs::table.find((&m.service, m.minute)))
                 .execute(&mut conn)
                 .await
                 .map_err(db_error)?;

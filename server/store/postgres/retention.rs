@@ -8,7 +8,7 @@ use diesel_async::RunQueryDsl;
 use tracing::{info, warn};
 
 use super::{db_error, PgStore};
-use crate::store::{RollupStore, StoreError};
+use crate::store::{Expired, RollupStore, StoreError};
 
 #[derive(diesel::QueryableByName)]
 struct Partition {
@@ -22,20 +22,9 @@ struct Count {
     n: i64,
 }
 
-/// What happened to one expired partition.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Expired {
-    Dropped(String),
-    /// Kept: its rollups do not (yet) account for all its counted reports.
-    Kept {
-        partition: String,
-        reason: String,
-    },
-}
-
 impl PgStore {
     /// Drops the daily report partitions of days before `keep_from` whose rollups are complete.
-    pub async fn drop_expired_partitions(
+    pub(super) async fn drop_expired_partitions(
         &self,
         keep_from: NaiveDate,
     ) -> Result<Vec<Expired>, StoreError> {
@@ -69,7 +58,7 @@ impl PgStore {
             let end = start + TimeDelta::days(1);
             if watermark.is_none_or(|w| w < end) {
                 outcomes.push(Expired::Kept {
-                    partition: p.name,
+                    day,
                     reason: "not rolled up yet".into(),
                 });
                 continue;
@@ -94,7 +83,7 @@ impl PgStore {
             if logged.n != rolled.n {
                 warn!(partition = %p.name, logged = logged.n, rolled_up = rolled.n, "expired partition kept: rollups incomplete");
                 outcomes.push(Expired::Kept {
-                    partition: p.name,
+                    day,
                     reason: format!(
                         "{} counted reports logged, {} rolled up",
                         logged.n, rolled.n
@@ -107,7 +96,7 @@ impl PgStore {
                 .await
                 .map_err(db_error)?;
             info!(partition = %p.name, reports = logged.n, "expired report partition dropped; its rollups remain");
-            outcomes.push(Expired::Dropped(p.name));
+            outcomes.push(Expired::Dropped { day });
         }
         Ok(outcomes)
     }

@@ -8,7 +8,9 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
 use super::schema::{rollup_watermark, rollups};
 use super::{db_error, PgStore};
-use crate::store::{quarter_of, QuarterTotal, RollupRow, RollupStore, StoreError};
+use crate::store::{
+    quarter_of, CountryLevel, Period, QuarterTotal, RollupRow, RollupStore, StoreError,
+};
 
 /// Adds the counted reports of `[$1, $2)` to the rollups: one row per service, bucket and
 /// country for all symptoms ('*'), and one per symptom.
@@ -57,10 +59,7 @@ struct Earliest {
 
 #[async_trait]
 impl RollupStore for PgStore {
-    async fn roll_up(
-        &self,
-        to: DateTime<Utc>,
-    ) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, StoreError> {
+    async fn roll_up(&self, to: DateTime<Utc>) -> Result<Option<Period>, StoreError> {
         let mut conn = self.conn().await?;
         conn.transaction::<_, diesel::result::Error, _>(async move |conn| {
             let done: Option<DateTime<Utc>> = rollup_watermark::table
@@ -93,7 +92,7 @@ impl RollupStore for PgStore {
                 .set(rollup_watermark::done_to.eq(to))
                 .execute(conn)
                 .await?;
-            Ok(Some((from, to)))
+            Ok(Some(Period { from, to }))
         })
         .await
         .map_err(db_error)
@@ -153,7 +152,7 @@ impl RollupStore for PgStore {
         service: Option<&str>,
         at: DateTime<Utc>,
         window_minutes: i64,
-    ) -> Result<Vec<(String, f64)>, StoreError> {
+    ) -> Result<Vec<CountryLevel>, StoreError> {
         #[derive(QueryableByName)]
         struct Typical {
             #[diesel(sql_type = diesel::sql_types::Text)]
@@ -196,7 +195,13 @@ impl RollupStore for PgStore {
         .load(&mut conn)
         .await
         .map_err(db_error)?;
-        Ok(rows.into_iter().map(|t| (t.country, t.expected)).collect())
+        Ok(rows
+            .into_iter()
+            .map(|t| CountryLevel {
+                country: t.country,
+                typical: t.expected,
+            })
+            .collect())
     }
 
     async fn history(

@@ -7,7 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::{redis_error, RedisStore, MAX_BLOCK, STORE};
-use crate::store::{LiveEvent, ServiceStatus, StatusBoard, StoreError};
+use crate::store::{LiveEvent, LoggedEvent, ServiceStatus, StatusBoard, StoreError};
 
 /// Events kept for late readers (approximately).
 const EVENTS_KEPT: usize = 10_000;
@@ -99,7 +99,7 @@ impl StatusBoard for RedisStore {
         &self,
         after: Option<&str>,
         block: Duration,
-    ) -> Result<Vec<(String, LiveEvent)>, StoreError> {
+    ) -> Result<Vec<LoggedEvent>, StoreError> {
         let block = block.min(MAX_BLOCK);
         let mut cmd = redis::cmd("XREAD");
         cmd.arg("COUNT").arg(500);
@@ -125,7 +125,10 @@ impl StatusBoard for RedisStore {
         for (_, entries) in reply.unwrap_or_default() {
             for (id, fields) in entries {
                 if let Some((_, text)) = fields.iter().find(|(k, _)| k == "event") {
-                    events.push((id, decode(text)?));
+                    events.push(LoggedEvent {
+                        id,
+                        event: decode(text)?,
+                    });
                 }
             }
         }

@@ -7,7 +7,8 @@ use chrono::{DateTime, Utc};
 
 use super::{redis_error, series_cache, RedisStore, BUCKET_TTL_SECS, STORE};
 use crate::store::{
-    minute_of, BucketStore, MinuteBucket, NewReport, ServiceWindow, StoreError, ALL_SERVICES,
+    minute_of, BucketStore, MinuteBucket, MinuteSeries, NewReport, ServiceWindow, StoreError,
+    ALL_SERVICES,
 };
 
 fn parse<T: redis::FromRedisValue>(value: Option<redis::Value>) -> Result<T, StoreError> {
@@ -317,7 +318,7 @@ impl BucketStore for RedisStore {
         minutes: &[DateTime<Utc>],
         field: &str,
         unique_per: Option<usize>,
-    ) -> Result<(Vec<i64>, Vec<i64>), StoreError> {
+    ) -> Result<MinuteSeries, StoreError> {
         let index: Vec<i64> = minutes
             .iter()
             .map(|m| m.timestamp().div_euclid(60))
@@ -338,7 +339,7 @@ impl BucketStore for RedisStore {
         let (generation, counts, unique) = read;
         self.series
             .keep(service, field, generation, &index, &counts, settled);
-        Ok((counts, unique))
+        Ok(MinuteSeries { counts, unique })
     }
 
     async fn active_services(&self, since: DateTime<Utc>) -> Result<Vec<String>, StoreError> {

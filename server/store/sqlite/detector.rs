@@ -17,7 +17,9 @@ use serde_json::Value;
 
 use super::schema::{detector_series, incident_events, incidents};
 use super::{from_micros, micros, now_micros, SqliteStore};
-use crate::store::{DetectorStore, IncidentTick, OpenIncident, StoreError};
+use crate::store::{
+    AsOrg, DetectorStore, IncidentPeriod, IncidentTick, OpenIncident, SavedTracker, StoreError,
+};
 
 /// The database files that have a leader in this process.
 static LEADERS: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
@@ -121,8 +123,9 @@ const UPDATED_EVENT: &str = "INSERT INTO incident_events
 
 #[async_trait]
 impl DetectorStore for SqliteLeader {
-    async fn load_trackers(&mut self) -> Result<Vec<(String, String, Value)>, StoreError> {
-        self.store
+    async fn load_trackers(&mut self) -> Result<Vec<SavedTracker>, StoreError> {
+        let rows: Vec<(String, String, Value)> = self
+            .store
             .read(|conn| {
                 detector_series::table
                     .select((
@@ -132,30 +135,38 @@ impl DetectorStore for SqliteLeader {
                     ))
                     .load(conn)
             })
-            .await
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(service, scope, state)| SavedTracker {
+                service,
+                scope,
+                state,
+            })
+            .collect())
     }
 
     async fn save_trackers(
         &mut self,
-        rows: &[(String, String, Value)],
+        rows: &[SavedTracker],
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let rows = rows.to_vec();
         let at = micros(at);
         self.store
             .write(move |conn| {
-                for (service, scope, tracker) in &rows {
+                for row in &rows {
                     diesel::insert_into(detector_series::table)
                         .values((
-                            detector_series::service.eq(service),
-                            detector_series::scope.eq(scope),
-                            detector_series::tracker.eq(tracker),
+                            detector_series::service.eq(&row.service),
+                            detector_series::scope.eq(&row.scope),
+                            detector_series::tracker.eq(&row.state),
                             detector_series::updated_at.eq(at),
                         ))
                         .on_conflict((detector_series::service, detector_series::scope))
                         .do_update()
                         .set((
-                            detector_series::tracker.eq(tracker),
+                            detector_series::tracker.eq(&row.state),
                             detector_series::updated_at.eq(at),
                         ))
                         .execute(conn)?;
@@ -296,7 +307,7 @@ impl DetectorStore for SqliteLeader {
     async fn incident_periods(
         &mut self,
         since: DateTime<Utc>,
-    ) -> Result<Vec<(String, String, DateTime<Utc>, Option<DateTime<Utc>>)>, StoreError> {
+    ) -> Result<Vec<IncidentPeriod>, StoreError> {
         let since = micros(since);
         let rows: Vec<(String, String, i64, Option<i64>)> = self
             .store
@@ -318,17 +329,17 @@ impl DetectorStore for SqliteLeader {
             .await?;
         rows.into_iter()
             .map(|(service, scope, started, resolved)| {
-                Ok((
+                Ok(IncidentPeriod {
                     service,
                     scope,
-                    from_micros(started)?,
-                    resolved.map(from_micros).transpose()?,
-                ))
+                    started_at: from_micros(started)?,
+                    resolved_at: resolved.map(from_micros).transpose()?,
+                })
             })
             .collect()
     }
 
-    async fn as_orgs(&mut self, asns: &[i32]) -> Result<Vec<(i32, String)>, StoreError> {
+    async fn as_orgs(&mut self, asns: &[i32]) -> Result<Vec<AsOrg>, StoreError> {
         #[derive(QueryableByName)]
         struct Org {
             #[diesel(sql_type = Integer)]
@@ -354,7 +365,13 @@ impl DetectorStore for SqliteLeader {
                 .load(conn)
             })
             .await?;
-        Ok(rows.into_iter().map(|o| (o.asn, o.as_org)).collect())
+        Ok(rows
+            .into_iter()
+            .map(|o| AsOrg {
+                asn: o.asn,
+                org: o.as_org,
+            })
+            .collect())
     }
 
     async fn still_leader(&mut self) -> bool {

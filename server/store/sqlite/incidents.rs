@@ -8,7 +8,7 @@ use super::models::{IncidentEventRow, IncidentRow};
 use super::schema::{incident_events, incidents};
 use super::{micros, SqliteStore};
 use crate::store::{
-    IncidentEventRecord, IncidentFilter, IncidentReader, IncidentRecord, StoreError,
+    IncidentDetail, IncidentEventRecord, IncidentFilter, IncidentReader, IncidentRecord, StoreError,
 };
 
 /// The smallest stored time (whole microseconds) at or after `t`: a stored `x` is `>= t`
@@ -69,10 +69,7 @@ impl IncidentReader for SqliteStore {
         rows.into_iter().map(IncidentRecord::try_from).collect()
     }
 
-    async fn get_incident(
-        &self,
-        id: i64,
-    ) -> Result<Option<(IncidentRecord, Vec<IncidentEventRecord>)>, StoreError> {
+    async fn get_incident(&self, id: i64) -> Result<Option<IncidentDetail>, StoreError> {
         let found = self
             .read(move |conn| {
                 // One read transaction: the incident and its timeline from the same snapshot.
@@ -101,6 +98,9 @@ impl IncidentReader for SqliteStore {
             .into_iter()
             .map(IncidentEventRecord::try_from)
             .collect::<Result<_, _>>()?;
-        Ok(Some((IncidentRecord::try_from(row)?, timeline)))
+        Ok(Some(IncidentDetail {
+            incident: IncidentRecord::try_from(row)?,
+            events: timeline,
+        }))
     }
 }

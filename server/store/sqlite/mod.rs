@@ -14,14 +14,18 @@
 mod api_keys;
 mod catalog;
 pub mod detector;
+mod election;
 mod incidents;
 mod models;
 mod reports;
+mod retention;
 mod rollups;
 pub mod schema;
 #[cfg(test)]
 mod tests;
 mod webhooks;
+
+pub use election::SqliteElection;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use super::models::{NewReportRow, ReportRow};
 use super::schema::{bucket_repairs, reports};
 use super::{from_micros, micros, now_micros, SqliteStore};
-use crate::store::{NewReport, ReportLog, StoreError};
+use crate::store::{Expired, NewReport, ReportLog, ServiceMinute, StoreError};
 
 diesel::define_sql_function! {
     /// The rowid of the last row this connection inserted.
@@ -67,16 +67,17 @@ impl ReportLog for SqliteStore {
         Ok(())
     }
 
-    async fn note_bucket_repairs(
-        &self,
-        minutes: &[(String, DateTime<Utc>)],
-    ) -> Result<(), StoreError> {
+    async fn expire_reports(&self, keep_from: NaiveDate) -> Result<Vec<Expired>, StoreError> {
+        self.delete_expired_reports(keep_from).await
+    }
+
+    async fn note_bucket_repairs(&self, minutes: &[ServiceMinute]) -> Result<(), StoreError> {
         if minutes.is_empty() {
             return Ok(());
         }
         let rows: Vec<(String, i64)> = minutes
             .iter()
-            .map(|(s, m)| (s.clone(), micros(*m)))
+            .map(|m| (m.service.clone(), micros(m.minute)))
             .collect();
         let noted_at = now_micros();
         self.write(move |conn| {
@@ -95,10 +96,7 @@ impl ReportLog for SqliteStore {
         .await
     }
 
-    async fn pending_bucket_repairs(
-        &self,
-        limit: i64,
-    ) -> Result<Vec<(String, DateTime<Utc>)>, StoreError> {
+    async fn pending_bucket_repairs(&self, limit: i64) -> Result<Vec<ServiceMinute>, StoreError> {
         let rows: Vec<(String, i64)> = self
             .read(move |conn| {
                 bucket_repairs::table
@@ -109,20 +107,22 @@ impl ReportLog for SqliteStore {
             })
             .await?;
         rows.into_iter()
-            .map(|(service, minute)| Ok((service, from_micros(minute)?)))
+            .map(|(service, minute)| {
+                Ok(ServiceMinute {
+                    service,
+                    minute: from_micros(minute)?,
+                })
+            })
             .collect()
     }
 
-    async fn clear_bucket_repairs(
-        &self,
-        minutes: &[(String, DateTime<Utc>)],
-    ) -> Result<(), StoreError> {
+    async fn clear_bucket_repairs(&self, minutes: &[ServiceMinute]) -> Result<(), StoreError> {
         if minutes.is_empty() {
             return Ok(());
         }
         let rows: Vec<(String, i64)> = minutes
             .iter()
-            .map(|(s, m)| (s.clone(), micros(*m)))
+            .map(|m| (m.service.clone(), micros(m.minute)))
             .collect();
         self.write(move |conn| {
             for (service, minute) in &rows {

@@ -7,7 +7,7 @@ use diesel::sql_types::{BigInt, Double, Integer, Nullable, Text};
 
 use super::schema::{reports, rollup_watermark, rollups};
 use super::{from_micros, micros, SqliteStore};
-use crate::store::{RollupRow, RollupStore, StoreError};
+use crate::store::{CountryLevel, Period, RollupRow, RollupStore, StoreError};
 
 /// A 15-minute bucket in microseconds.
 const QUARTER_US: i64 = 900_000_000;
@@ -73,7 +73,7 @@ fn add_period(conn: &mut SqliteConnection, from: i64, to: i64) -> QueryResult<us
         .execute(conn)
 }
 
-fn watermark(conn: &mut SqliteConnection) -> QueryResult<Option<i64>> {
+pub(super) fn watermark(conn: &mut SqliteConnection) -> QueryResult<Option<i64>> {
     rollup_watermark::table
         .select(rollup_watermark::done_to)
         .first(conn)
@@ -96,10 +96,7 @@ struct HistoryRow {
 
 #[async_trait]
 impl RollupStore for SqliteStore {
-    async fn roll_up(
-        &self,
-        to: DateTime<Utc>,
-    ) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, StoreError> {
+    async fn roll_up(&self, to: DateTime<Utc>) -> Result<Option<Period>, StoreError> {
         let to = micros(to);
         // The IMMEDIATE transaction holds the write lock: no concurrent roll-up can interleave.
         let done = self
@@ -126,8 +123,13 @@ impl RollupStore for SqliteStore {
                 Ok(Some((from, to)))
             })
             .await?;
-        done.map(|(from, to)| Ok((from_micros(from)?, from_micros(to)?)))
-            .transpose()
+        done.map(|(from, to)| {
+            Ok(Period {
+                from: from_micros(from)?,
+                to: from_micros(to)?,
+            })
+        })
+        .transpose()
     }
 
     async fn rebuild_rollups(&self, since: DateTime<Utc>) -> Result<u64, StoreError> {
@@ -171,7 +173,7 @@ impl RollupStore for SqliteStore {
         service: Option<&str>,
         at: DateTime<Utc>,
         window_minutes: i64,
-    ) -> Result<Vec<(String, f64)>, StoreError> {
+    ) -> Result<Vec<CountryLevel>, StoreError> {
         #[derive(QueryableByName)]
         struct Typical {
             #[diesel(sql_type = Text)]
@@ -190,7 +192,13 @@ impl RollupStore for SqliteStore {
                     .load(conn)
             })
             .await?;
-        Ok(rows.into_iter().map(|t| (t.country, t.expected)).collect())
+        Ok(rows
+            .into_iter()
+            .map(|t| CountryLevel {
+                country: t.country,
+                typical: t.expected,
+            })
+            .collect())
     }
 
     async fn history(

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use super::super::board::{EVENTS_KEPT, READ_COUNT};
 use super::super::MemoryStore;
 use super::{at, TestClock, T0};
-use crate::store::{LiveEvent, ServiceStatus, StatusBoard, StoreError};
+use crate::store::{LiveEvent, LoggedEvent, ServiceStatus, StatusBoard, StoreError};
 
 fn status(service: &str, state: &str, reports: i64) -> ServiceStatus {
     ServiceStatus {
@@ -34,6 +34,11 @@ fn event(n: i64) -> LiveEvent {
     }
 }
 
+/// The events of a read as `(id, event)` pairs.
+fn pairs(events: Vec<LoggedEvent>) -> Vec<(String, LiveEvent)> {
+    events.into_iter().map(|e| (e.id, e.event)).collect()
+}
+
 /// Every event kept, reading on after the last id of each read as the SSE hub does.
 async fn read_all(store: &MemoryStore) -> Vec<(String, LiveEvent)> {
     let mut all = Vec::new();
@@ -43,12 +48,12 @@ async fn read_all(store: &MemoryStore) -> Vec<(String, LiveEvent)> {
             .events_after(last.as_deref(), Duration::ZERO)
             .await
             .expect("read");
-        let Some((id, _)) = page.last() else {
+        let Some(newest) = page.last() else {
             return all;
         };
         assert!(page.len() <= READ_COUNT);
-        last = Some(id.clone());
-        all.extend(page);
+        last = Some(newest.id.clone());
+        all.extend(pairs(page));
     }
 }
 
@@ -113,7 +118,7 @@ async fn event_ids_are_stream_ids_increasing_within_a_millisecond_and_when_the_c
         store.latest_event_id().await.expect("latest"),
         Some(expected[4].clone())
     );
-    let all = store.events_after(None, Duration::ZERO).await.expect("all");
+    let all = pairs(store.events_after(None, Duration::ZERO).await.expect("all"));
     let expected: Vec<(String, LiveEvent)> = ids.iter().cloned().zip((0..5).map(event)).collect();
     assert_eq!(all, expected);
     // Clones share one board.
@@ -138,7 +143,13 @@ async fn the_log_keeps_the_newest_events_and_reads_them_in_pages() {
         .await
         .expect("read");
     assert_eq!(first_page.len(), READ_COUNT);
-    assert_eq!(first_page[0], (ids[57].clone(), event(extra)));
+    assert_eq!(
+        first_page[0],
+        LoggedEvent {
+            id: ids[57].clone(),
+            event: event(extra)
+        }
+    );
     let all = read_all(&store).await;
     assert_eq!(all.len(), EVENTS_KEPT);
     let kept: Vec<&String> = all.iter().map(|(id, _)| id).collect();
@@ -157,7 +168,7 @@ async fn the_log_keeps_the_newest_events_and_reads_them_in_pages() {
         .events_after(Some(&ids[3]), Duration::ZERO)
         .await
         .expect("read");
-    assert_eq!(resumed[0].0, ids[57]);
+    assert_eq!(resumed[0].id, ids[57]);
 }
 
 #[tokio::test]
@@ -177,7 +188,7 @@ async fn a_reader_resumes_strictly_after_an_id() {
                 .await
                 .expect("read")
                 .into_iter()
-                .map(|(id, _)| id)
+                .map(|e| e.id)
                 .collect::<Vec<_>>()
         }
     };
@@ -222,7 +233,7 @@ async fn a_blocked_reader_wakes_up_when_an_event_is_published() {
         .expect("read");
     let waited = started.elapsed();
     let second = task.await.expect("publisher");
-    assert_eq!(got, [(second, event(1))]);
+    assert_eq!(pairs(got), [(second, event(1))]);
     assert!(waited >= Duration::from_millis(40), "{waited:?}");
     assert!(waited < Duration::from_secs(5), "{waited:?}");
 }
@@ -254,8 +265,8 @@ async fn every_blocked_reader_wakes_up_and_one_waiting_for_a_later_id_keeps_wait
     });
     tokio::time::sleep(Duration::from_millis(50)).await;
     let id = store.publish_event(&event(7)).await.expect("publish");
-    assert_eq!(a.await.expect("a"), [(id.clone(), event(7))]);
-    assert_eq!(b.await.expect("b"), [(id, event(7))]);
+    assert_eq!(pairs(a.await.expect("a")), [(id.clone(), event(7))]);
+    assert_eq!(pairs(b.await.expect("b")), [(id, event(7))]);
     assert!(c.await.expect("c").is_empty());
 }
 

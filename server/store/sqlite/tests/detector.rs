@@ -8,7 +8,7 @@ use super::super::detector::SqliteLeader;
 use super::super::schema::{incident_events, incidents};
 use super::super::SqliteStore;
 use super::{at, db, report};
-use crate::store::{DetectorStore, IncidentTick, ReportLog};
+use crate::store::{AsOrg, DetectorStore, IncidentPeriod, IncidentTick, ReportLog, SavedTracker};
 
 fn tick(scope: &str, secs_after: i64, observed: f64) -> IncidentTick {
     IncidentTick {
@@ -101,7 +101,12 @@ async fn opening_an_open_incident_again_returns_the_same_one() {
     let periods = leader.incident_periods(at(700)).await.expect("periods");
     assert_eq!(periods.len(), 2, "{periods:?}");
     let periods = leader.incident_periods(at(500)).await.expect("periods");
-    assert!(periods.contains(&("netflix".into(), "IT".into(), at(0), Some(at(600)))));
+    assert!(periods.contains(&IncidentPeriod {
+        service: "netflix".into(),
+        scope: "IT".into(),
+        started_at: at(0),
+        resolved_at: Some(at(600)),
+    }));
 }
 
 #[tokio::test]
@@ -182,30 +187,23 @@ async fn updates_escalate_keep_the_peak_count_reports_and_are_throttled() {
 async fn trackers_are_saved_over_and_loaded_back() {
     let db = db();
     let mut leader = SqliteLeader::try_acquire(&db.store).expect("leader");
+    let saved = |scope: &str, state| SavedTracker {
+        service: "netflix".into(),
+        scope: scope.into(),
+        state,
+    };
     let rows = vec![
-        (
-            "netflix".to_owned(),
-            "global".to_owned(),
-            json!({ "state": "quiet" }),
-        ),
-        (
-            "netflix".to_owned(),
-            "IT".to_owned(),
-            json!({ "state": "quiet" }),
-        ),
+        saved("global", json!({ "state": "quiet" })),
+        saved("IT", json!({ "state": "quiet" })),
     ];
     leader.save_trackers(&rows, at(0)).await.expect("save");
-    let changed = vec![(
-        "netflix".to_owned(),
-        "IT".to_owned(),
-        json!({ "state": "alert", "n": 3 }),
-    )];
+    let changed = vec![saved("IT", json!({ "state": "alert", "n": 3 }))];
     leader
         .save_trackers(&changed, at(60))
         .await
         .expect("save again");
     let mut loaded = leader.load_trackers().await.expect("load");
-    loaded.sort_by(|a, b| a.1.cmp(&b.1));
+    loaded.sort_by(|a, b| a.scope.cmp(&b.scope));
     assert_eq!(loaded, [changed[0].clone(), rows[0].clone()]);
 }
 
@@ -234,6 +232,12 @@ async fn as_orgs_names_recent_networks_by_their_latest_name() {
         .as_orgs(&[3269, 64500, 64501, 1])
         .await
         .expect("orgs");
-    assert_eq!(orgs, [(3269, "New Name".to_owned())]);
+    assert_eq!(
+        orgs,
+        [AsOrg {
+            asn: 3269,
+            org: "New Name".to_owned()
+        }]
+    );
     assert!(leader.as_orgs(&[]).await.expect("none").is_empty());
 }

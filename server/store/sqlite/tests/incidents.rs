@@ -7,7 +7,8 @@ use super::super::detector::SqliteLeader;
 use super::super::SqliteStore;
 use super::{at, db, report, Db};
 use crate::store::{
-    DetectorStore, IncidentEventRecord, IncidentFilter, IncidentReader, IncidentTick, ReportLog,
+    DetectorStore, IncidentDetail, IncidentEventRecord, IncidentFilter, IncidentReader,
+    IncidentTick, ReportLog,
 };
 
 fn tick(service: &str, scope: &str, secs_after: i64, observed: f64) -> IncidentTick {
@@ -231,7 +232,10 @@ async fn cursor_pages_list_every_incident_once() {
 async fn an_incident_comes_with_its_fields_and_its_timeline_in_time_order() {
     let s = seeded().await;
     let store = &s.db.store;
-    let (b, timeline) = store
+    let IncidentDetail {
+        incident: b,
+        events: timeline,
+    } = store
         .get_incident(s.b)
         .await
         .expect("get")
@@ -283,7 +287,10 @@ async fn an_incident_comes_with_its_fields_and_its_timeline_in_time_order() {
         .expect("list");
     assert_eq!(listed, [b]);
 
-    let (a, timeline) = store
+    let IncidentDetail {
+        incident: a,
+        events: timeline,
+    } = store
         .get_incident(s.a)
         .await
         .expect("get")
@@ -300,7 +307,7 @@ async fn an_incident_comes_with_its_fields_and_its_timeline_in_time_order() {
             event(600, "resolved", "possible-problems", 1.0),
         ]
     );
-    let (e, _) = store
+    let IncidentDetail { incident: e, .. } = store
         .get_incident(s.e)
         .await
         .expect("get")

@@ -3,6 +3,7 @@
 mod api_keys;
 mod detector;
 mod incidents;
+mod retention;
 mod rollups;
 mod webhooks;
 
@@ -12,7 +13,7 @@ use diesel::sql_types::{BigInt, Text};
 
 use super::SqliteStore;
 use crate::catalog::Service;
-use crate::store::{CatalogStore, NewReport, ReportLog, RollupStore, StoreError};
+use crate::store::{CatalogStore, NewReport, ReportLog, RollupStore, ServiceMinute, StoreError};
 
 /// A store on a fresh file, deleted with it. Fields drop in order: the store first.
 pub(super) struct Db {
@@ -167,8 +168,14 @@ async fn append_returns_ids_in_order_and_counted_between_reads_them_back() {
 async fn bucket_repairs_are_noted_once_listed_oldest_first_and_cleared() {
     let db = db();
     let minutes = vec![
-        ("netflix".to_owned(), at(120)),
-        ("spotify".to_owned(), at(60)),
+        ServiceMinute {
+            service: "netflix".to_owned(),
+            minute: at(120),
+        },
+        ServiceMinute {
+            service: "spotify".to_owned(),
+            minute: at(60),
+        },
     ];
     db.store.note_bucket_repairs(&minutes).await.expect("note");
     db.store

@@ -2,22 +2,20 @@
 //! buckets (embedded), behind the same traits.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
-use tracing::{info, warn};
+use tracing::info;
 
-use crate::config::{Backend, Config};
-use crate::detect::leader::{PgElection, SqliteElection};
-use crate::ingest::reconcile;
-use crate::store::memory::MemoryStore;
-use crate::store::postgres::{run_migrations, PgStore};
-use crate::store::redis::RedisStore;
-use crate::store::sqlite::SqliteStore;
-use crate::store::{
+use super::memory::MemoryStore;
+use super::postgres::{run_migrations, PgElection, PgStore};
+use super::redis::RedisStore;
+use super::sqlite::{SqliteElection, SqliteStore};
+use super::{
     AbuseGate, ApiKeyStore, BucketStore, CatalogStore, IncidentReader, LeaderElection, RateCounter,
     ReportLog, RollupStore, StatusBoard, StoreError, WebhookStore,
 };
+use crate::config::{Backend, Config};
+use crate::ingest::reconcile;
 
 /// Every store a process needs, as trait objects.
 #[derive(Clone)]
@@ -36,8 +34,6 @@ pub struct Stores {
     pub webhooks: Arc<dyn WebhookStore>,
     /// The read rate limit's counters (hot, shared by every node).
     pub read_counter: Arc<dyn RateCounter>,
-    /// The Postgres store, for partition upkeep (none when embedded).
-    pub postgres: Option<Arc<PgStore>>,
 }
 
 /// Which store failed to open.
@@ -92,7 +88,6 @@ pub async fn open(config: &Config) -> Result<Stores, OpenError> {
                 election: Arc::new(PgElection {
                     database_url: database_url.clone(),
                 }),
-                postgres: Some(pg),
             })
         }
         Backend::Embedded => {
@@ -139,27 +134,7 @@ pub async fn open(config: &Config) -> Result<Stores, OpenError> {
                 election: Arc::new(SqliteElection {
                     store: sqlite.as_ref().clone(),
                 }),
-                postgres: None,
             })
-        }
-    }
-}
-
-/// Every hour: creates the coming days' report partitions and drops those older than
-/// `retention_days` once their rollups are verified complete (Postgres).
-pub async fn maintain_partitions(pg: Arc<PgStore>, retention_days: i64) {
-    let mut tick = tokio::time::interval(Duration::from_secs(3600));
-    loop {
-        tick.tick().await;
-        let today = Utc::now().date_naive();
-        if let Err(e) = pg.ensure_partitions(today, 3).await {
-            warn!(error = %e, "could not create report partitions");
-        }
-        if let Err(e) = pg
-            .drop_expired_partitions(today - TimeDelta::days(retention_days))
-            .await
-        {
-            warn!(error = %e, "could not apply the report retention");
         }
     }
 }

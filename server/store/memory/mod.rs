@@ -396,6 +396,16 @@ impl BucketStore for MemoryStore {
         Ok(active.into_iter().map(|(_, s)| s.clone()).collect())
     }
 
+    /// The buckets live and die with this process, which rebuilds them from the log at
+    /// start: they are never lost behind its back.
+    async fn is_filled(&self) -> Result<bool, StoreError> {
+        Ok(true)
+    }
+
+    async fn mark_filled(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     async fn ping(&self) -> Result<(), StoreError> {
         Ok(())
     }
