@@ -9,7 +9,8 @@ use std::time::Duration;
 use ipnet::IpNet;
 
 use crate::detect::config::DetectConfig;
-use crate::store::GateLimits;
+pub use crate::store::Backend;
+use crate::store::{GateLimits, Location};
 
 /// Everything a running Downwatch needs to know.
 #[derive(Debug, Clone)]
@@ -45,29 +46,14 @@ pub struct Config {
     pub webhooks: WebhookConfig,
 }
 
-/// Where Downwatch keeps its data.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Backend {
-    /// `DATABASE_URL` (Postgres) and `REDIS_URL` (Redis): production, several processes.
-    Production {
-        database_url: String,
-        redis_url: String,
-    },
-    /// Neither set: SQLite in the data directory and in-process buckets; one process.
-    Embedded,
-}
-
-impl Backend {
-    /// From the two optional URLs: both or neither.
-    pub fn from_urls(
-        database_url: Option<String>,
-        redis_url: Option<String>,
-    ) -> Result<Self, String> {
-        match (database_url.filter(|u| !u.is_empty()), redis_url.filter(|u| !u.is_empty())) {
-            (Some(database_url), Some(redis_url)) => Ok(Backend::Production { database_url, redis_url }),
-            (None, None) => Ok(Backend::Embedded),
-            (Some(_), None) => Err("DATABASE_URL is set but REDIS_URL is not: set both (Postgres + Redis) or neither (embedded storage)".into()),
-            (None, Some(_)) => Err("REDIS_URL is set but DATABASE_URL is not: set both (Postgres + Redis) or neither (embedded storage)".into()),
+impl Config {
+    /// Where and how this configuration's stores are opened.
+    pub fn store_location(&self) -> Location<'_> {
+        Location {
+            backend: &self.backend,
+            data_dir: &self.data_dir,
+            redis_prefix: &self.redis_prefix,
+            db_pool_size: self.ingest.db_pool_size,
         }
     }
 }

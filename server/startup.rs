@@ -10,6 +10,8 @@ use actix_web::{web, App, HttpServer};
 use tokio::task::JoinHandle;
 use tracing::{info, warn};
 
+use chrono::Utc;
+
 use crate::catalog::seed::seed_services;
 use crate::catalog::CatalogCache;
 use crate::config::Config;
@@ -17,7 +19,8 @@ use crate::geo::GeoIp;
 use crate::http::{self, AppState};
 use crate::ingest::privacy::Hasher;
 use crate::ingest::queue::{self, Committer};
-use crate::ingest::Ingest;
+use crate::ingest::{reconcile, Ingest};
+use crate::store::Backend;
 
 /// A client has this long to send its whole request head; then it gets a 408 and is
 /// disconnected, so a client dribbling its headers (slowloris) cannot hold a connection.
@@ -56,7 +59,19 @@ impl Application {
     /// Connects to the stores, migrates, seeds the catalog and binds the server.
     pub async fn build(config: Config, listener: TcpListener) -> Result<Self, StartupError> {
         let config = Arc::new(config);
-        let stores = crate::store::open(&config).await?;
+        let stores = crate::store::open(&config.store_location()).await?;
+        if config.backend == Backend::Embedded {
+            let minutes = reconcile::refill_hot_window(
+                stores.log.as_ref(),
+                stores.buckets.as_ref(),
+                Utc::now(),
+            )
+            .await?;
+            info!(
+                minutes,
+                "in-process minute buckets refilled from the report log"
+            );
+        }
         let seeded = stores.catalog.seed_services(&seed_services()?).await?;
         let catalog = Arc::new(CatalogCache::default());
         catalog.replace(stores.catalog.list_services().await?);

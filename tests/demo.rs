@@ -116,7 +116,7 @@ async fn a_short_backfill_fills_the_log_the_rollups_and_the_past_incidents() {
     let dir = tempfile::tempdir().expect("dir");
     let paths = geoip::write_databases(&dir.path().join("demo-geoip")).expect("geoip");
     let geo = GeoIp::open(Some(&paths.city_db), Some(&paths.asn_db)).expect("geoip loads");
-    let stores = downwatch::store::open(&embedded_config(dir.path(), &paths))
+    let stores = downwatch::store::open(&embedded_config(dir.path(), &paths).store_location())
         .await
         .expect("embedded stores");
     stores

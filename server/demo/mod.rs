@@ -240,7 +240,7 @@ async fn prepare(
     opts: &DemoOptions,
     seed: u64,
 ) -> Result<Population, DemoError> {
-    let stores = crate::store::open(config).await?;
+    let stores = crate::store::open(&config.store_location()).await?;
     stores.catalog.seed_services(&seed_services()?).await?;
     let catalog = stores.catalog.list_services().await?;
     let pop = Population::from_catalog(&catalog, opts.services);
@@ -304,7 +304,7 @@ async fn prepare(
     }
     if let Backend::Production { .. } = config.backend {
         // Embedded buckets are rebuilt from the log at start; Redis keeps what we write now.
-        let hot = summary.to - TimeDelta::minutes(crate::read::HOT_WINDOW_MINUTES);
+        let hot = summary.to - TimeDelta::minutes(crate::store::HOT_WINDOW_MINUTES);
         let minutes = reconcile::rebuild(
             stores.log.as_ref(),
             stores.buckets.as_ref(),

@@ -83,7 +83,7 @@ pub async fn note_lost_buckets(
         return Ok(0);
     }
     let until = now + TimeDelta::minutes(1);
-    let mut from = minute_of(now - TimeDelta::minutes(crate::read::HOT_WINDOW_MINUTES));
+    let mut from = minute_of(now - TimeDelta::minutes(crate::store::HOT_WINDOW_MINUTES));
     let mut noted = 0;
     while from < until {
         let to = (from + TimeDelta::hours(1)).min(until);
@@ -135,6 +135,23 @@ pub async fn run(
     }
 }
 
+/// Recomputes the whole hot window from the log: what in-process buckets, which start empty,
+/// need before a server reads them. Returns how many minutes were rebuilt.
+pub async fn refill_hot_window(
+    log: &dyn ReportLog,
+    buckets: &dyn BucketStore,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    rebuild(
+        log,
+        buckets,
+        now - TimeDelta::minutes(crate::store::HOT_WINDOW_MINUTES),
+        now + TimeDelta::minutes(1),
+        |_, _, _| {},
+    )
+    .await
+}
+
 /// Recomputes every minute bucket in `[since, until)` from the log, an hour at a time,
 /// calling `progress(done_hours, total_hours, buckets_so_far)` after each hour. A rebuild of
 /// the whole hot window marks the buckets filled, so no reconciler refills them again.
@@ -175,7 +192,7 @@ pub async fn rebuild(
         progress(done, total_hours, rebuilt);
         from = to;
     }
-    if since <= until - TimeDelta::minutes(crate::read::HOT_WINDOW_MINUTES) {
+    if since <= until - TimeDelta::minutes(crate::store::HOT_WINDOW_MINUTES) {
         buckets.mark_filled().await?;
     }
     Ok(rebuilt)

@@ -6,8 +6,7 @@ pub mod expected;
 pub mod recent;
 pub mod series;
 
-/// How far back the Redis minute buckets reach, with a margin under their TTL.
-pub const HOT_WINDOW_MINUTES: i64 = 25 * 60;
+pub use crate::store::HOT_WINDOW_MINUTES;
 
 /// Orders services by how much trouble they are in: problems, then possible problems, then
 /// the rest; within a state by anomaly score, ratio to normal and reports.

@@ -113,6 +113,9 @@ pub trait BucketStore: Send + Sync {
     async fn ping(&self) -> Result<(), StoreError>;
 }
 
+/// How far back the minute buckets reach (the hot window), with a margin under their expiry.
+pub const HOT_WINDOW_MINUTES: i64 = 25 * 60;
+
 /// The pseudo-service whose minute buckets add up every service (for the all-services map).
 pub const ALL_SERVICES: &str = "*";
 

@@ -32,7 +32,7 @@ pub use detector::*;
 pub use error::*;
 pub use gate::*;
 pub use incidents::*;
-pub use open::{open, OpenError, Stores};
+pub use open::{open, Backend, Location, OpenError, Stores};
 pub use rate::*;
 pub use reports::*;
 pub use rollups::*;

@@ -1,6 +1,7 @@
 //! Choosing and opening the stores: Postgres + Redis (production) or SQLite + in-process
 //! buckets (embedded), behind the same traits.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{TimeDelta, Utc};
@@ -14,8 +15,45 @@ use super::{
     AbuseGate, ApiKeyStore, BucketStore, CatalogStore, IncidentReader, LeaderElection, RateCounter,
     ReportLog, RollupStore, StatusBoard, StoreError, WebhookStore,
 };
-use crate::config::{Backend, Config};
-use crate::ingest::reconcile;
+
+/// Where Downwatch keeps its data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    /// `DATABASE_URL` (Postgres) and `REDIS_URL` (Redis): production, several processes.
+    Production {
+        database_url: String,
+        redis_url: String,
+    },
+    /// Neither set: SQLite in the data directory and in-process buckets; one process.
+    Embedded,
+}
+
+impl Backend {
+    /// From the two optional URLs: both or neither.
+    pub fn from_urls(
+        database_url: Option<String>,
+        redis_url: Option<String>,
+    ) -> Result<Self, String> {
+        match (database_url.filter(|u| !u.is_empty()), redis_url.filter(|u| !u.is_empty())) {
+            (Some(database_url), Some(redis_url)) => Ok(Backend::Production { database_url, redis_url }),
+            (None, None) => Ok(Backend::Embedded),
+            (Some(_), None) => Err("DATABASE_URL is set but REDIS_URL is not: set both (Postgres + Redis) or neither (embedded storage)".into()),
+            (None, Some(_)) => Err("REDIS_URL is set but DATABASE_URL is not: set both (Postgres + Redis) or neither (embedded storage)".into()),
+        }
+    }
+}
+
+/// Where and how to open the stores.
+#[derive(Debug, Clone, Copy)]
+pub struct Location<'a> {
+    pub backend: &'a Backend,
+    /// The embedded database lives here (`downwatch.sqlite3`).
+    pub data_dir: &'a Path,
+    /// The prefix of every Redis key of the deployment.
+    pub redis_prefix: &'a str,
+    /// Postgres connections in the pool.
+    pub db_pool_size: usize,
+}
 
 /// Every store a process needs, as trait objects.
 #[derive(Clone)]
@@ -47,9 +85,10 @@ pub enum OpenError {
     Embedded(StoreError),
 }
 
-/// Opens the stores `config` names, migrating the database first.
-pub async fn open(config: &Config) -> Result<Stores, OpenError> {
-    match &config.backend {
+/// Opens the stores `at` names, migrating the database first. The embedded buckets start
+/// empty: a server refills them from the report log before it serves.
+pub async fn open(at: &Location<'_>) -> Result<Stores, OpenError> {
+    match at.backend {
         Backend::Production {
             database_url,
             redis_url,
@@ -60,12 +99,10 @@ pub async fn open(config: &Config) -> Result<Stores, OpenError> {
             if !applied.is_empty() {
                 info!(migrations = applied.len(), "database schema migrated");
             }
-            let pg = Arc::new(
-                PgStore::new(database_url, config.ingest.db_pool_size)
-                    .map_err(OpenError::Postgres)?,
-            );
+            let pg =
+                Arc::new(PgStore::new(database_url, at.db_pool_size).map_err(OpenError::Postgres)?);
             let redis = Arc::new(
-                RedisStore::connect(redis_url, &config.redis_prefix)
+                RedisStore::connect(redis_url, at.redis_prefix)
                     .await
                     .map_err(OpenError::Redis)?,
             );
@@ -91,7 +128,7 @@ pub async fn open(config: &Config) -> Result<Stores, OpenError> {
             })
         }
         Backend::Embedded => {
-            let path = config.data_dir.join("downwatch.sqlite3");
+            let path = at.data_dir.join("downwatch.sqlite3");
             let open_path = path.clone();
             let sqlite = tokio::task::spawn_blocking(move || SqliteStore::open(&open_path))
                 .await
@@ -104,20 +141,8 @@ pub async fn open(config: &Config) -> Result<Stores, OpenError> {
                 .map_err(OpenError::Embedded)?;
             let memory = Arc::new(MemoryStore::new());
             let sqlite = Arc::new(sqlite);
-            // The in-process buckets start empty: rebuild the hot window from the log.
-            let now = Utc::now();
-            let rebuilt = reconcile::rebuild(
-                sqlite.as_ref(),
-                memory.as_ref(),
-                now - TimeDelta::minutes(crate::read::HOT_WINDOW_MINUTES),
-                now + TimeDelta::minutes(1),
-                |_, _, _| {},
-            )
-            .await
-            .map_err(OpenError::Embedded)?;
             info!(
                 file = %path.display(),
-                rebuilt_minutes = rebuilt,
                 "storage: embedded (SQLite file and in-process buckets; one process only). Set DATABASE_URL and REDIS_URL for Postgres + Redis"
             );
             Ok(Stores {

@@ -74,7 +74,7 @@ pub async fn incident_page(
     let from = incident.started_at - TimeDelta::hours(6);
     let to = (end + TimeDelta::hours(1)).min(Utc::now());
     // Steps under 15 minutes are only kept for the hot window (see the series endpoint).
-    let hot = from >= Utc::now() - TimeDelta::minutes(crate::read::HOT_WINDOW_MINUTES);
+    let hot = from >= Utc::now() - TimeDelta::minutes(crate::store::HOT_WINDOW_MINUTES);
     let chart_step = if to - from > TimeDelta::hours(72) {
         "1h"
     } else if hot {
