@@ -14,7 +14,7 @@
 //! minute.
 //!
 //! The live event hub that feeds server-sent events is started with the HTTP state
-//! ([`crate::http::EventHub::start`]), since it lives as long as the handlers reading it.
+//! ([`crate::app::EventHub::start`]), since it lives as long as the handlers reading it.
 
 use std::sync::Arc;
 use std::time::Duration;

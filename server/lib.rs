@@ -6,6 +6,7 @@
 //! [`webhooks`] POSTs incident events to subscribers; [`catalog`] says what can be reported,
 //! [`config`] and [`startup`] wire it all together.
 
+pub mod app;
 pub mod catalog;
 pub mod config;
 pub mod demo;

@@ -12,11 +12,12 @@ use tracing::{info, warn};
 
 use chrono::Utc;
 
+use crate::app::{AppState, EventHub};
 use crate::catalog::seed::seed_services;
 use crate::catalog::CatalogCache;
 use crate::config::Config;
 use crate::geo::GeoIp;
-use crate::http::{self, AppState};
+use crate::http;
 use crate::ingest::privacy::Hasher;
 use crate::ingest::queue::{self, Committer};
 use crate::ingest::{reconcile, Ingest};
@@ -100,30 +101,23 @@ impl Application {
             Hasher::new(config.secret.clone()),
             queue,
         ));
-        let (events, events_task) = http::EventHub::start(stores.board.clone());
+        let (events, events_task) = EventHub::start(stores.board.clone());
+        let reads = web::Data::new(http::ReadLimiter::new(
+            config.read_limits,
+            Hasher::new(config.secret.clone()),
+            stores.read_counter.clone(),
+            stores.api_keys.clone(),
+        ));
         let state = web::Data::new(AppState {
             config: config.clone(),
             catalog: catalog.clone(),
-            catalog_store: stores.catalog.clone(),
-            log: stores.log.clone(),
-            buckets: stores.buckets.clone(),
-            rollups: stores.rollups.clone(),
-            incidents: stores.incidents.clone(),
-            board: stores.board.clone(),
+            stores: stores.clone(),
             events,
             ingest,
-            api_keys: stores.api_keys.clone(),
-            webhooks: stores.webhooks.clone(),
             typical: Default::default(),
             expected: Default::default(),
             settled: Default::default(),
             credits,
-            reads: http::ReadLimiter::new(
-                config.read_limits,
-                Hasher::new(config.secret.clone()),
-                stores.read_counter.clone(),
-                stores.api_keys.clone(),
-            ),
         });
 
         let mut background = crate::jobs::spawn(&config, &stores, catalog.clone());
@@ -142,6 +136,7 @@ impl Application {
                 .wrap_fn(http::log_requests)
                 .wrap(actix_web::middleware::Compress::default())
                 .app_data(state.clone())
+                .app_data(reads.clone())
                 .route("/metrics", web::get().to(crate::metrics::export))
                 .configure(crate::web::routes)
                 .configure(http::routes)

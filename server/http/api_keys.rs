@@ -15,9 +15,10 @@ use utoipa::ToSchema;
 
 use super::body::read_json;
 use super::problem::{ApiError, Problem};
+use super::ratelimit::ReadLimiter;
 use super::responses::{AdminErrors, JsonBodyErrors, StoreUnavailable};
 use super::services::require_admin;
-use super::AppState;
+use crate::app::AppState;
 use crate::store::{ApiKeyRecord, NewApiKey};
 
 /// What every key starts with, so that people (and secret scanners) recognise one.
@@ -194,6 +195,7 @@ pub async fn create_api_key(
         .transpose()?;
     let key = ApiKey::generate();
     let record = state
+        .stores
         .api_keys
         .create_api_key(&NewApiKey {
             name: name.to_owned(),
@@ -236,6 +238,7 @@ pub async fn list_api_keys(
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&req, &state)?;
     let api_keys = state
+        .stores
         .api_keys
         .list_api_keys()
         .await?
@@ -281,17 +284,18 @@ pub async fn revoke_api_key(
     req: HttpRequest,
     id: web::Path<String>,
     state: web::Data<AppState>,
+    reads: web::Data<ReadLimiter>,
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&req, &state)?;
     let id: i64 = id
         .parse()
         .map_err(|_| ApiError::invalid("id", "must be an API key's numeric id"))?;
-    if !state.api_keys.revoke_api_key(id).await? {
+    if !state.stores.api_keys.revoke_api_key(id).await? {
         return Err(ApiError::NotFound {
             what: format!("API key {id}"),
         });
     }
-    state.reads.forget_key(id);
+    reads.forget_key(id);
     info!(api_key = id, "API key revoked");
     Ok(HttpResponse::NoContent().finish())
 }

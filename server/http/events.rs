@@ -1,11 +1,10 @@
 //! `GET /api/v1/events`: Server-Sent Events of incidents and state changes.
 //!
-//! One task per process follows the shared event log (a capped Redis stream written by the
-//! detector leader, whichever node that is) and fans events out to this node's clients. A
-//! client reconnecting with `Last-Event-ID` first gets what it missed from the log.
+//! Each client subscribes to this node's [`EventHub`](crate::app::EventHub), which follows
+//! the shared event log. A client reconnecting with `Last-Event-ID` first gets what it missed
+//! from the log.
 
 use std::cmp::Ordering;
-use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::http::header;
@@ -13,55 +12,12 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::stream;
 use serde::Deserialize;
 use tokio::sync::broadcast;
-use tracing::warn;
 use utoipa::IntoParams;
 
 use super::body::parse_query;
 use super::problem::{ApiError, Problem};
-use super::AppState;
-use crate::store::{LiveEvent, LoggedEvent, StatusBoard};
-
-/// Fans the shared event log out to this process's SSE clients.
-#[derive(Clone)]
-pub struct EventHub {
-    tx: broadcast::Sender<(String, LiveEvent)>,
-}
-
-impl EventHub {
-    /// Starts following the log from its current end.
-    pub fn start(board: Arc<dyn StatusBoard>) -> (Self, tokio::task::JoinHandle<()>) {
-        let (tx, _) = broadcast::channel(1024);
-        let hub = Self { tx: tx.clone() };
-        let task = tokio::spawn(async move {
-            let mut last = match board.latest_event_id().await {
-                Ok(id) => id,
-                Err(e) => {
-                    warn!(error = %e, "cannot read the event log");
-                    None
-                }
-            };
-            loop {
-                match board
-                    .events_after(last.as_deref(), Duration::from_secs(5))
-                    .await
-                {
-                    Ok(events) => {
-                        for LoggedEvent { id, event } in events {
-                            last = Some(id.clone());
-                            // No subscriber is fine: nobody is listening on this node.
-                            let _ = tx.send((id, event));
-                        }
-                    }
-                    Err(e) => {
-                        warn!(error = %e, "event log unavailable; retrying");
-                        tokio::time::sleep(Duration::from_secs(2)).await;
-                    }
-                }
-            }
-        });
-        (hub, task)
-    }
-}
+use crate::app::AppState;
+use crate::store::LiveEvent;
 
 /// Orders Redis stream ids (`<ms>-<seq>`).
 fn compare_ids(a: &str, b: &str) -> Ordering {
@@ -149,9 +105,15 @@ pub async fn events(
         }
     }
     // Subscribe before reading the backlog, so nothing falls between the two.
-    let rx = state.events.tx.subscribe();
+    let rx = state.events.subscribe();
     let backlog = match &resume {
-        Some(id) => state.board.events_after(Some(id), Duration::ZERO).await?,
+        Some(id) => {
+            state
+                .stores
+                .board
+                .events_after(Some(id), Duration::ZERO)
+                .await?
+        }
         None => Vec::new(),
     };
     let service = q.service;

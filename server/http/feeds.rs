@@ -9,7 +9,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 use super::problem::{ApiError, Problem};
 use super::responses::StoreUnavailable;
-use super::AppState;
+use crate::app::AppState;
 use crate::catalog::Service;
 use crate::store::{IncidentFilter, IncidentRecord};
 
@@ -41,6 +41,7 @@ pub async fn atom_all(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let incidents = state
+        .stores
         .incidents
         .list_incidents(&IncidentFilter {
             limit: FEED_LIMIT,
@@ -75,6 +76,7 @@ pub async fn atom_service(
 ) -> Result<HttpResponse, ApiError> {
     let service = known_service(&state, &slug)?;
     let incidents = state
+        .stores
         .incidents
         .list_incidents(&IncidentFilter {
             service: Some(service.slug.clone()),
@@ -110,7 +112,7 @@ pub async fn badge(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let service = known_service(&state, &slug)?;
-    let status = state.board.status(&service.slug).await?;
+    let status = state.stores.board.status(&service.slug).await?;
     // A service the detector has not looked at lately had no reports: it is ok.
     let kind = status.as_ref().map_or("ok", |s| s.state.as_str());
     Ok(HttpResponse::Ok()

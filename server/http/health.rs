@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::AppState;
+use crate::app::AppState;
 
 /// Whether each store answers: `ok`, or why not.
 #[derive(Serialize, ToSchema)]
@@ -43,7 +43,7 @@ pub async fn healthz() -> HttpResponse {
     )
 )]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let (postgres, redis) = tokio::join!(state.log.ping(), state.buckets.ping());
+    let (postgres, redis) = tokio::join!(state.stores.log.ping(), state.stores.buckets.ping());
     let status = |r: &Result<(), crate::store::StoreError>| match r {
         Ok(()) => "ok".to_owned(),
         Err(e) => e.to_string(),

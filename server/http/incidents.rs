@@ -11,7 +11,7 @@ use super::params::{parse_scope, parse_time};
 use super::problem::{ApiError, Problem};
 use super::responses::StoreUnavailable;
 use super::schemas::{FormatParam, IncidentEventSchema, IncidentSchema, IncidentStatus, Severity};
-use super::AppState;
+use crate::app::AppState;
 use crate::store::{IncidentDetail, IncidentEventRecord, IncidentFilter, IncidentRecord};
 
 const MAX_LIMIT: i64 = 200;
@@ -224,7 +224,7 @@ pub async fn list_incidents(
         // One more than asked, to know whether there is a next page.
         limit: limit + 1,
     };
-    let mut incidents = state.incidents.list_incidents(&filter).await?;
+    let mut incidents = state.stores.incidents.list_incidents(&filter).await?;
     let next = (incidents.len() as i64 > limit).then(|| {
         incidents.truncate(limit as usize);
         incidents.last().map(cursor_of)
@@ -342,6 +342,7 @@ pub async fn get_incident(
         incident,
         events: timeline,
     } = state
+        .stores
         .incidents
         .get_incident(id)
         .await?

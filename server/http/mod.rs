@@ -1,5 +1,6 @@
-//! The HTTP edge: routes, request logging, and the state every handler shares.
-//! Handlers are thin: parse, call the domain, map the result.
+//! The HTTP edge: the JSON API's routes, request logging, and what every answer passes
+//! (problem errors, caching, rate limits). Handlers are thin: parse, call the domain, map the
+//! result. Their state is [`crate::app::AppState`]; the read limiter is app data of its own.
 
 mod api_keys;
 mod body;
@@ -7,7 +8,6 @@ mod caching;
 pub use caching::cache_and_cors;
 mod client;
 mod events;
-pub use events::EventHub;
 mod feeds;
 mod format;
 mod head;
@@ -30,7 +30,6 @@ mod services;
 mod status;
 mod webhooks;
 
-use std::sync::Arc;
 use std::time::Instant;
 
 use actix_web::dev::{Service, ServiceResponse};
@@ -38,50 +37,7 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{web, HttpResponse};
 use tracing::info;
 
-use crate::catalog::CatalogCache;
-use crate::config::Config;
-use crate::ingest::Ingest;
-use crate::store::{
-    ApiKeyStore, BucketStore, CatalogStore, IncidentReader, ReportLog, RollupStore, StatusBoard,
-    StoreError, WebhookStore,
-};
 use problem::ApiError;
-
-/// What every handler can reach.
-pub struct AppState {
-    pub config: Arc<Config>,
-    pub catalog: Arc<CatalogCache>,
-    pub catalog_store: Arc<dyn CatalogStore>,
-    pub log: Arc<dyn ReportLog>,
-    pub buckets: Arc<dyn BucketStore>,
-    pub rollups: Arc<dyn RollupStore>,
-    pub incidents: Arc<dyn IncidentReader>,
-    pub board: Arc<dyn StatusBoard>,
-    pub events: EventHub,
-    pub ingest: Arc<Ingest>,
-    pub api_keys: Arc<dyn ApiKeyStore>,
-    /// Webhooks and their delivery log.
-    pub webhooks: Arc<dyn WebhookStore>,
-    /// The read rate limit (see [`limit_reads`]).
-    pub reads: ReadLimiter,
-    /// The data sources pages credit (CC BY GeoIP databases in use).
-    pub credits: Vec<crate::geo::Credit>,
-    /// The map's typical levels of the current minute.
-    pub typical: crate::read::breakdown::TypicalCache,
-    /// The baselines of the series being read, per rollup watermark.
-    pub expected: crate::read::expected::ExpectedCache,
-    /// The settled part of the recent windows being read, per minute.
-    pub settled: crate::read::recent::SettledCounters,
-}
-
-impl AppState {
-    /// Reloads the in-memory catalog from its store.
-    pub async fn refresh_catalog(&self) -> Result<(), StoreError> {
-        self.catalog
-            .replace(self.catalog_store.list_services().await?);
-        Ok(())
-    }
-}
 
 /// Registers every route on an actix `App`.
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -37,7 +37,7 @@ use super::api_keys::ApiKey;
 use super::caching::is_public_read;
 use super::client::client_of;
 use super::problem::ApiError;
-use super::AppState;
+use crate::app::AppState;
 use crate::config::ReadLimits;
 use crate::ingest::privacy::Hasher;
 use crate::store::{ApiKeyStore, RateCounter};
@@ -298,12 +298,16 @@ pub async fn limit_reads(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let is_read = req.method() == Method::GET || req.method() == Method::HEAD;
-    let state = match req.app_data::<web::Data<AppState>>() {
-        Some(state) if is_read && is_public_read(req.path()) => state.clone(),
+    let (state, reads) = match (
+        req.app_data::<web::Data<AppState>>(),
+        req.app_data::<web::Data<ReadLimiter>>(),
+    ) {
+        (Some(state), Some(reads)) if is_read && is_public_read(req.path()) => {
+            (state.clone(), reads.clone())
+        }
         _ => return Ok(next.call(req).await?.map_into_boxed_body()),
     };
-    match state
-        .reads
+    match reads
         .admit(req.request(), &state.config.trusted_proxies)
         .await
     {

@@ -9,7 +9,7 @@ use super::body::{read_json, read_text, require_content_type, MAX_BODY};
 use super::client::client_of;
 use super::problem::{ApiError, Problem};
 use super::responses::JsonBodyErrors;
-use super::AppState;
+use crate::app::AppState;
 use crate::ingest::validate::ReportInput;
 use crate::ingest::Ack;
 

@@ -11,7 +11,7 @@ use super::params::{parse_minutes, parse_scope, parse_time};
 use super::problem::{ApiError, Problem};
 use super::responses::StoreUnavailable;
 use super::schemas::{BreakdownBy, FormatParam, Step};
-use super::AppState;
+use crate::app::AppState;
 use crate::catalog::Service;
 use crate::detect::evidence::Share;
 use crate::read::breakdown::{self, prefix_of, Cluster, CountryLoad};
@@ -143,8 +143,8 @@ pub async fn get_series(
         step_minutes,
     };
     let sources = Sources {
-        buckets: state.buckets.as_ref(),
-        rollups: state.rollups.as_ref(),
+        buckets: state.stores.buckets.as_ref(),
+        rollups: state.stores.rollups.as_ref(),
         expected: &state.expected,
         detect: &state.config.detect,
         dedupe_secs: state.config.gate.dedupe_secs,
@@ -268,7 +268,7 @@ pub async fn get_breakdown(
         .ok_or_else(|| ApiError::invalid("by", "must be symptom, country, subdivision or asn"))?;
     let minutes = window_minutes(Utc::now(), window);
     let fields = counters(
-        state.buckets.as_ref(),
+        state.stores.buckets.as_ref(),
         &state.settled,
         Some(&service.slug),
         &minutes,
@@ -364,9 +364,9 @@ pub async fn get_map(
     let slug = service.as_ref().map(|s| s.slug.as_str());
     let now = Utc::now();
     let map = breakdown::map(
-        state.buckets.as_ref(),
+        state.stores.buckets.as_ref(),
         &state.settled,
-        &state.rollups,
+        &state.stores.rollups,
         &state.typical,
         slug,
         now,

@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::body::{parse_query, read_json};
 use super::problem::{ApiError, Problem};
 use super::responses::{AdminErrors, JsonBodyErrors, StoreUnavailable};
-use super::AppState;
+use crate::app::AppState;
 use crate::catalog::countries::is_country;
 use crate::catalog::symptoms::{category_symptoms, is_symptom, CATEGORIES};
 use crate::catalog::{Service, ServiceSlug};
@@ -185,7 +185,8 @@ pub async fn create_service(
         .ok_or_else(|| ApiError::invalid("slug", "missing field `slug`"))?;
     let service = to_service(slug, body)?;
     state
-        .catalog_store
+        .stores
+        .catalog
         .create_service(&service)
         .await
         .map_err(|e| match e {
@@ -236,7 +237,7 @@ pub async fn update_service(
         return Err(ApiError::invalid("slug", "a slug cannot be changed"));
     }
     let service = to_service(slug.into_inner(), body)?;
-    if !state.catalog_store.update_service(&service).await? {
+    if !state.stores.catalog.update_service(&service).await? {
         return Err(ApiError::NotFound {
             what: format!("service {:?}", service.slug),
         });

@@ -10,7 +10,7 @@ use super::format::{csv_or_header, Format};
 use super::problem::{ApiError, Problem};
 use super::responses::StoreUnavailable;
 use super::schemas::{FormatParam, ServiceState, Severity};
-use super::AppState;
+use crate::app::AppState;
 use crate::store::{IncidentFilter, ServiceStatus};
 
 /// What the detector said about one service at its latest tick. Figures are **reports**
@@ -77,8 +77,9 @@ pub async fn get_status(
     let service = state.catalog.get(&slug).ok_or_else(|| ApiError::NotFound {
         what: format!("service {:?}", slug.as_str()),
     })?;
-    let status = state.board.status(&service.slug).await?;
+    let status = state.stores.board.status(&service.slug).await?;
     let open = state
+        .stores
         .incidents
         .list_incidents(&IncidentFilter {
             service: Some(service.slug.clone()),
@@ -185,6 +186,7 @@ pub async fn trending(
         return Err(ApiError::invalid("limit", "must be 1 to 100"));
     }
     let mut statuses: Vec<ServiceStatus> = state
+        .stores
         .board
         .statuses()
         .await?

@@ -15,7 +15,7 @@ use super::problem::{ApiError, Problem};
 use super::responses::{AdminErrors, JsonBodyErrors, StoreUnavailable};
 use super::schemas::{DeliveryStatus, IncidentEventKind};
 use super::services::require_admin;
-use super::AppState;
+use crate::app::AppState;
 use crate::store::{DeliveryRecord, NewWebhook, WebhookRecord};
 use crate::webhooks::signature::{check_url, generate_secret};
 
@@ -191,6 +191,7 @@ pub async fn create_webhook(
     }
     let secret = generate_secret();
     let record = state
+        .stores
         .webhooks
         .create_webhook(&NewWebhook {
             url: url.to_string(),
@@ -230,6 +231,7 @@ pub async fn list_webhooks(
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&req, &state)?;
     let webhooks = state
+        .stores
         .webhooks
         .list_webhooks()
         .await?
@@ -269,7 +271,7 @@ pub async fn delete_webhook(
 ) -> Result<HttpResponse, ApiError> {
     require_admin(&req, &state)?;
     let id = parse_id(&id)?;
-    if !state.webhooks.disable_webhook(id).await? {
+    if !state.stores.webhooks.disable_webhook(id).await? {
         return Err(ApiError::NotFound {
             what: format!("webhook {id}"),
         });
@@ -314,7 +316,7 @@ pub async fn list_deliveries(
             format!("must be 1 to {MAX_DELIVERIES}"),
         ));
     }
-    let Some(deliveries) = state.webhooks.list_deliveries(id, limit).await? else {
+    let Some(deliveries) = state.stores.webhooks.list_deliveries(id, limit).await? else {
         return Err(ApiError::NotFound {
             what: format!("webhook {id}"),
         });

@@ -9,8 +9,8 @@ use askama::Template;
 use super::service::{incident_line, IncidentLine};
 use super::view::{amount, state_label, Chrome};
 use super::{html, unavailable};
+use crate::app::AppState;
 use crate::catalog::Service;
-use crate::http::AppState;
 use crate::store::IncidentFilter;
 
 #[derive(Template)]
@@ -132,8 +132,9 @@ async fn problems(
     state: &AppState,
     c: &Chrome,
 ) -> Result<(Vec<Problem>, Vec<IncidentLine>), crate::store::StoreError> {
-    let mut statuses = state.board.statuses().await?;
+    let mut statuses = state.stores.board.statuses().await?;
     let open = state
+        .stores
         .incidents
         .list_incidents(&IncidentFilter {
             status: Some("open".into()),
@@ -180,6 +181,7 @@ async fn problems(
     }
     rows.truncate(24);
     let recent = state
+        .stores
         .incidents
         .list_incidents(&IncidentFilter {
             limit: 6,

@@ -10,8 +10,8 @@ use serde_json::Value;
 use super::service::{incident_line, incident_title, IncidentLine};
 use super::view::{amount, ChartSpec, Chrome, ShareRow, Stamp};
 use super::{error_page, html, unavailable};
+use crate::app::AppState;
 use crate::detect::Surprise;
-use crate::http::AppState;
 use crate::store::IncidentDetail;
 
 #[derive(Template)]
@@ -56,7 +56,7 @@ pub async fn incident_page(
     let Ok(id) = id.parse::<i64>() else {
         return error_page(&req, StatusCode::NOT_FOUND, &id);
     };
-    let IncidentDetail { incident, events } = match state.incidents.get_incident(id).await {
+    let IncidentDetail { incident, events } = match state.stores.incidents.get_incident(id).await {
         Ok(Some(found)) => found,
         Ok(None) => return error_page(&req, StatusCode::NOT_FOUND, &id.to_string()),
         Err(err) => return unavailable(&req, &err),

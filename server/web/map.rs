@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::view::{amount, Chrome};
 use super::{html, unavailable};
-use crate::http::AppState;
+use crate::app::AppState;
 use std::collections::HashMap;
 
 use crate::read::breakdown::map_of;
@@ -39,7 +39,7 @@ pub(super) async fn recent_counters(
     now: DateTime<Utc>,
 ) -> Result<HashMap<String, i64>, StoreError> {
     counters(
-        &*state.buckets,
+        &*state.stores.buckets,
         &state.settled,
         service,
         &window_minutes(now, WINDOW_MINUTES),
@@ -56,7 +56,7 @@ pub(super) async fn map_view(
 ) -> Result<MapView, StoreError> {
     let m = map_of(
         fields,
-        &state.rollups,
+        &state.stores.rollups,
         &state.typical,
         service,
         now,

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use super::map::{map_view, recent_counters, MapView};
 use super::view::{amount, state_label, ChartSpec, Chrome, ShareRow, Stamp};
 use super::{error_page, html, unavailable};
-use crate::http::AppState;
+use crate::app::AppState;
 use crate::read::breakdown::breakdown;
 use crate::store::{IncidentFilter, IncidentRecord, ServiceStatus, StoreError};
 
@@ -79,9 +79,9 @@ pub async fn service_page(
     let loaded = async {
         // Three independent reads (Redis, Redis, the database) at once.
         let (status, fields, incidents) = futures_util::future::try_join3(
-            state.board.status(&service.slug),
+            state.stores.board.status(&service.slug),
             recent_counters(&state, Some(&service.slug), now),
-            state.incidents.list_incidents(&filter),
+            state.stores.incidents.list_incidents(&filter),
         )
         .await?;
         // The map reads the same window's counters: they are read once.

@@ -43,7 +43,7 @@ impl Chrome {
             here.push('&');
         }
         let credits = req
-            .app_data::<actix_web::web::Data<crate::http::AppState>>()
+            .app_data::<actix_web::web::Data<crate::app::AppState>>()
             .map(|state| state.credits.clone())
             .unwrap_or_default();
         Chrome {
