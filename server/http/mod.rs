@@ -4,6 +4,7 @@
 
 mod api_keys;
 mod body;
+mod breakdown;
 mod caching;
 pub use caching::cache_and_cors;
 mod client;
@@ -14,6 +15,7 @@ mod head;
 pub use head::limit_headers;
 mod health;
 mod incidents;
+mod map;
 mod openapi;
 mod params;
 pub mod problem;
@@ -66,9 +68,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/services/{slug}/series", web::get().to(series::get_series))
             .route(
                 "/services/{slug}/breakdown",
-                web::get().to(series::get_breakdown),
+                web::get().to(breakdown::get_breakdown),
             )
-            .route("/map", web::get().to(series::get_map))
+            .route("/map", web::get().to(map::get_map))
             .route("/events", web::get().to(events::events))
             .route("/trending", web::get().to(status::trending))
             .route("/incidents", web::get().to(incidents::list_incidents))

@@ -1,4 +1,5 @@
-//! `GET /api/v1/services/{slug}/series`, `…/breakdown` and `GET /api/v1/map`.
+//! `GET /api/v1/services/{slug}/series`: a service's reports over time against the expected
+//! level.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -7,18 +8,19 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::body::parse_query;
 use super::format::{csv_or_header, Format};
-use super::params::{parse_minutes, parse_scope, parse_time};
+use super::params::{parse_scope, parse_time};
 use super::problem::{ApiError, Problem};
 use super::responses::StoreUnavailable;
-use super::schemas::{BreakdownBy, FormatParam, Step};
+use super::schemas::{FormatParam, Step};
 use crate::app::AppState;
 use crate::catalog::Service;
-use crate::detect::evidence::Share;
-use crate::read::breakdown::{self, prefix_of, Cluster, CountryLoad};
-use crate::read::recent::{counters, window_minutes};
 use crate::read::series::{series, Point, SeriesError, SeriesRequest, Sources};
 
-fn service_of(state: &AppState, slug: &str) -> Result<std::sync::Arc<Service>, ApiError> {
+/// The catalog's service `slug`, or a 404.
+pub(super) fn service_of(
+    state: &AppState,
+    slug: &str,
+) -> Result<std::sync::Arc<Service>, ApiError> {
     state.catalog.get(slug).ok_or_else(|| ApiError::NotFound {
         what: format!("service {slug:?}"),
     })
@@ -190,202 +192,6 @@ pub async fn get_series(
                 .last()
                 .map(|p| p.t + TimeDelta::minutes(step_minutes)),
             points,
-        })),
-    }
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct BreakdownQuery {
-    /// The last this many minutes up to now: `15m`, `1h`, `24h` (1 minute to 24 hours).
-    #[param(value_type = Option<String>, default = "1h", pattern = "^[0-9]+[mhd]$", example = "15m")]
-    window: Option<String>,
-    /// The dimension to break the reports down by (`asn`: the reporters' networks).
-    #[param(value_type = Option<BreakdownBy>, inline, default = "symptom")]
-    by: Option<String>,
-    /// `csv` for CSV (as does `Accept: text/csv`); JSON otherwise.
-    #[param(value_type = Option<FormatParam>, inline)]
-    format: Option<String>,
-}
-
-/// Shares of a service's recent reports along one dimension.
-#[derive(Serialize, ToSchema)]
-pub struct BreakdownResponse {
-    /// The service's slug.
-    service: String,
-    /// `symptom`, `country`, `subdivision` or `asn`.
-    by: String,
-    window_minutes: i64,
-    /// Start of the window's first minute.
-    from: Option<DateTime<Utc>>,
-    /// End of the window (the current minute included).
-    to: Option<DateTime<Utc>>,
-    /// Counted reports in the window.
-    reports: i64,
-    /// One row per key, most reports first. A report may name several symptoms, and not
-    /// every report is located, so the rows need not add up to `reports`.
-    breakdown: Vec<Share>,
-}
-
-/// What a service's recent reports are about and where they come from
-///
-/// Counted **reports** in the last `window` by symptom, country, subdivision (ISO 3166-2)
-/// or network (ASN), with each key's share. `?format=csv` or `Accept: text/csv` gives CSV
-/// (`key,reports,share`).
-#[utoipa::path(
-    get,
-    path = "/api/v1/services/{slug}/breakdown",
-    tag = "series",
-    params(
-        ("slug" = String, Path, description = "The service's slug, e.g. `netflix`."),
-        BreakdownQuery,
-    ),
-    responses(
-        (status = 200, description = "The breakdown (JSON, or CSV with a header row).",
-            content(
-                (BreakdownResponse = "application/json"),
-                (String = "text/csv"),
-            )),
-        (status = 400, description = "A parameter is invalid; `field` names it.", body = Problem,
-            content_type = "application/problem+json"),
-        (status = 404, description = "No such service.", body = Problem,
-            content_type = "application/problem+json"),
-        StoreUnavailable,
-    )
-)]
-pub async fn get_breakdown(
-    req: HttpRequest,
-    slug: web::Path<String>,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let q: BreakdownQuery = parse_query(req.query_string())?;
-    let format = Format::of(&req, q.format.as_deref())?;
-    let service = service_of(&state, &slug)?;
-    let window = parse_minutes("window", q.window.as_deref().unwrap_or("1h"), 1, 24 * 60)?;
-    let by = q.by.as_deref().unwrap_or("symptom");
-    let prefix = prefix_of(by)
-        .ok_or_else(|| ApiError::invalid("by", "must be symptom, country, subdivision or asn"))?;
-    let minutes = window_minutes(Utc::now(), window);
-    let fields = counters(
-        state.stores.buckets.as_ref(),
-        &state.settled,
-        Some(&service.slug),
-        &minutes,
-    )
-    .await?;
-    let rows = breakdown::breakdown(&fields, prefix);
-    match format {
-        Format::Csv => csv_or_header(
-            &rows,
-            &["key", "reports", "share"],
-            &format!("{}-{by}", service.slug),
-        ),
-        Format::Json => Ok(HttpResponse::Ok().json(BreakdownResponse {
-            service: service.slug.clone(),
-            by: by.to_owned(),
-            window_minutes: window,
-            from: minutes.first().copied(),
-            to: minutes.last().map(|m| *m + TimeDelta::minutes(1)),
-            reports: fields.get("total").copied().unwrap_or(0),
-            breakdown: rows,
-        })),
-    }
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct MapQuery {
-    /// The last this many minutes up to now: `15m`, `1h`, `24h` (5 minutes to 24 hours).
-    #[param(value_type = Option<String>, default = "1h", pattern = "^[0-9]+[mhd]$", example = "15m")]
-    window: Option<String>,
-    /// Only this service's reports (a slug); every service's when absent.
-    service: Option<String>,
-    /// `csv` for the countries as CSV (as does `Accept: text/csv`); JSON otherwise.
-    #[param(value_type = Option<FormatParam>, inline)]
-    format: Option<String>,
-}
-
-/// Where recent reports come from.
-#[derive(Serialize, ToSchema)]
-pub struct MapResponse {
-    /// The service asked for; null for every service.
-    service: Option<String>,
-    window_minutes: i64,
-    /// When the map was computed.
-    as_of: DateTime<Utc>,
-    /// Reports per country against the typical level, most reports first.
-    countries: Vec<CountryLoad>,
-    /// Reports per subdivision (ISO 3166-2), with shares.
-    subdivisions: Vec<Share>,
-    /// Located reports, clustered on a 0.1° grid.
-    clusters: Vec<Cluster>,
-}
-
-/// The outage map: where recent reports come from
-///
-/// Counted **reports** in the last `window` per country (against the typical level there at
-/// this time, so the map is not a population map), per subdivision, and in clusters of
-/// located reports, for one service or all. `?format=csv` or `Accept: text/csv` gives the
-/// countries as CSV (`country,reports,expected,ratio`).
-#[utoipa::path(
-    get,
-    path = "/api/v1/map",
-    tag = "series",
-    params(MapQuery),
-    responses(
-        (status = 200, description = "The map (JSON), or its countries (CSV with a header row).",
-            content(
-                (MapResponse = "application/json"),
-                (String = "text/csv"),
-            )),
-        (status = 400, description = "A parameter is invalid; `field` names it.", body = Problem,
-            content_type = "application/problem+json"),
-        StoreUnavailable,
-    )
-)]
-pub async fn get_map(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let q: MapQuery = parse_query(req.query_string())?;
-    let format = Format::of(&req, q.format.as_deref())?;
-    let window = parse_minutes("window", q.window.as_deref().unwrap_or("1h"), 5, 24 * 60)?;
-    let service = match &q.service {
-        Some(s) => Some(
-            state
-                .catalog
-                .get(s)
-                .ok_or_else(|| ApiError::invalid("service", format!("unknown service {s:?}")))?,
-        ),
-        None => None,
-    };
-    let slug = service.as_ref().map(|s| s.slug.as_str());
-    let now = Utc::now();
-    let map = breakdown::map(
-        state.stores.buckets.as_ref(),
-        &state.settled,
-        &state.stores.rollups,
-        &state.typical,
-        slug,
-        now,
-        window,
-    )
-    .await?;
-    match format {
-        Format::Csv => csv_or_header(
-            &map.countries,
-            &["country", "reports", "expected", "ratio"],
-            "map-countries",
-        ),
-        Format::Json => Ok(HttpResponse::Ok().json(MapResponse {
-            service: slug.map(str::to_owned),
-            window_minutes: window,
-            as_of: now,
-            countries: map.countries,
-            subdivisions: map.subdivisions,
-            clusters: map.clusters,
         })),
     }
 }
