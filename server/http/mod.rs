@@ -41,15 +41,17 @@ use tracing::info;
 
 use problem::ApiError;
 
-/// Registers every route on an actix `App`.
+/// Registers the routes on an actix `App`: one resource per path with the methods it serves.
+/// This table is also the list of 405s: a resource answers a method it does not serve with
+/// [`ApiError::MethodNotAllowed`], and a path that is not in it is a 404.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.app_data(
         web::PathConfig::default()
             .error_handler(|err, _| ApiError::invalid("path", err.to_string()).into()),
     )
-    .route("/healthz", web::get().to(health::healthz))
-    .route("/readyz", web::get().to(health::readyz))
-    .route("/report", web::post().to(reports::create_report_form))
+    .service(resource("/healthz").get(health::healthz))
+    .service(resource("/readyz").get(health::readyz))
+    .service(resource("/report").post(reports::create_report_form))
     .route("/feeds/incidents.atom", web::get().to(feeds::atom_all))
     .route(
         "/feeds/services/{slug}.atom",
@@ -59,71 +61,56 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/api", web::get().to(reference::get_reference))
     .service(
         web::scope("/api/v1")
-            .route("/reports", web::post().to(reports::create_report))
-            .route("/services", web::get().to(services::list_services))
-            .route("/services", web::post().to(services::create_service))
-            .route("/services/{slug}", web::get().to(services::get_service))
-            .route("/services/{slug}", web::put().to(services::update_service))
-            .route("/services/{slug}/status", web::get().to(status::get_status))
-            .route("/services/{slug}/series", web::get().to(series::get_series))
-            .route(
-                "/services/{slug}/breakdown",
-                web::get().to(breakdown::get_breakdown),
+            .service(resource("/reports").post(reports::create_report))
+            .service(
+                resource("/services")
+                    .get(services::list_services)
+                    .post(services::create_service),
             )
-            .route("/map", web::get().to(map::get_map))
-            .route("/events", web::get().to(events::events))
-            .route("/trending", web::get().to(status::trending))
-            .route("/incidents", web::get().to(incidents::list_incidents))
-            .route("/incidents/{id}", web::get().to(incidents::get_incident))
-            .route("/openapi.json", web::get().to(openapi::get_openapi))
-            .route("/admin/api-keys", web::post().to(api_keys::create_api_key))
-            .route("/admin/api-keys", web::get().to(api_keys::list_api_keys))
-            .route(
-                "/admin/api-keys/{id}",
-                web::delete().to(api_keys::revoke_api_key),
+            .service(
+                resource("/services/{slug}")
+                    .get(services::get_service)
+                    .put(services::update_service),
             )
-            .route("/admin/webhooks", web::post().to(webhooks::create_webhook))
-            .route("/admin/webhooks", web::get().to(webhooks::list_webhooks))
-            .route(
-                "/admin/webhooks/{id}",
-                web::delete().to(webhooks::delete_webhook),
+            .service(resource("/services/{slug}/status").get(status::get_status))
+            .service(resource("/services/{slug}/series").get(series::get_series))
+            .service(resource("/services/{slug}/breakdown").get(breakdown::get_breakdown))
+            .service(resource("/map").get(map::get_map))
+            .service(resource("/events").get(events::events))
+            .service(resource("/trending").get(status::trending))
+            .service(resource("/incidents").get(incidents::list_incidents))
+            .service(resource("/incidents/{id}").get(incidents::get_incident))
+            .service(resource("/openapi.json").get(openapi::get_openapi))
+            .service(
+                resource("/admin/api-keys")
+                    .post(api_keys::create_api_key)
+                    .get(api_keys::list_api_keys),
             )
-            .route(
-                "/admin/webhooks/{id}/deliveries",
-                web::get().to(webhooks::list_deliveries),
-            ),
+            .service(resource("/admin/api-keys/{id}").delete(api_keys::revoke_api_key))
+            .service(
+                resource("/admin/webhooks")
+                    .post(webhooks::create_webhook)
+                    .get(webhooks::list_webhooks),
+            )
+            .service(resource("/admin/webhooks/{id}").delete(webhooks::delete_webhook))
+            .service(resource("/admin/webhooks/{id}/deliveries").get(webhooks::list_deliveries)),
     )
     .default_service(web::to(not_found));
 }
 
+/// A path of the route table; any method not registered on it is a 405.
+fn resource(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(method_not_allowed))
+}
+
+async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::MethodNotAllowed)
+}
+
 async fn not_found(req: actix_web::HttpRequest) -> Result<HttpResponse, ApiError> {
-    // A known path with the wrong method is a 405, not a 404.
-    let known = [
-        "/healthz",
-        "/readyz",
-        "/report",
-        "/api/v1/reports",
-        "/api/v1/services",
-        "/api/v1/admin/api-keys",
-        "/api/v1/admin/webhooks",
-    ];
-    if known.contains(&req.path())
-        || req.path().starts_with("/api/v1/services/")
-        || req.path().starts_with("/api/v1/admin/api-keys/")
-        || is_webhook_path(req.path())
-    {
-        return Err(ApiError::MethodNotAllowed);
-    }
     Err(ApiError::NotFound {
         what: format!("path {:?}", truncate(req.path(), 100)),
     })
-}
-
-/// `/api/v1/admin/webhooks/{id}` or `/api/v1/admin/webhooks/{id}/deliveries`.
-fn is_webhook_path(path: &str) -> bool {
-    path.strip_prefix("/api/v1/admin/webhooks/")
-        .map(|rest| rest.strip_suffix("/deliveries").unwrap_or(rest))
-        .is_some_and(|id| !id.is_empty() && !id.contains('/'))
 }
 
 fn truncate(s: &str, max: usize) -> &str {

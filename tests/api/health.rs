@@ -40,6 +40,24 @@ async fn unknown_paths_and_methods_are_problems() {
         .expect("sent");
     assert_eq!(wrong.status(), 405);
     assert_eq!(wrong.headers()["content-type"], "application/problem+json");
+    // Any path of the route table with a method it does not serve is a 405; a path below
+    // one of them is not in the table, so it is a 404 whatever the method.
+    for (method, path, status) in [
+        ("POST", "/api/v1/incidents", 405),
+        ("HEAD", "/api/v1/openapi.json", 405),
+        ("GET", "/api/v1/admin/api-keys/1", 405),
+        ("GET", "/api/v1/services/netflix/status/extra", 404),
+        ("POST", "/api/v1/admin/api-keys/1/x", 404),
+    ] {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let res = app
+            .http
+            .request(method.clone(), app.url(path))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(res.status(), status, "{method} {path}");
+    }
 }
 
 #[tokio::test]

@@ -37,8 +37,28 @@ async fn document(app: &TestApp) -> Value {
     res.json().await.expect("the document is JSON")
 }
 
-/// `(METHOD, full path)` of every `.route(…)` in the route table, scopes applied.
+/// `(METHOD, full path)` of every route in the route table, scopes applied: each
+/// `resource("…")` with the methods chained on it (`.get(…)`, `.post(…)`, …), and each
+/// `.route("…", web::method()…)` (not the pages' `.route("…", read()…)`).
 fn registered_routes(source: &str) -> Vec<(String, String)> {
+    // Where an expression starting at `start` ends: at the `)` that closes its enclosing
+    // parenthesis (or the end of the source).
+    let end_of = |start: usize| {
+        let mut depth = 0i32;
+        for (i, c) in source[start..].char_indices() {
+            match c {
+                '(' => depth += 1,
+                ')' => {
+                    depth -= 1;
+                    if depth < 0 {
+                        return start + i;
+                    }
+                }
+                _ => {}
+            }
+        }
+        source.len()
+    };
     // Where each `.service(web::scope("…") …)` starts and ends, and its prefix.
     let mut scopes: Vec<(usize, usize, String)> = Vec::new();
     for (start, _) in source.match_indices(".service(") {
@@ -47,37 +67,41 @@ fn registered_routes(source: &str) -> Vec<(String, String)> {
             continue;
         };
         let prefix = rest.split('"').next().unwrap_or("").to_owned();
-        let mut depth = 0i32;
-        let mut end = source.len();
-        for (i, c) in source[start..].char_indices() {
-            match c {
-                '(' => depth += 1,
-                ')' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        end = start + i;
-                        break;
-                    }
-                }
-                _ => {}
-            }
-        }
-        scopes.push((start, end, prefix));
+        scopes.push((start, end_of(start + ".service(".len()), prefix));
     }
-    let mut routes = Vec::new();
-    for (at, _) in source.match_indices(".route(") {
-        let rest = &source[at + ".route(".len()..];
-        let path = rest.split('"').nth(1).expect("a route path literal");
-        let method = rest
-            .split("web::")
-            .nth(1)
-            .and_then(|m| m.split("()").next())
-            .expect("a route method");
-        let prefix = scopes
+    let prefix_at = |at: usize| {
+        scopes
             .iter()
             .find(|(s, e, _)| (*s..*e).contains(&at))
-            .map_or("", |(_, _, p)| p.as_str());
-        routes.push((method.to_uppercase(), format!("{prefix}{path}")));
+            .map_or("", |(_, _, p)| p.as_str())
+    };
+    let mut routes = Vec::new();
+    for (at, _) in source.match_indices("resource(\"") {
+        let rest = &source[at + "resource(\"".len()..];
+        let path = rest.split('"').next().expect("a resource path literal");
+        let chain = &source[at..end_of(at)];
+        let methods = ["get", "post", "put", "delete", "patch"]
+            .into_iter()
+            .filter(|m| chain.contains(&format!(".{m}(")))
+            .collect::<Vec<_>>();
+        assert!(!methods.is_empty(), "no method on resource {path:?}");
+        for method in methods {
+            routes.push((method.to_uppercase(), format!("{}{path}", prefix_at(at))));
+        }
+    }
+    for (at, _) in source.match_indices(".route(") {
+        let mut parts = source[at + ".route(".len()..].splitn(3, '"');
+        let path = parts.nth(1).expect("a route path literal");
+        let after = parts.next().unwrap_or("");
+        let Some(method) = after
+            .trim_start_matches(',')
+            .trim_start()
+            .strip_prefix("web::")
+            .and_then(|m| m.split("()").next())
+        else {
+            continue;
+        };
+        routes.push((method.to_uppercase(), format!("{}{path}", prefix_at(at))));
     }
     routes
 }
