@@ -16,6 +16,7 @@ pub mod http;
 pub mod ingest;
 pub mod jobs;
 pub mod metrics;
+pub mod openapi;
 pub mod read;
 pub mod startup;
 pub mod store;

@@ -118,6 +118,7 @@ impl Application {
             expected: Default::default(),
             settled: Default::default(),
             credits,
+            openapi: crate::openapi::document_json(),
         });
 
         let mut background = crate::jobs::spawn(&config, &stores, catalog.clone());

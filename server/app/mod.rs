@@ -1,6 +1,19 @@
 //! The state every request handler shares: [`AppState`], built once by [`crate::startup`].
-//! Both `http` (the JSON API) and `web` (the pages) take their state from here; `app` knows
-//! nothing of routes, and sits on the domain (`store`, `ingest`, `read`, `catalog`, …).
+//!
+//! Where it sits in the module graph, which has no cycle (a module uses only modules to its
+//! right):
+//!
+//! ```text
+//! main → startup → openapi → web → http → app → store, ingest, read, catalog, config, …
+//! ```
+//!
+//! - `http` is the JSON API and the edge every answer passes (problem errors, caching, rate
+//!   limits); it never uses `web`.
+//! - `web` is the site: pages, Atom feeds, badges and the HTML API reference. It uses `http`'s
+//!   problem responses, one way only.
+//! - `openapi` describes the routes of both, so it sits above them; `startup` hands its
+//!   document down in [`AppState::openapi`], for `http` to serve and `web` to render.
+//! - `app` holds the shared state and knows nothing of routes.
 
 pub mod events;
 
@@ -9,8 +22,7 @@ use std::sync::Arc;
 use crate::catalog::CatalogCache;
 use crate::config::Config;
 use crate::ingest::Ingest;
-use crate::store::StoreError;
-use crate::store::Stores;
+use crate::store::{StoreError, Stores};
 pub use events::EventHub;
 
 /// What every handler can reach.
@@ -31,6 +43,8 @@ pub struct AppState {
     pub expected: crate::read::expected::ExpectedCache,
     /// The settled part of the recent windows being read, per minute.
     pub settled: crate::read::recent::SettledCounters,
+    /// The OpenAPI document as JSON ([`crate::openapi::document_json`]).
+    pub openapi: &'static str,
 }
 
 impl AppState {

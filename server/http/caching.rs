@@ -13,14 +13,14 @@ use sha2::{Digest, Sha256};
 
 /// Whether `path` is read by API clients (and so cached, open to other origins and rate
 /// limited); the admin API is not.
-pub(super) fn is_public_read(path: &str) -> bool {
+pub(crate) fn is_public_read(path: &str) -> bool {
     (path.starts_with("/api/") && !path.starts_with("/api/v1/admin/"))
         || path.starts_with("/feeds/")
         || path.starts_with("/badge/")
 }
 
 /// Seconds a response may be reused, by how fast its resource changes.
-pub(super) fn max_age(path: &str) -> u32 {
+pub(crate) fn max_age(path: &str) -> u32 {
     if path.ends_with("/status") || path.ends_with("/trending") || path.starts_with("/api/v1/map") {
         5
     } else if path.starts_with("/api/v1/services")

@@ -1,36 +1,38 @@
 //! The HTTP edge: the JSON API's routes, request logging, and what every answer passes
 //! (problem errors, caching, rate limits). Handlers are thin: parse, call the domain, map the
 //! result. Their state is [`crate::app::AppState`]; the read limiter is app data of its own.
+//! Nothing here uses [`crate::web`] (the pages, feeds and badges), which builds on this
+//! module's problem responses (see [`crate::app`] for the whole graph).
 
-mod api_keys;
+// The handlers' modules are visible to the crate for the OpenAPI document
+// (`crate::openapi`), which names each handler.
+pub(crate) mod api_keys;
 mod body;
-mod breakdown;
-mod caching;
+pub(crate) mod breakdown;
+pub(crate) mod caching;
 pub use caching::cache_and_cors;
 mod client;
-mod events;
-mod feeds;
+pub(crate) mod events;
 mod format;
 mod head;
 pub use head::limit_headers;
-mod health;
-mod incidents;
-mod map;
-mod openapi;
+pub(crate) mod health;
+pub(crate) mod incidents;
+pub(crate) mod map;
+pub(crate) mod openapi_json;
 mod params;
 pub mod problem;
 #[cfg(test)]
 mod props;
 mod ratelimit;
 pub use ratelimit::{limit_reads, ReadLimiter};
-mod reference;
-mod reports;
-mod responses;
-mod schemas;
-mod series;
-mod services;
-mod status;
-mod webhooks;
+pub(crate) mod reports;
+pub(crate) mod responses;
+pub(crate) mod schemas;
+pub(crate) mod series;
+pub(crate) mod services;
+pub(crate) mod status;
+pub(crate) mod webhooks;
 
 use std::time::Instant;
 
@@ -52,13 +54,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(resource("/healthz").get(health::healthz))
     .service(resource("/readyz").get(health::readyz))
     .service(resource("/report").post(reports::create_report_form))
-    .route("/feeds/incidents.atom", web::get().to(feeds::atom_all))
-    .route(
-        "/feeds/services/{slug}.atom",
-        web::get().to(feeds::atom_service),
-    )
-    .route("/badge/{slug}.svg", web::get().to(feeds::badge))
-    .route("/api", web::get().to(reference::get_reference))
     .service(
         web::scope("/api/v1")
             .service(resource("/reports").post(reports::create_report))
@@ -80,7 +75,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(resource("/trending").get(status::trending))
             .service(resource("/incidents").get(incidents::list_incidents))
             .service(resource("/incidents/{id}").get(incidents::get_incident))
-            .service(resource("/openapi.json").get(openapi::get_openapi))
+            .service(resource("/openapi.json").get(openapi_json::get_openapi))
             .service(
                 resource("/admin/api-keys")
                     .post(api_keys::create_api_key)

@@ -1,11 +1,17 @@
 //! The web site: pages rendered on the server (they work without JavaScript), made live by
 //! small scripts, in English and Italian. Everything they need is served from `static/`.
+//! Also what is read by people and feed readers rather than API clients: the Atom feeds, the
+//! status badges and the HTML API reference. Errors of the feeds and badges are the API's
+//! problem responses ([`crate::http::problem`]): `web` uses `http`, never the other way round.
 
 mod assets;
+pub(crate) mod badge;
+pub(crate) mod feeds;
 mod home;
 pub mod i18n;
 mod incident;
 mod map;
+pub(crate) mod reference;
 mod security;
 mod service;
 mod view;
@@ -15,18 +21,25 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-pub use assets::url as asset_url;
 pub use security::security_headers;
 use view::Chrome;
 
-/// Registers the pages and their assets.
+/// Registers the pages and their assets, the feeds, the badges and the API reference (GET
+/// only, as the API's `/feeds/`, `/badge/` and `/api` always were).
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", read().to(home::home))
         .route("/s/{slug}", read().to(service::service_page))
         .route("/map", read().to(map::map_page))
         .route("/incidents/{id}", read().to(incident::incident_page))
         .route("/embed/chart/{slug}", read().to(service::embed_chart))
-        .route("/static/{path:.*}", read().to(assets::serve));
+        .route("/static/{path:.*}", read().to(assets::serve))
+        .route("/feeds/incidents.atom", web::get().to(feeds::atom_all))
+        .route(
+            "/feeds/services/{slug}.atom",
+            web::get().to(feeds::atom_service),
+        )
+        .route("/badge/{slug}.svg", web::get().to(badge::badge))
+        .route("/api", web::get().to(reference::get_reference));
 }
 
 /// GET, and HEAD for link checkers and uptime monitors (the server sends no body for it).

@@ -19,8 +19,12 @@ use serde_json::{json, Value};
 use crate::detect::{deployed_a_week_ago, detector, spread, surge, sustained_ticks};
 use crate::helpers::{spawn_app, TestApp};
 
-/// The route table, read from the code that registers it.
-const ROUTES_SOURCE: &str = include_str!("../../server/http/mod.rs");
+/// The route tables, read from the code that registers them: the JSON API's, and the site's
+/// (whose feeds, badges and `/api` page are in the document too; its pages are not).
+const ROUTES_SOURCES: [&str; 2] = [
+    include_str!("../../server/http/mod.rs"),
+    include_str!("../../server/web/mod.rs"),
+];
 
 async fn document(app: &TestApp) -> Value {
     let res = app
@@ -162,7 +166,10 @@ async fn the_document_is_openapi_3_1_and_describes_every_route() {
         assert!(about.contains(needle), "info.description lacks {needle:?}");
     }
 
-    let routes = registered_routes(ROUTES_SOURCE);
+    let routes: Vec<_> = ROUTES_SOURCES
+        .into_iter()
+        .flat_map(registered_routes)
+        .collect();
     assert!(routes.len() >= 20, "the route table parsed: {routes:?}");
     let described: HashSet<(String, String)> = operations(&doc)
         .into_iter()

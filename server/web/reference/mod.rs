@@ -1,14 +1,15 @@
 //! `GET /api`: the API reference as one page, rendered on the server from the OpenAPI
-//! document. No script and nothing from elsewhere: it works offline and on a 360 px phone.
+//! document ([`AppState::openapi`]). No script and nothing from elsewhere: it works offline
+//! and on a 360 px phone.
 
 use std::fmt::Write;
 
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::Value;
 
 mod markup;
 
-use super::openapi::document_json;
+use crate::app::AppState;
 use markup::{anchor, capitalise, esc, inline, plain, prose, resolve, type_label};
 
 /// The methods an operation may have, in the order the page lists them.
@@ -24,7 +25,7 @@ const METHODS: [&str; 4] = ["get", "post", "put", "delete"];
     tag = "meta",
     responses((status = 200, description = "The page.", body = String, content_type = "text/html"))
 )]
-pub async fn get_reference(req: HttpRequest) -> HttpResponse {
+pub async fn get_reference(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let base = {
         let info = req.connection_info();
         let host = info.host();
@@ -40,7 +41,7 @@ pub async fn get_reference(req: HttpRequest) -> HttpResponse {
         };
         format!("{}://{host}", info.scheme())
     };
-    let doc: Value = serde_json::from_str(document_json()).unwrap_or(Value::Null);
+    let doc: Value = serde_json::from_str(state.openapi).unwrap_or(Value::Null);
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(render(&doc, &base))
@@ -105,7 +106,7 @@ pub fn render(doc: &Value, base: &str) -> String {
          document is at <a href=\"/api/v1/openapi.json\"><code>/api/v1/openapi.json</code></a>.</p>\n\
          </header>\n",
         t = esc(title),
-        css = crate::web::asset_url("css/api.css"),
+        css = super::assets::url("css/api.css"),
         v = esc(info["version"].as_str().unwrap_or("")),
         o = esc(doc["openapi"].as_str().unwrap_or("")),
     );

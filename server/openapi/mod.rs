@@ -1,11 +1,13 @@
 //! The OpenAPI 3.1 description of the HTTP API, derived from the handlers' `#[utoipa::path]`
-//! annotations and the response types, and served at `GET /api/v1/openapi.json`. What the
-//! middleware adds to every answer (ETags, `Cache-Control`, CORS, the opaque 500) is written
-//! in here once, by [`Caching`] and [`ServerErrors`], from the same rules it follows.
+//! annotations and the response types: those of [`crate::http`] (the JSON API) and of
+//! [`crate::web`] (feeds, badges, the `/api` page). It sits above both: `startup` hands the
+//! document to them as [`crate::app::AppState::openapi`], which `http` serves at
+//! `GET /api/v1/openapi.json` and `web` renders at `GET /api`. What the middleware adds to
+//! every answer (ETags, `Cache-Control`, CORS, the opaque 500) is written in here once, by
+//! [`Caching`] and [`ServerErrors`], from the same rules it follows.
 
 use std::sync::OnceLock;
 
-use actix_web::HttpResponse;
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
@@ -13,44 +15,45 @@ use utoipa::openapi::security::{
 use utoipa::openapi::{Content, HttpMethod, ObjectBuilder, RefOr, Response, ResponseBuilder, Type};
 use utoipa::{Modify, OpenApi};
 
-use super::caching::{is_public_read, max_age};
-use super::problem::Problem;
-use super::schemas::LiveEventSchema;
 use crate::detect::METHODOLOGY_VERSION;
+use crate::http::caching::{is_public_read, max_age};
+use crate::http::problem::Problem;
+use crate::http::schemas::LiveEventSchema;
 
-/// The API description: every route of [`super::routes`] is listed in `paths` (a test checks).
+/// The API description: every route of [`crate::http::routes`] and the feeds, badges and
+/// reference of [`crate::web::routes`] are listed in `paths` (a test checks).
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Downwatch API"),
     paths(
-        super::reports::create_report,
-        super::reports::create_report_form,
-        super::services::list_services,
-        super::services::get_service,
-        super::services::create_service,
-        super::services::update_service,
-        super::status::get_status,
-        super::status::trending,
-        super::incidents::list_incidents,
-        super::incidents::get_incident,
-        super::series::get_series,
-        super::breakdown::get_breakdown,
-        super::map::get_map,
-        super::events::events,
-        super::feeds::atom_all,
-        super::feeds::atom_service,
-        super::feeds::badge,
-        super::health::healthz,
-        super::health::readyz,
-        get_openapi,
-        super::reference::get_reference,
-        super::api_keys::create_api_key,
-        super::api_keys::list_api_keys,
-        super::api_keys::revoke_api_key,
-        super::webhooks::create_webhook,
-        super::webhooks::list_webhooks,
-        super::webhooks::delete_webhook,
-        super::webhooks::list_deliveries,
+        crate::http::reports::create_report,
+        crate::http::reports::create_report_form,
+        crate::http::services::list_services,
+        crate::http::services::get_service,
+        crate::http::services::create_service,
+        crate::http::services::update_service,
+        crate::http::status::get_status,
+        crate::http::status::trending,
+        crate::http::incidents::list_incidents,
+        crate::http::incidents::get_incident,
+        crate::http::series::get_series,
+        crate::http::breakdown::get_breakdown,
+        crate::http::map::get_map,
+        crate::http::events::events,
+        crate::web::feeds::atom_all,
+        crate::web::feeds::atom_service,
+        crate::web::badge::badge,
+        crate::http::health::healthz,
+        crate::http::health::readyz,
+        crate::http::openapi_json::get_openapi,
+        crate::web::reference::get_reference,
+        crate::http::api_keys::create_api_key,
+        crate::http::api_keys::list_api_keys,
+        crate::http::api_keys::revoke_api_key,
+        crate::http::webhooks::create_webhook,
+        crate::http::webhooks::list_webhooks,
+        crate::http::webhooks::delete_webhook,
+        crate::http::webhooks::list_deliveries,
     ),
     components(schemas(Problem, LiveEventSchema)),
     modifiers(&Overview, &AdminToken, &ApiKeys, &Caching, &ReadLimits, &ServerErrors),
@@ -81,23 +84,6 @@ pub fn document() -> &'static utoipa::openapi::OpenApi {
 pub fn document_json() -> &'static str {
     static JSON: OnceLock<String> = OnceLock::new();
     JSON.get_or_init(|| serde_json::to_string(document()).unwrap_or_else(|_| "{}".into()))
-}
-
-/// This API's OpenAPI 3.1 description
-///
-/// The machine-readable description of every endpoint, its parameters and its answers,
-/// generated from the code; `GET /api` shows it as a page.
-#[utoipa::path(
-    get,
-    path = "/api/v1/openapi.json",
-    tag = "meta",
-    responses((status = 200, description = "The OpenAPI 3.1 document.",
-        body = Object, content_type = "application/json"))
-)]
-pub async fn get_openapi() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/json")
-        .body(document_json())
 }
 
 /// What a reader must know before any endpoint: the overview of `info.description`.
@@ -382,69 +368,4 @@ impl Modify for ServerErrors {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_operation_is_tagged_with_a_declared_tag() {
-        let doc = document();
-        let tags: Vec<&str> = doc.tags.iter().flatten().map(|t| t.name.as_str()).collect();
-        for (path, item) in &doc.paths.paths {
-            for op in [&item.get, &item.post, &item.put, &item.delete]
-                .into_iter()
-                .flatten()
-            {
-                let tag = op.tags.as_ref().and_then(|t| t.first());
-                assert!(
-                    tag.is_some_and(|t| tags.contains(&t.as_str())),
-                    "{path}: {tag:?}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn public_reads_document_their_etag_and_304() {
-        let doc = document();
-        let status = doc.paths.paths["/api/v1/services/{slug}/status"]
-            .get
-            .as_ref()
-            .expect("get");
-        assert!(status.responses.responses.contains_key("304"));
-        let health = doc.paths.paths["/healthz"].get.as_ref().expect("get");
-        assert!(!health.responses.responses.contains_key("304"));
-    }
-
-    #[test]
-    fn public_reads_document_their_rate_limit_and_optional_key() {
-        let doc = document();
-        let status = doc.paths.paths["/api/v1/services/{slug}/status"]
-            .get
-            .as_ref()
-            .expect("get");
-        let responses = &status.responses.responses;
-        assert!(responses.contains_key("401") && responses.contains_key("429"));
-        let Some(RefOr::T(ok)) = responses.get("200") else {
-            panic!("200 documented inline");
-        };
-        assert!(ok.headers.contains_key("RateLimit-Remaining"));
-        assert_eq!(status.security.as_ref().map(Vec::len), Some(3));
-        let schemes = &doc
-            .components
-            .as_ref()
-            .expect("components")
-            .security_schemes;
-        assert!(schemes.contains_key("api_key") && schemes.contains_key("api_key_header"));
-        // Neither the probes nor the admin API are limited.
-        for (path, method) in [("/healthz", "get"), ("/api/v1/admin/api-keys", "get")] {
-            let item = &doc.paths.paths[path];
-            let op = item.get.as_ref().expect(method);
-            assert!(!op.responses.responses.contains_key("429"), "{path}");
-        }
-        let reports = doc.paths.paths["/api/v1/reports"]
-            .post
-            .as_ref()
-            .expect("post");
-        assert!(reports.security.is_none());
-    }
-}
+mod tests;
