@@ -2,17 +2,18 @@
 //! made-up networks of [`places`](super::places), and random addresses in them.
 //!
 //! The server is started with these files like with real ones, so a demo report is located by
-//! the same code as a real one. Records have the layout of GeoLite2's.
+//! the same code as a real one. Records have the layout of GeoLite2's ([`crate::geo::fixture`]
+//! writes them, as it writes the tests' databases).
 
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 
 use mmdb_writer::ipnet::Ipv4Net;
-use mmdb_writer::{Value, Writer};
 
 use super::places::{self, Country, CITIES, COUNTRIES};
 use super::rhythm::Rng;
 use super::DemoError;
+use crate::geo::fixture::{self, GeoDatabases, Place};
 
 /// `database_type` of the city database (contains "City", as the loader expects).
 pub const CITY_DB_TYPE: &str = "Downwatch-Demo-City";
@@ -62,96 +63,48 @@ pub fn address(city: usize, asn: Option<u32>, rng: &mut Rng) -> Option<Ipv4Addr>
 /// needed), replacing older copies.
 pub fn write_databases(dir: &Path) -> Result<GeoPaths, DemoError> {
     std::fs::create_dir_all(dir).map_err(|e| DemoError::io(dir, e))?;
-    let mut city_db = writer(CITY_DB_TYPE);
-    let mut asn_db = writer(ASN_DB_TYPE);
+    let mut dbs = GeoDatabases::new(
+        CITY_DB_TYPE,
+        ASN_DB_TYPE,
+        "Downwatch demo: made-up networks in 10.0.0.0/8 for real cities and operators",
+        None,
+    );
     for (i, city) in CITIES.iter().enumerate() {
         let country = places::country(city.1)
             .ok_or_else(|| DemoError::GeoIp(format!("{}: unknown country {}", city.0, city.1)))?;
-        city_db
-            .insert_value(city_network(i), city_record(city, country))
-            .map_err(|e| DemoError::GeoIp(e.to_string()))?;
+        dbs.insert_place(city_network(i), &place(city, country))?;
         for (slot, number) in country.slots.iter().enumerate() {
             let (number, org, _) = places::asn(*number)
                 .ok_or_else(|| DemoError::GeoIp(format!("AS{number} is not listed")))?;
-            let record = Value::map([
-                ("autonomous_system_number", Value::from(*number)),
-                ("autonomous_system_organization", Value::from(*org)),
-            ]);
-            asn_db
-                .insert_value(slot_network(i, slot), record)
-                .map_err(|e| DemoError::GeoIp(e.to_string()))?;
+            dbs.insert_asn(slot_network(i, slot), *number, org)?;
         }
     }
     let paths = GeoPaths {
         city_db: dir.join(format!("{CITY_DB_TYPE}.mmdb")),
         asn_db: dir.join(format!("{ASN_DB_TYPE}.mmdb")),
     };
-    save(&city_db, &paths.city_db)?;
-    save(&asn_db, &paths.asn_db)?;
+    dbs.save(&paths.city_db, &paths.asn_db)?;
     Ok(paths)
 }
 
-fn writer(database_type: &str) -> Writer {
-    Writer::builder(database_type)
-        .description(&[(
-            "en",
-            "Downwatch demo: made-up networks in 10.0.0.0/8 for real cities and operators",
-        )])
-        .build()
-}
-
-/// Writes next to the target and renames, so a running reader never sees half a file.
-fn save(writer: &Writer, path: &Path) -> Result<(), DemoError> {
-    let bytes = writer
-        .to_bytes()
-        .map_err(|e| DemoError::GeoIp(e.to_string()))?;
-    let partial = path.with_extension("mmdb.partial");
-    std::fs::write(&partial, bytes).map_err(|e| DemoError::io(&partial, e))?;
-    std::fs::rename(&partial, path).map_err(|e| DemoError::io(path, e))
-}
-
-fn names(en: &str) -> Value {
-    Value::map([("en", Value::from(en))])
-}
-
-/// A record shaped like a GeoLite2-City record.
-fn city_record(city: &places::City, c: &Country) -> Value {
+/// Where a city's addresses are, as its GeoLite2-City record says.
+fn place<'a>(city: &'a places::City, c: &'a Country) -> Place<'a> {
     let (name, _, sub_code, sub_name, lat, lon, _) = *city;
-    let (cont_code, cont_name, cont_id) = c.continent;
-    let country = Value::map([
-        ("geoname_id", Value::from(c.geoname_id)),
-        ("is_in_european_union", Value::from(c.in_eu)),
-        ("iso_code", Value::from(c.iso)),
-        ("names", names(c.name)),
-    ]);
-    Value::map([
-        ("city", Value::map([("names", names(name))])),
-        (
-            "continent",
-            Value::map([
-                ("code", Value::from(cont_code)),
-                ("geoname_id", Value::from(cont_id)),
-                ("names", names(cont_name)),
-            ]),
-        ),
-        ("country", country.clone()),
-        (
-            "location",
-            Value::map([
-                ("accuracy_radius", Value::from(50u16)),
-                ("latitude", Value::from(lat)),
-                ("longitude", Value::from(lon)),
-            ]),
-        ),
-        ("registered_country", country),
-        (
-            "subdivisions",
-            Value::array([Value::map([
-                ("iso_code", Value::from(sub_code)),
-                ("names", names(sub_name)),
-            ])]),
-        ),
-    ])
+    Place {
+        country: fixture::Country {
+            iso: c.iso,
+            name: c.name,
+            geoname_id: c.geoname_id,
+            continent: c.continent,
+            in_eu: c.in_eu,
+        },
+        subdivision: Some((sub_code, sub_name)),
+        city: Some(name),
+        lat,
+        lon,
+        accuracy_radius: 50,
+        time_zone: None,
+    }
 }
 
 /// How many cities and networks the databases hold, for the start-up message.

@@ -65,6 +65,16 @@ pub enum DemoError {
     Server(std::io::Error),
 }
 
+impl From<crate::geo::fixture::FixtureError> for DemoError {
+    fn from(e: crate::geo::fixture::FixtureError) -> Self {
+        use crate::geo::fixture::FixtureError;
+        match e {
+            FixtureError::Build(e) => DemoError::GeoIp(e.to_string()),
+            FixtureError::Io { path, source } => DemoError::Io { path, source },
+        }
+    }
+}
+
 impl DemoError {
     fn io(path: &Path, source: std::io::Error) -> Self {
         DemoError::Io {

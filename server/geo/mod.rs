@@ -30,6 +30,8 @@ use self::flat::Layout;
 
 pub mod discover;
 pub mod fetch;
+#[cfg(feature = "fixtures")]
+pub mod fixture;
 mod flat;
 
 /// Where a reporter's address is, as far as the databases know. All fields optional.

@@ -1,13 +1,15 @@
 //! Tiny GeoLite2-style databases for tests.
 //!
 //! [`write_geoip_fixture`] writes a `GeoLite2-City` and a `GeoLite2-ASN`
-//! database with the same record layout as MaxMind's real files, covering a
+//! database with the same record layout as MaxMind's real files (the library's
+//! writer, `downwatch::geo::fixture`, which also writes the demo's), covering a
 //! handful of networks. Use the `*_V4` / `*_V6` constants as client addresses.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use downwatch::geo::fixture::{self, names, Country, GeoDatabases, Place};
 use mmdb_writer::ipnet::IpNet;
 use mmdb_writer::{Value, Writer};
 
@@ -40,43 +42,35 @@ pub struct GeoFixture {
     pub asn_db: PathBuf,
 }
 
-struct Country {
-    iso: &'static str,
-    name: &'static str,
-    geoname_id: u32,
-    continent: (&'static str, &'static str, u32),
-    in_eu: bool,
-}
-
-const ITALY: Country = Country {
+const ITALY: Country<'static> = Country {
     iso: "IT",
     name: "Italy",
     geoname_id: 3_175_395,
     continent: ("EU", "Europe", 6_255_148),
     in_eu: true,
 };
-const UK: Country = Country {
+const UK: Country<'static> = Country {
     iso: "GB",
     name: "United Kingdom",
     geoname_id: 2_635_167,
     continent: ("EU", "Europe", 6_255_148),
     in_eu: false,
 };
-const FRANCE: Country = Country {
+const FRANCE: Country<'static> = Country {
     iso: "FR",
     name: "France",
     geoname_id: 3_017_382,
     continent: ("EU", "Europe", 6_255_148),
     in_eu: true,
 };
-const USA: Country = Country {
+const USA: Country<'static> = Country {
     iso: "US",
     name: "United States",
     geoname_id: 6_252_001,
     continent: ("NA", "North America", 6_255_149),
     in_eu: false,
 };
-const BRAZIL: Country = Country {
+const BRAZIL: Country<'static> = Country {
     iso: "BR",
     name: "Brazil",
     geoname_id: 3_469_034,
@@ -86,14 +80,7 @@ const BRAZIL: Country = Country {
 
 struct Entry {
     network: &'static str,
-    country: Country,
-    /// (iso_code without the country prefix, English name)
-    subdivision: Option<(&'static str, &'static str)>,
-    city: Option<&'static str>,
-    lat: f64,
-    lon: f64,
-    accuracy_radius: u16,
-    time_zone: Option<&'static str>,
+    place: Place<'static>,
     /// (number, organisation)
     asn: Option<(u32, &'static str)>,
 }
@@ -102,124 +89,83 @@ fn entries() -> Vec<Entry> {
     vec![
         Entry {
             network: "81.56.0.0/16",
-            country: ITALY,
-            subdivision: Some(("25", "Lombardy")),
-            city: Some("Milan"),
-            lat: 45.4642,
-            lon: 9.19,
-            accuracy_radius: 20,
-            time_zone: Some("Europe/Rome"),
+            place: Place {
+                country: ITALY,
+                subdivision: Some(("25", "Lombardy")),
+                city: Some("Milan"),
+                lat: 45.4642,
+                lon: 9.19,
+                accuracy_radius: 20,
+                time_zone: Some("Europe/Rome"),
+            },
             asn: Some((3269, "Telecom Italia S.p.A.")),
         },
         Entry {
             network: "151.38.0.0/16",
-            country: ITALY,
-            subdivision: Some(("62", "Lazio")),
-            city: Some("Rome"),
-            lat: 41.8919,
-            lon: 12.5113,
-            accuracy_radius: 20,
-            time_zone: Some("Europe/Rome"),
+            place: Place {
+                country: ITALY,
+                subdivision: Some(("62", "Lazio")),
+                city: Some("Rome"),
+                lat: 41.8919,
+                lon: 12.5113,
+                accuracy_radius: 20,
+                time_zone: Some("Europe/Rome"),
+            },
             asn: Some((1267, "Wind Tre S.p.A.")),
         },
         Entry {
             network: "86.128.0.0/16",
-            country: UK,
-            subdivision: Some(("ENG", "England")),
-            city: Some("London"),
-            lat: 51.5085,
-            lon: -0.1257,
-            accuracy_radius: 50,
-            time_zone: Some("Europe/London"),
+            place: Place {
+                country: UK,
+                subdivision: Some(("ENG", "England")),
+                city: Some("London"),
+                lat: 51.5085,
+                lon: -0.1257,
+                accuracy_radius: 50,
+                time_zone: Some("Europe/London"),
+            },
             asn: Some((2856, "British Telecommunications PLC")),
         },
         Entry {
             network: "2a01:e00::/26",
-            country: FRANCE,
-            subdivision: Some(("IDF", "Île-de-France")),
-            city: Some("Paris"),
-            lat: 48.8534,
-            lon: 2.3488,
-            accuracy_radius: 100,
-            time_zone: Some("Europe/Paris"),
+            place: Place {
+                country: FRANCE,
+                subdivision: Some(("IDF", "Île-de-France")),
+                city: Some("Paris"),
+                lat: 48.8534,
+                lon: 2.3488,
+                accuracy_radius: 100,
+                time_zone: Some("Europe/Paris"),
+            },
             asn: Some((12322, "Free SAS")),
         },
         Entry {
             network: "2600:1700::/28",
-            country: USA,
-            subdivision: Some(("CA", "California")),
-            city: Some("Los Angeles"),
-            lat: 34.0522,
-            lon: -118.2437,
-            accuracy_radius: 1000,
-            time_zone: Some("America/Los_Angeles"),
+            place: Place {
+                country: USA,
+                subdivision: Some(("CA", "California")),
+                city: Some("Los Angeles"),
+                lat: 34.0522,
+                lon: -118.2437,
+                accuracy_radius: 1000,
+                time_zone: Some("America/Los_Angeles"),
+            },
             asn: Some((7018, "AT&T Enterprises, LLC")),
         },
         Entry {
             network: "177.0.0.0/16",
-            country: BRAZIL,
-            subdivision: None,
-            city: None,
-            lat: -10.0,
-            lon: -55.0,
-            accuracy_radius: 1000,
-            time_zone: None,
+            place: Place {
+                country: BRAZIL,
+                subdivision: None,
+                city: None,
+                lat: -10.0,
+                lon: -55.0,
+                accuracy_radius: 1000,
+                time_zone: None,
+            },
             asn: None,
         },
     ]
-}
-
-fn names(en: &str) -> Value {
-    Value::map([("en", Value::from(en))])
-}
-
-fn country_value(c: &Country) -> Value {
-    Value::map([
-        ("geoname_id", Value::from(c.geoname_id)),
-        ("is_in_european_union", Value::from(c.in_eu)),
-        ("iso_code", Value::from(c.iso)),
-        ("names", names(c.name)),
-    ])
-}
-
-fn continent_value(c: &Country) -> Value {
-    let (code, name, geoname_id) = c.continent;
-    Value::map([
-        ("code", Value::from(code)),
-        ("geoname_id", Value::from(geoname_id)),
-        ("names", names(name)),
-    ])
-}
-
-/// A record shaped like a real GeoLite2-City record.
-fn city_record(e: &Entry) -> Value {
-    let mut location = vec![
-        ("accuracy_radius", Value::from(e.accuracy_radius)),
-        ("latitude", Value::from(e.lat)),
-        ("longitude", Value::from(e.lon)),
-    ];
-    if let Some(tz) = e.time_zone {
-        location.push(("time_zone", Value::from(tz)));
-    }
-    let mut record = vec![
-        ("continent", continent_value(&e.country)),
-        ("country", country_value(&e.country)),
-        ("location", Value::map(location)),
-        ("registered_country", country_value(&e.country)),
-    ];
-    if let Some(city) = e.city {
-        record.push(("city", Value::map([("names", names(city))])));
-    }
-    if let Some((iso, name)) = e.subdivision {
-        record.push((
-            "subdivisions",
-            Value::array([Value::map([
-                ("iso_code", Value::from(iso)),
-                ("names", names(name)),
-            ])]),
-        ));
-    }
-    Value::map(record)
 }
 
 /// A record shaped like a real GeoLite2-Country record (for a Country-only
@@ -238,13 +184,15 @@ pub fn country_record(iso: &str, name: &str) -> Value {
     ])
 }
 
+/// The fixtures' build time, in their metadata.
+fn built() -> Option<SystemTime> {
+    Some(UNIX_EPOCH + Duration::from_secs(FIXTURE_BUILD_EPOCH))
+}
+
 /// A writer configured like MaxMind's: IPv6 tree (IPv4 reachable through
 /// the usual aliases), English names, fixed build time.
 pub fn fixture_writer(database_type: &str) -> Writer {
-    Writer::builder(database_type)
-        .description(&[("en", "Downwatch test fixture")])
-        .build_epoch(UNIX_EPOCH + Duration::from_secs(FIXTURE_BUILD_EPOCH))
-        .build()
+    fixture::writer(database_type, "Downwatch test fixture", built())
 }
 
 /// Parses a CIDR literal, panicking on a typo.
@@ -255,35 +203,25 @@ pub fn net(cidr: &str) -> IpNet {
 
 /// Serialises `writer` to `path`.
 pub fn write_db(writer: &Writer, path: &Path) {
-    let bytes = writer
-        .to_bytes()
-        .unwrap_or_else(|e| panic!("cannot build {}: {e}", path.display()));
-    std::fs::write(path, bytes).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+    fixture::save(writer, path).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
 }
 
 /// Writes `GeoLite2-City.mmdb` and `GeoLite2-ASN.mmdb` into `dir`.
 pub fn write_geoip_fixture(dir: &Path) -> GeoFixture {
-    let mut city = fixture_writer(CITY_DB_TYPE);
-    let mut asn = fixture_writer(ASN_DB_TYPE);
+    let mut dbs = GeoDatabases::new(CITY_DB_TYPE, ASN_DB_TYPE, "Downwatch test fixture", built());
     for e in entries() {
-        city.insert_value(net(e.network), city_record(&e))
+        dbs.insert_place(net(e.network), &e.place)
             .expect("insert city record");
         if let Some((number, org)) = e.asn {
-            asn.insert_value(
-                net(e.network),
-                Value::map([
-                    ("autonomous_system_number", Value::from(number)),
-                    ("autonomous_system_organization", Value::from(org)),
-                ]),
-            )
-            .expect("insert asn record");
+            dbs.insert_asn(net(e.network), number, org)
+                .expect("insert asn record");
         }
     }
     let fixture = GeoFixture {
         city_db: dir.join("GeoLite2-City.mmdb"),
         asn_db: dir.join("GeoLite2-ASN.mmdb"),
     };
-    write_db(&city, &fixture.city_db);
-    write_db(&asn, &fixture.asn_db);
+    dbs.save(&fixture.city_db, &fixture.asn_db)
+        .unwrap_or_else(|e| panic!("cannot write the fixture databases: {e}"));
     fixture
 }
