@@ -9,6 +9,7 @@
 pub mod app;
 pub mod catalog;
 pub mod config;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod detect;
 pub mod geo;

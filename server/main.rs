@@ -47,6 +47,7 @@ enum Command {
     Replay(ReplayArgs),
     /// Run a complete Downwatch with synthetic traffic: weeks of backfilled history, live
     /// reports through the real API and scripted outages (see docs/demo.md).
+    #[cfg(feature = "demo")]
     Demo(DemoArgs),
     /// Free GeoIP databases: fetch one into the data directory, or look an address up.
     #[command(subcommand)]
@@ -95,6 +96,7 @@ struct GeoipLookupArgs {
     geoip_asn_db: Option<PathBuf>,
 }
 
+#[cfg(feature = "demo")]
 #[derive(Args)]
 struct DemoArgs {
     /// Postgres connection URL; with REDIS_URL the demo runs on Postgres + Redis (use
@@ -360,9 +362,11 @@ fn main() -> ExitCode {
     };
     // The demo prints what it does; its server's request logs would drown that out. The
     // geoip commands print their own results (on standard output, where logs go too).
-    if matches!(cli.command, Command::Demo(_) | Command::Geoip(_))
-        && std::env::var_os("RUST_LOG").is_none()
-    {
+    #[cfg(feature = "demo")]
+    let quiet = matches!(cli.command, Command::Demo(_) | Command::Geoip(_));
+    #[cfg(not(feature = "demo"))]
+    let quiet = matches!(cli.command, Command::Geoip(_));
+    if quiet && std::env::var_os("RUST_LOG").is_none() {
         std::env::set_var("RUST_LOG", "warn");
     }
     downwatch::telemetry::init();
@@ -380,6 +384,7 @@ fn main() -> ExitCode {
             Command::RebuildBuckets(args) => rebuild(args).await,
             Command::Rollup(args) => rollup(args).await,
             Command::Replay(args) => replay(args),
+            #[cfg(feature = "demo")]
             Command::Demo(args) => downwatch::demo::run(downwatch::demo::DemoOptions {
                 database_url: args.database_url,
                 redis_url: args.redis_url,
