@@ -5,7 +5,7 @@
 //! report log first, then the Redis minute buckets. [`detect`] compares the buckets with baselines and keeps incidents;
 //! [`webhooks`] POSTs incident events to subscribers; [`catalog`] says what can be reported,
 //! [`config`] and [`startup`] wire it all together; [`domain`] holds the words they all share
-//! (states, severities, scopes).
+//! (states, severities, scopes, the evidence document).
 
 pub mod catalog;
 pub mod config;

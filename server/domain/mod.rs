@@ -1,16 +1,21 @@
 //! The words Downwatch's parts share, as types: how a service is doing ([`State`]), how bad
 //! an incident is ([`Severity`]) and where it is ([`Scope`]). The detector decides them, the
 //! stores keep them (as text in the databases, as JSON on the status board) and the API shows
-//! them, always as the same strings (`ok`, `possible-problems`, `global`, `IT`, …).
+//! them, always as the same strings (`ok`, `possible-problems`, `global`, `IT`, …); and the
+//! [`Evidence`] document the detector writes for every incident.
 //!
 //! This module depends on nothing else in the crate, so that [`crate::store`] and
 //! [`crate::detect`] can both use it. Words only one part owns live with that part (an
 //! incident's status and event kinds in [`crate::store`], for instance), built with the same
 //! [`words!`] macro.
 
+mod evidence;
 mod scope;
 mod state;
 
+pub use evidence::{
+    Evidence, EvidenceThresholds, NetworkShare, Share, StateThresholds, SubnetEvidence,
+};
 pub use scope::{BadScope, CountryCode, Scope};
 pub use state::{Severity, State};
 
