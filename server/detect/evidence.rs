@@ -8,7 +8,9 @@ use serde_json::Value;
 use super::config::{DetectConfig, Thresholds};
 use super::score::Score;
 pub use crate::domain::Share;
-use crate::domain::{Evidence, EvidenceThresholds, NetworkShare, StateThresholds, SubnetEvidence};
+use crate::domain::{
+    Evidence, EvidenceThresholds, NetworkShare, Scope, StateThresholds, SubnetEvidence,
+};
 use crate::store::ServiceWindow;
 
 /// Share of reports from one network above which the evidence calls it out.
@@ -42,35 +44,27 @@ fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
-/// Counted reports per subnet within `scope` (`global` or a country code).
-pub fn scoped_subnets<'a>(
-    window: &'a ServiceWindow,
-    scope: &'a str,
-) -> impl Iterator<Item = f64> + 'a {
+/// Counted reports per subnet within `scope`.
+pub fn scoped_subnets(window: &ServiceWindow, scope: Scope) -> impl Iterator<Item = f64> + '_ {
     window
         .subnets
         .iter()
-        .filter(move |(k, _)| scope == "global" || k.split(':').next() == Some(scope))
+        .filter(move |(k, _)| scope.is_global() || k.split(':').next() == Some(scope.as_str()))
         .map(|(_, n)| *n as f64)
 }
 
 /// Raw counted reports of `scope` in the window.
-pub fn scoped_reports(window: &ServiceWindow, scope: &str) -> i64 {
-    if scope == "global" {
-        window.per_minute.iter().sum()
-    } else {
-        window
-            .fields
-            .get(&format!("cc:{scope}"))
-            .copied()
-            .unwrap_or(0)
+pub fn scoped_reports(window: &ServiceWindow, scope: Scope) -> i64 {
+    match scope {
+        Scope::Global => window.per_minute.iter().sum(),
+        Scope::Country(c) => window.fields.get(&format!("cc:{c}")).copied().unwrap_or(0),
     }
 }
 
 /// The evidence of one series at one tick, as the stores keep it.
 pub fn evidence(
     window: &ServiceWindow,
-    scope: &str,
+    scope: Scope,
     score: &Score,
     cfg: &DetectConfig,
     as_orgs: &HashMap<i32, String>,
@@ -81,12 +75,12 @@ pub fn evidence(
 
 fn build(
     window: &ServiceWindow,
-    scope: &str,
+    scope: Scope,
     score: &Score,
     cfg: &DetectConfig,
     as_orgs: &HashMap<i32, String>,
 ) -> Evidence {
-    let in_scope = |k: &str| scope == "global" || k.starts_with(&format!("{scope}-"));
+    let in_scope = |k: &str| scope.is_global() || k.starts_with(&format!("{scope}-"));
     let networks: Vec<NetworkShare> = breakdown(&window.fields, "asn:", |_| true, 5)
         .into_iter()
         .map(|s| {
@@ -129,7 +123,7 @@ fn build(
         top_countries: breakdown(
             &window.fields,
             "cc:",
-            |k| scope == "global" || k == scope,
+            |k| scope.is_global() || k == scope.as_str(),
             5,
         ),
         top_subdivisions: breakdown(&window.fields, "sd:", in_scope, 5),
@@ -216,7 +210,8 @@ mod tests {
         let cfg = DetectConfig::default();
         let s = super::super::score::score(36.0, 2.0, 0.1, &cfg);
         let orgs = HashMap::from([(3269, "Telecom Italia".to_owned())]);
-        let doc = evidence(&window, "IT", &s, &cfg, &orgs);
+        let italy: Scope = "IT".parse().expect("a scope");
+        let doc = evidence(&window, italy, &s, &cfg, &orgs);
         let mut keys: Vec<&str> = doc
             .as_object()
             .map(|o| o.keys().map(String::as_str).collect())
@@ -260,7 +255,7 @@ mod tests {
         let t = &doc["thresholds"]["problems"];
         assert_eq!(t["sustain_minutes"], cfg.problems.sustain_minutes);
         assert_eq!(t["min_ratio_low"], cfg.problems.min_ratio_low);
-        let global = evidence(&window, "global", &s, &cfg, &orgs);
+        let global = evidence(&window, Scope::Global, &s, &cfg, &orgs);
         assert_eq!(global["reports"], 36);
         assert_eq!(global["top_countries"].as_array().map(Vec::len), Some(2));
     }

@@ -11,7 +11,8 @@ use super::problem::{ApiError, Problem};
 use super::responses::StoreUnavailable;
 use super::AppState;
 use crate::catalog::Service;
-use crate::store::{IncidentFilter, IncidentRecord};
+use crate::domain::{Severity, State};
+use crate::store::{IncidentFilter, IncidentRecord, IncidentStatus};
 
 /// How many incidents a feed holds, newest first by start.
 const FEED_LIMIT: i64 = 50;
@@ -112,7 +113,7 @@ pub async fn badge(
     let service = known_service(&state, &slug)?;
     let status = state.board.status(&service.slug).await?;
     // A service the detector has not looked at lately had no reports: it is ok.
-    let kind = status.as_ref().map_or("ok", |s| s.state.as_str());
+    let kind = status.as_ref().map_or(State::Ok, |s| s.state);
     Ok(HttpResponse::Ok()
         .content_type("image/svg+xml")
         .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
@@ -185,7 +186,7 @@ fn atom(
             updated = rfc3339(i.updated_at),
             published = rfc3339(i.started_at),
             base = esc(base),
-            severity = esc(&i.severity),
+            severity = i.severity,
             summary = esc(&entry_summary(&name, i)),
         );
     }
@@ -195,35 +196,30 @@ fn atom(
 
 /// "Problems at Netflix (IT)", "Possible problems at Netflix", "Resolved: …".
 fn entry_title(name: &str, i: &IncidentRecord) -> String {
-    let what = if i.severity == "problems" {
-        "Problems"
-    } else {
-        "Possible problems"
+    let what = match i.severity {
+        Severity::Problems => "Problems",
+        Severity::PossibleProblems => "Possible problems",
     };
-    let place = if i.scope == "global" {
-        String::new()
-    } else {
-        format!(" ({})", i.scope)
+    let place = match i.scope.country() {
+        None => String::new(),
+        Some(country) => format!(" ({country})"),
     };
-    let prefix = if i.status == "resolved" {
-        "Resolved: "
-    } else {
-        ""
+    let prefix = match i.status {
+        IncidentStatus::Resolved => "Resolved: ",
+        IncidentStatus::Open => "",
     };
     format!("{prefix}{what} at {name}{place}")
 }
 
 /// One sentence with the figures at the peak, in words about reports, not about users.
 fn entry_summary(name: &str, i: &IncidentRecord) -> String {
-    let what = if i.severity == "problems" {
-        "problems"
-    } else {
-        "possible problems"
+    let what = match i.severity {
+        Severity::Problems => "problems",
+        Severity::PossibleProblems => "possible problems",
     };
-    let place = if i.scope == "global" {
-        name.to_owned()
-    } else {
-        format!("{name} in {}", i.scope)
+    let place = match i.scope.country() {
+        None => name.to_owned(),
+        Some(country) => format!("{name} in {country}"),
     };
     let reports = (i.evidence["reports"].as_f64())
         .unwrap_or(i.peak_reports)
@@ -239,7 +235,10 @@ fn entry_summary(name: &str, i: &IncidentRecord) -> String {
         i.methodology
     );
     let start = i.started_at.format("%H:%M UTC");
-    match i.resolved_at.filter(|_| i.status == "resolved") {
+    match i
+        .resolved_at
+        .filter(|_| i.status == IncidentStatus::Resolved)
+    {
         Some(end) => {
             let end = if end.date_naive() == i.started_at.date_naive() {
                 end.format("%H:%M UTC")
@@ -282,17 +281,17 @@ fn esc(s: &str) -> String {
 }
 
 /// The words and `(background, text)` colours of a state; both pairs meet WCAG AA (4.5:1).
-fn badge_style(state: &str) -> (&'static str, &'static str, &'static str) {
+fn badge_style(state: State) -> (&'static str, &'static str, &'static str) {
     match state {
-        "problems" => ("problems", "#c62828", "#fff"),
+        State::Problems => ("problems", "#c62828", "#fff"),
         // White on this amber is only 4.2:1; black is 5.0:1.
-        "possible-problems" => ("possible problems", "#b26a00", "#000"),
-        _ => ("no problems", "#2e7d32", "#fff"),
+        State::PossibleProblems => ("possible problems", "#b26a00", "#000"),
+        State::Ok => ("no problems", "#2e7d32", "#fff"),
     }
 }
 
 /// A flat shields.io-style badge: the service's name on grey, its state on a state colour.
-fn badge_svg(name: &str, state: &str) -> String {
+fn badge_svg(name: &str, state: State) -> String {
     let label: String = if name.chars().count() > BADGE_MAX_CHARS {
         let mut short: String = name.chars().take(BADGE_MAX_CHARS - 1).collect();
         short.push('…');
@@ -344,7 +343,7 @@ mod tests {
 
     #[test]
     fn every_badge_state_has_aa_contrast() {
-        for state in ["ok", "possible-problems", "problems"] {
+        for &state in State::ALL {
             let (_, bg, ink) = badge_style(state);
             let (a, b) = (luminance(bg), luminance(ink));
             let ratio = (a.max(b) + 0.05) / (a.min(b) + 0.05);
@@ -362,7 +361,7 @@ mod tests {
 
     #[test]
     fn long_names_are_cut_to_fit_the_badge() {
-        let svg = badge_svg(&"x".repeat(40), "ok");
+        let svg = badge_svg(&"x".repeat(40), State::Ok);
         assert!(svg.contains(&format!("{}…", "x".repeat(23))));
         assert!(!svg.contains(&"x".repeat(24)));
     }

@@ -15,8 +15,8 @@ use utoipa::{Modify, OpenApi};
 
 use super::caching::{is_public_read, max_age};
 use super::problem::Problem;
-use super::schemas::LiveEventSchema;
 use crate::detect::METHODOLOGY_VERSION;
+use crate::store::LiveEvent;
 
 /// The API description: every route of [`super::routes`] is listed in `paths` (a test checks).
 #[derive(OpenApi)]
@@ -52,7 +52,7 @@ use crate::detect::METHODOLOGY_VERSION;
         super::webhooks::delete_webhook,
         super::webhooks::list_deliveries,
     ),
-    components(schemas(Problem, LiveEventSchema)),
+    components(schemas(Problem, LiveEvent)),
     modifiers(&Overview, &AdminToken, &ApiKeys, &Caching, &ReadLimits, &ServerErrors),
     tags(
         (name = "reports", description = "Sending reports of a problem with a service."),

@@ -12,10 +12,11 @@ pub const HOT_WINDOW_MINUTES: i64 = 25 * 60;
 /// Orders services by how much trouble they are in: problems, then possible problems, then
 /// the rest; within a state by anomaly score, ratio to normal and reports.
 pub fn rank_statuses(statuses: &mut [crate::store::ServiceStatus]) {
-    let rank = |s: &crate::store::ServiceStatus| match s.state.as_str() {
-        "problems" => 2,
-        "possible-problems" => 1,
-        _ => 0,
+    use crate::domain::State;
+    let rank = |s: &crate::store::ServiceStatus| match s.state {
+        State::Problems => 2,
+        State::PossibleProblems => 1,
+        State::Ok => 0,
     };
     statuses.sort_by(|a, b| {
         rank(b)
