@@ -11,8 +11,10 @@ use serde_json::Value;
 
 use super::schema::{detector_series, incident_events, incidents};
 use super::{db_error, STORE};
+use crate::domain::Severity;
 use crate::store::{
-    AsOrg, DetectorStore, IncidentPeriod, IncidentTick, OpenIncident, SavedTracker, StoreError,
+    parse_stored, AsOrg, DetectorStore, IncidentEventKind, IncidentPeriod, IncidentStatus,
+    IncidentTick, OpenIncident, SavedTracker, StoreError,
 };
 
 /// The advisory lock key of the detector leader ("dw-detect" in ASCII).
@@ -49,15 +51,15 @@ impl PgLeader {
 
 type IncidentRow = (i64, String, String, String, DateTime<Utc>, f64);
 
-fn to_open(r: IncidentRow) -> OpenIncident {
-    OpenIncident {
+fn to_open(r: IncidentRow) -> Result<OpenIncident, StoreError> {
+    Ok(OpenIncident {
         id: r.0,
+        scope: parse_stored(STORE, "incidents.scope", &r.2)?,
+        severity: parse_stored(STORE, "incidents.severity", &r.3)?,
         service: r.1,
-        scope: r.2,
-        severity: r.3,
         started_at: r.4,
         peak_observed: r.5,
-    }
+    })
 }
 
 fn open_columns() -> (
@@ -79,13 +81,18 @@ fn open_columns() -> (
 }
 
 impl PgLeader {
-    async fn event(&mut self, id: i64, kind: &str, tick: &IncidentTick) -> QueryResult<usize> {
+    async fn event(
+        &mut self,
+        id: i64,
+        kind: IncidentEventKind,
+        tick: &IncidentTick,
+    ) -> QueryResult<usize> {
         diesel::insert_into(incident_events::table)
             .values((
                 incident_events::incident_id.eq(id),
                 incident_events::at.eq(tick.at),
-                incident_events::kind.eq(kind),
-                incident_events::state.eq(&tick.severity),
+                incident_events::kind.eq(kind.as_str()),
+                incident_events::state.eq(tick.severity.as_str()),
                 incident_events::observed.eq(tick.observed),
                 incident_events::expected.eq(tick.expected),
                 incident_events::score.eq(tick.score),
@@ -114,14 +121,15 @@ impl DetectorStore for PgLeader {
             .load(&mut self.conn)
             .await
             .map_err(db_error)?;
-        Ok(rows
-            .into_iter()
-            .map(|(service, scope, state)| SavedTracker {
-                service,
-                scope,
-                state,
+        rows.into_iter()
+            .map(|(service, scope, state)| {
+                Ok(SavedTracker {
+                    scope: parse_stored(STORE, "detector_series.scope", &scope)?,
+                    service,
+                    state,
+                })
             })
-            .collect())
+            .collect()
     }
 
     async fn save_trackers(
@@ -135,7 +143,7 @@ impl DetectorStore for PgLeader {
                 .map(|row| {
                     (
                         detector_series::service.eq(&row.service),
-                        detector_series::scope.eq(&row.scope),
+                        detector_series::scope.eq(row.scope.as_str()),
                         detector_series::tracker.eq(&row.state),
                         detector_series::updated_at.eq(at),
                     )
@@ -158,12 +166,12 @@ impl DetectorStore for PgLeader {
 
     async fn open_incidents(&mut self) -> Result<Vec<OpenIncident>, StoreError> {
         let rows: Vec<IncidentRow> = incidents::table
-            .filter(incidents::status.eq("open"))
+            .filter(incidents::status.eq(IncidentStatus::Open.as_str()))
             .select(open_columns())
             .load(&mut self.conn)
             .await
             .map_err(db_error)?;
-        Ok(rows.into_iter().map(to_open).collect())
+        rows.into_iter().map(to_open).collect()
     }
 
     async fn open_incident(
@@ -174,11 +182,12 @@ impl DetectorStore for PgLeader {
         let inserted: Option<IncidentRow> = diesel::insert_into(incidents::table)
             .values((
                 incidents::service.eq(&tick.service),
-                incidents::scope.eq(&tick.scope),
-                incidents::status.eq("open"),
-                incidents::severity.eq(&tick.severity),
+                incidents::scope.eq(tick.scope.as_str()),
+                incidents::status.eq(IncidentStatus::Open.as_str()),
+                incidents::severity.eq(tick.severity.as_str()),
                 incidents::started_at.eq(tick.at),
-                incidents::escalated_at.eq((tick.severity == "problems").then_some(tick.at)),
+                incidents::escalated_at
+                    .eq((tick.severity == Severity::Problems).then_some(tick.at)),
                 incidents::peak_at.eq(tick.at),
                 incidents::peak_observed.eq(tick.observed),
                 incidents::peak_expected.eq(tick.expected),
@@ -193,19 +202,20 @@ impl DetectorStore for PgLeader {
             .optional()
             .map_err(db_error)?;
         let open = match inserted {
-            Some(row) => to_open(row),
+            Some(row) => to_open(row)?,
             // Already open (a replayed tick after a failover): carry on with that one.
-            None => incidents::table
-                .filter(incidents::status.eq("open"))
-                .filter(incidents::service.eq(&tick.service))
-                .filter(incidents::scope.eq(&tick.scope))
-                .select(open_columns())
-                .first::<IncidentRow>(&mut self.conn)
-                .await
-                .map(to_open)
-                .map_err(db_error)?,
+            None => to_open(
+                incidents::table
+                    .filter(incidents::status.eq(IncidentStatus::Open.as_str()))
+                    .filter(incidents::service.eq(&tick.service))
+                    .filter(incidents::scope.eq(tick.scope.as_str()))
+                    .select(open_columns())
+                    .first::<IncidentRow>(&mut self.conn)
+                    .await
+                    .map_err(db_error)?,
+            )?,
         };
-        self.event(open.id, "opened", tick)
+        self.event(open.id, IncidentEventKind::Opened, tick)
             .await
             .map_err(db_error)?;
         Ok(open)
@@ -220,15 +230,18 @@ impl DetectorStore for PgLeader {
     ) -> Result<(), StoreError> {
         let target = incidents::table.find(id);
         if escalated {
-            diesel::update(target.filter(incidents::severity.ne("problems")))
+            let problems = Severity::Problems.as_str();
+            diesel::update(target.filter(incidents::severity.ne(problems)))
                 .set((
-                    incidents::severity.eq("problems"),
+                    incidents::severity.eq(problems),
                     incidents::escalated_at.eq(tick.at),
                 ))
                 .execute(&mut self.conn)
                 .await
                 .map_err(db_error)?;
-            self.event(id, "escalated", tick).await.map_err(db_error)?;
+            self.event(id, IncidentEventKind::Escalated, tick)
+                .await
+                .map_err(db_error)?;
         }
         diesel::update(target.filter(incidents::peak_observed.lt(tick.observed)))
             .set((
@@ -265,7 +278,7 @@ impl DetectorStore for PgLeader {
             )
             .bind::<BigInt, _>(id)
             .bind::<diesel::sql_types::Timestamptz, _>(tick.at)
-            .bind::<diesel::sql_types::Text, _>(&tick.severity)
+            .bind::<diesel::sql_types::Text, _>(tick.severity.as_str())
             .bind::<diesel::sql_types::Double, _>(tick.observed)
             .bind::<diesel::sql_types::Double, _>(tick.expected)
             .bind::<diesel::sql_types::Double, _>(tick.score)
@@ -281,17 +294,19 @@ impl DetectorStore for PgLeader {
         diesel::update(
             incidents::table
                 .find(id)
-                .filter(incidents::status.eq("open")),
+                .filter(incidents::status.eq(IncidentStatus::Open.as_str())),
         )
         .set((
-            incidents::status.eq("resolved"),
+            incidents::status.eq(IncidentStatus::Resolved.as_str()),
             incidents::resolved_at.eq(tick.at),
             incidents::updated_at.eq(diesel::dsl::now),
         ))
         .execute(&mut self.conn)
         .await
         .map_err(db_error)?;
-        self.event(id, "resolved", tick).await.map_err(db_error)?;
+        self.event(id, IncidentEventKind::Resolved, tick)
+            .await
+            .map_err(db_error)?;
         Ok(())
     }
 
@@ -314,15 +329,16 @@ impl DetectorStore for PgLeader {
             .load(&mut self.conn)
             .await
             .map_err(db_error)?;
-        Ok(rows
-            .into_iter()
-            .map(|(service, scope, started_at, resolved_at)| IncidentPeriod {
-                service,
-                scope,
-                started_at,
-                resolved_at,
+        rows.into_iter()
+            .map(|(service, scope, started_at, resolved_at)| {
+                Ok(IncidentPeriod {
+                    scope: parse_stored(STORE, "incidents.scope", &scope)?,
+                    service,
+                    started_at,
+                    resolved_at,
+                })
             })
-            .collect())
+            .collect()
     }
 
     async fn as_orgs(&mut self, asns: &[i32]) -> Result<Vec<AsOrg>, StoreError> {

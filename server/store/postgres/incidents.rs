@@ -6,9 +6,10 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
 use super::schema::{incident_events, incidents};
-use super::{db_error, PgStore};
+use super::{db_error, PgStore, STORE};
 use crate::store::{
-    IncidentDetail, IncidentEventRecord, IncidentFilter, IncidentReader, IncidentRecord, StoreError,
+    parse_stored, IncidentDetail, IncidentEventRecord, IncidentFilter, IncidentReader,
+    IncidentRecord, StoreError,
 };
 
 type Row = (
@@ -34,7 +35,7 @@ type Row = (
     ),
 );
 
-fn record(r: Row) -> IncidentRecord {
+fn record(r: Row) -> Result<IncidentRecord, StoreError> {
     let ((id, service, scope, status, severity, started_at, escalated_at, resolved_at), rest) = r;
     let (
         peak_at,
@@ -46,12 +47,12 @@ fn record(r: Row) -> IncidentRecord {
         updated_at,
         evidence,
     ) = rest;
-    IncidentRecord {
+    Ok(IncidentRecord {
         id,
         service,
-        scope,
-        status,
-        severity,
+        scope: parse_stored(STORE, "incidents.scope", &scope)?,
+        status: parse_stored(STORE, "incidents.status", &status)?,
+        severity: parse_stored(STORE, "incidents.severity", &severity)?,
         started_at,
         escalated_at,
         resolved_at,
@@ -63,7 +64,7 @@ fn record(r: Row) -> IncidentRecord {
         methodology,
         updated_at,
         evidence,
-    }
+    })
 }
 
 macro_rules! columns {
@@ -102,10 +103,10 @@ impl IncidentReader for PgStore {
             query = query.filter(incidents::service.eq(service.clone()));
         }
         if let Some(scope) = &f.scope {
-            query = query.filter(incidents::scope.eq(scope.clone()));
+            query = query.filter(incidents::scope.eq(scope.as_str().to_owned()));
         }
         if let Some(status) = &f.status {
-            query = query.filter(incidents::status.eq(status.clone()));
+            query = query.filter(incidents::status.eq(status.as_str()));
         }
         if let Some(to) = f.to {
             query = query.filter(incidents::started_at.lt(to));
@@ -130,7 +131,7 @@ impl IncidentReader for PgStore {
             .load(&mut conn)
             .await
             .map_err(db_error)?;
-        Ok(rows.into_iter().map(record).collect())
+        rows.into_iter().map(record).collect()
     }
 
     async fn get_incident(&self, id: i64) -> Result<Option<IncidentDetail>, StoreError> {
@@ -161,19 +162,19 @@ impl IncidentReader for PgStore {
             .map_err(db_error)?;
         let timeline = events
             .into_iter()
-            .map(
-                |(at, kind, state, reports, expected, score)| IncidentEventRecord {
+            .map(|(at, kind, state, reports, expected, score)| {
+                Ok(IncidentEventRecord {
                     at,
-                    kind,
-                    state,
+                    kind: parse_stored(STORE, "incident_events.kind", &kind)?,
+                    state: parse_stored(STORE, "incident_events.state", &state)?,
                     reports,
                     expected,
                     score,
-                },
-            )
-            .collect();
+                })
+            })
+            .collect::<Result<_, StoreError>>()?;
         Ok(Some(IncidentDetail {
-            incident: record(row),
+            incident: record(row)?,
             events: timeline,
         }))
     }

@@ -12,11 +12,11 @@ use diesel::sql_types::{BigInt, Double, Integer, Nullable, Text, Timestamptz};
 use diesel_async::RunQueryDsl;
 
 use super::schema::{incident_events, webhook_deliveries, webhooks};
-use super::{db_error, PgStore};
+use super::{db_error, PgStore, STORE};
 use crate::config::Secret;
 use crate::store::{
-    AttemptOutcome, DeliveryRecord, DueDelivery, NewWebhook, NextStep, StoreError, WebhookEvent,
-    WebhookRecord, WebhookStore,
+    parse_stored, AttemptOutcome, DeliveryRecord, DeliveryStatus, DueDelivery, NewWebhook,
+    NextStep, StoreError, WebhookEvent, WebhookRecord, WebhookStore,
 };
 
 #[derive(Queryable, Selectable)]
@@ -123,9 +123,11 @@ struct ClaimRow {
     methodology: String,
 }
 
-impl From<ClaimRow> for DueDelivery {
-    fn from(r: ClaimRow) -> Self {
-        DueDelivery {
+impl TryFrom<ClaimRow> for DueDelivery {
+    type Error = StoreError;
+
+    fn try_from(r: ClaimRow) -> Result<Self, StoreError> {
+        Ok(DueDelivery {
             id: r.id,
             webhook_id: r.webhook_id,
             url: r.url,
@@ -134,17 +136,17 @@ impl From<ClaimRow> for DueDelivery {
             event: WebhookEvent {
                 id: r.event_id,
                 incident_id: r.incident_id,
+                scope: parse_stored(STORE, "incidents.scope", &r.scope)?,
+                kind: parse_stored(STORE, "incident_events.kind", &r.kind)?,
+                state: parse_stored(STORE, "incident_events.state", &r.state)?,
                 service: r.service,
-                scope: r.scope,
-                kind: r.kind,
-                state: r.state,
                 observed: r.observed,
                 expected: r.expected,
                 score: r.score,
                 at: r.at,
                 methodology: r.methodology,
             },
-        }
+        })
     }
 }
 
@@ -226,10 +228,10 @@ impl WebhookStore for PgStore {
         diesel::update(
             webhook_deliveries::table
                 .filter(webhook_deliveries::webhook_id.eq(id))
-                .filter(webhook_deliveries::status.eq("pending")),
+                .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending.as_str())),
         )
         .set((
-            webhook_deliveries::status.eq("failed"),
+            webhook_deliveries::status.eq(DeliveryStatus::Failed.as_str()),
             webhook_deliveries::last_error.eq("webhook deleted"),
         ))
         .execute(&mut conn)
@@ -272,23 +274,26 @@ impl WebhookStore for PgStore {
             .load(&mut conn)
             .await
             .map_err(db_error)?;
-        Ok(Some(
-            rows.into_iter()
-                .map(|r| DeliveryRecord {
+        let deliveries = rows
+            .into_iter()
+            .map(|r| {
+                let status = parse_stored(STORE, "webhook_deliveries.status", &r.4)?;
+                Ok(DeliveryRecord {
                     id: r.0,
                     event_id: r.1,
                     incident_id: r.2,
-                    kind: r.3,
-                    next_attempt_at: (r.4 == "pending").then_some(r.8),
-                    status: r.4,
+                    kind: parse_stored(STORE, "incident_events.kind", &r.3)?,
+                    next_attempt_at: (status == DeliveryStatus::Pending).then_some(r.8),
+                    status,
                     attempts: r.5,
                     last_status_code: r.6,
                     last_error: r.7,
                     created_at: r.9,
                     delivered_at: r.10,
                 })
-                .collect(),
-        ))
+            })
+            .collect::<Result<_, StoreError>>()?;
+        Ok(Some(deliveries))
     }
 
     async fn enqueue_deliveries(&self) -> Result<usize, StoreError> {
@@ -312,21 +317,20 @@ impl WebhookStore for PgStore {
             .load(&mut conn)
             .await
             .map_err(db_error)?;
-        Ok(rows.into_iter().map(DueDelivery::from).collect())
+        rows.into_iter().map(DueDelivery::try_from).collect()
     }
 
     async fn record_attempt(&self, id: i64, outcome: &AttemptOutcome) -> Result<(), StoreError> {
-        let (status, retry_in) = match outcome.next {
-            NextStep::Delivered => ("delivered", 0.0),
-            NextStep::RetryIn(after) => ("pending", after.as_secs_f64()),
-            NextStep::GiveUp => ("failed", 0.0),
+        let retry_in = match outcome.next {
+            NextStep::RetryIn(after) => after.as_secs_f64(),
+            NextStep::Delivered | NextStep::GiveUp => 0.0,
         };
         let mut conn = self.conn().await?;
         diesel::sql_query(RECORD)
             .bind::<BigInt, _>(id)
             .bind::<Nullable<Integer>, _>(outcome.status_code)
             .bind::<Nullable<Text>, _>(outcome.error.as_deref())
-            .bind::<Text, _>(status)
+            .bind::<Text, _>(outcome.next.status().as_str())
             .bind::<Double, _>(retry_in)
             .execute(&mut conn)
             .await
@@ -338,7 +342,7 @@ impl WebhookStore for PgStore {
         let mut conn = self.conn().await?;
         let deleted = diesel::delete(
             webhook_deliveries::table
-                .filter(webhook_deliveries::status.ne("pending"))
+                .filter(webhook_deliveries::status.ne(DeliveryStatus::Pending.as_str()))
                 .filter(webhook_deliveries::created_at.lt(before)),
         )
         .execute(&mut conn)

@@ -16,9 +16,11 @@ use diesel::sql_types::{BigInt, Double, Integer, Json, Text};
 use serde_json::Value;
 
 use super::schema::{detector_series, incident_events, incidents};
-use super::{from_micros, micros, now_micros, SqliteStore};
+use super::{from_micros, micros, now_micros, SqliteStore, STORE};
+use crate::domain::Severity;
 use crate::store::{
-    AsOrg, DetectorStore, IncidentPeriod, IncidentTick, OpenIncident, SavedTracker, StoreError,
+    parse_stored, AsOrg, DetectorStore, IncidentEventKind, IncidentPeriod, IncidentStatus,
+    IncidentTick, OpenIncident, SavedTracker, StoreError,
 };
 
 /// The database files that have a leader in this process.
@@ -57,8 +59,8 @@ fn to_open(r: IncidentRow) -> Result<OpenIncident, StoreError> {
     Ok(OpenIncident {
         id: r.0,
         service: r.1,
-        scope: r.2,
-        severity: r.3,
+        scope: parse_stored(STORE, "incidents.scope", &r.2)?,
+        severity: parse_stored(STORE, "incidents.severity", &r.3)?,
         started_at: from_micros(r.4)?,
         peak_observed: r.5,
     })
@@ -83,13 +85,18 @@ fn open_columns() -> (
 }
 
 /// Records an event, at most one per incident, kind and time.
-fn event(conn: &mut SqliteConnection, id: i64, kind: &str, t: &IncidentTick) -> QueryResult<usize> {
+fn event(
+    conn: &mut SqliteConnection,
+    id: i64,
+    kind: IncidentEventKind,
+    t: &IncidentTick,
+) -> QueryResult<usize> {
     diesel::insert_into(incident_events::table)
         .values((
             incident_events::incident_id.eq(id),
             incident_events::at.eq(micros(t.at)),
-            incident_events::kind.eq(kind),
-            incident_events::state.eq(&t.severity),
+            incident_events::kind.eq(kind.as_str()),
+            incident_events::state.eq(t.severity.as_str()),
             incident_events::observed.eq(t.observed),
             incident_events::expected.eq(t.expected),
             incident_events::score.eq(t.score),
@@ -136,14 +143,15 @@ impl DetectorStore for SqliteLeader {
                     .load(conn)
             })
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(service, scope, state)| SavedTracker {
-                service,
-                scope,
-                state,
+        rows.into_iter()
+            .map(|(service, scope, state)| {
+                Ok(SavedTracker {
+                    scope: parse_stored(STORE, "detector_series.scope", &scope)?,
+                    service,
+                    state,
+                })
             })
-            .collect())
+            .collect()
     }
 
     async fn save_trackers(
@@ -159,7 +167,7 @@ impl DetectorStore for SqliteLeader {
                     diesel::insert_into(detector_series::table)
                         .values((
                             detector_series::service.eq(&row.service),
-                            detector_series::scope.eq(&row.scope),
+                            detector_series::scope.eq(row.scope.as_str()),
                             detector_series::tracker.eq(&row.state),
                             detector_series::updated_at.eq(at),
                         ))
@@ -181,7 +189,7 @@ impl DetectorStore for SqliteLeader {
             .store
             .read(|conn| {
                 incidents::table
-                    .filter(incidents::status.eq("open"))
+                    .filter(incidents::status.eq(IncidentStatus::Open.as_str()))
                     .select(open_columns())
                     .load(conn)
             })
@@ -205,11 +213,12 @@ impl DetectorStore for SqliteLeader {
                 diesel::insert_into(incidents::table)
                     .values((
                         incidents::service.eq(&t.service),
-                        incidents::scope.eq(&t.scope),
-                        incidents::status.eq("open"),
-                        incidents::severity.eq(&t.severity),
+                        incidents::scope.eq(t.scope.as_str()),
+                        incidents::status.eq(IncidentStatus::Open.as_str()),
+                        incidents::severity.eq(t.severity.as_str()),
                         incidents::started_at.eq(at),
-                        incidents::escalated_at.eq((t.severity == "problems").then_some(at)),
+                        incidents::escalated_at
+                            .eq((t.severity == Severity::Problems).then_some(at)),
                         incidents::peak_at.eq(at),
                         incidents::peak_observed.eq(t.observed),
                         incidents::peak_expected.eq(t.expected),
@@ -221,12 +230,12 @@ impl DetectorStore for SqliteLeader {
                     .on_conflict_do_nothing()
                     .execute(conn)?;
                 let row: IncidentRow = incidents::table
-                    .filter(incidents::status.eq("open"))
+                    .filter(incidents::status.eq(IncidentStatus::Open.as_str()))
                     .filter(incidents::service.eq(&t.service))
-                    .filter(incidents::scope.eq(&t.scope))
+                    .filter(incidents::scope.eq(t.scope.as_str()))
                     .select(open_columns())
                     .first(conn)?;
-                event(conn, row.0, "opened", &t)?;
+                event(conn, row.0, IncidentEventKind::Opened, &t)?;
                 Ok(row)
             })
             .await?;
@@ -246,13 +255,14 @@ impl DetectorStore for SqliteLeader {
                 let at = micros(t.at);
                 let target = incidents::table.find(id);
                 if escalated {
-                    diesel::update(target.filter(incidents::severity.ne("problems")))
+                    let problems = Severity::Problems.as_str();
+                    diesel::update(target.filter(incidents::severity.ne(problems)))
                         .set((
-                            incidents::severity.eq("problems"),
+                            incidents::severity.eq(problems),
                             incidents::escalated_at.eq(at),
                         ))
                         .execute(conn)?;
-                    event(conn, id, "escalated", &t)?;
+                    event(conn, id, IncidentEventKind::Escalated, &t)?;
                 }
                 diesel::update(target.filter(incidents::peak_observed.lt(t.observed)))
                     .set((
@@ -271,7 +281,7 @@ impl DetectorStore for SqliteLeader {
                     diesel::sql_query(UPDATED_EVENT)
                         .bind::<BigInt, _>(id)
                         .bind::<BigInt, _>(at)
-                        .bind::<Text, _>(&t.severity)
+                        .bind::<Text, _>(t.severity.as_str())
                         .bind::<Double, _>(t.observed)
                         .bind::<Double, _>(t.expected)
                         .bind::<Double, _>(t.score)
@@ -290,15 +300,15 @@ impl DetectorStore for SqliteLeader {
                 diesel::update(
                     incidents::table
                         .find(id)
-                        .filter(incidents::status.eq("open")),
+                        .filter(incidents::status.eq(IncidentStatus::Open.as_str())),
                 )
                 .set((
-                    incidents::status.eq("resolved"),
+                    incidents::status.eq(IncidentStatus::Resolved.as_str()),
                     incidents::resolved_at.eq(micros(t.at)),
                     incidents::updated_at.eq(now_micros()),
                 ))
                 .execute(conn)?;
-                event(conn, id, "resolved", &t)?;
+                event(conn, id, IncidentEventKind::Resolved, &t)?;
                 Ok(())
             })
             .await
@@ -331,7 +341,7 @@ impl DetectorStore for SqliteLeader {
             .map(|(service, scope, started, resolved)| {
                 Ok(IncidentPeriod {
                     service,
-                    scope,
+                    scope: parse_stored(STORE, "incidents.scope", &scope)?,
                     started_at: from_micros(started)?,
                     resolved_at: resolved.map(from_micros).transpose()?,
                 })

@@ -32,10 +32,10 @@ impl IncidentReader for SqliteStore {
                     query = query.filter(incidents::service.eq(service));
                 }
                 if let Some(scope) = f.scope {
-                    query = query.filter(incidents::scope.eq(scope));
+                    query = query.filter(incidents::scope.eq(scope.as_str().to_owned()));
                 }
                 if let Some(status) = f.status {
-                    query = query.filter(incidents::status.eq(status));
+                    query = query.filter(incidents::status.eq(status.as_str()));
                 }
                 if let Some(to) = f.to {
                     query = query.filter(incidents::started_at.lt(ceil_micros(to)));

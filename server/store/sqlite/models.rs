@@ -4,9 +4,9 @@
 use diesel::prelude::*;
 
 use super::schema::{incident_events, incidents, reports, services};
-use super::{failed, from_micros, micros};
+use super::{failed, from_micros, micros, STORE};
 use crate::catalog::Service;
-use crate::store::{IncidentEventRecord, IncidentRecord, NewReport, StoreError};
+use crate::store::{parse_stored, IncidentEventRecord, IncidentRecord, NewReport, StoreError};
 
 /// A list of strings as a JSON array.
 fn json_list(items: &[String]) -> String {
@@ -176,9 +176,9 @@ impl TryFrom<IncidentRow> for IncidentRecord {
         Ok(IncidentRecord {
             id: r.id,
             service: r.service,
-            scope: r.scope,
-            status: r.status,
-            severity: r.severity,
+            scope: parse_stored(STORE, "incidents.scope", &r.scope)?,
+            status: parse_stored(STORE, "incidents.status", &r.status)?,
+            severity: parse_stored(STORE, "incidents.severity", &r.severity)?,
             started_at: from_micros(r.started_at)?,
             escalated_at: r.escalated_at.map(from_micros).transpose()?,
             resolved_at: r.resolved_at.map(from_micros).transpose()?,
@@ -212,8 +212,8 @@ impl TryFrom<IncidentEventRow> for IncidentEventRecord {
     fn try_from(r: IncidentEventRow) -> Result<Self, StoreError> {
         Ok(IncidentEventRecord {
             at: from_micros(r.at)?,
-            kind: r.kind,
-            state: r.state,
+            kind: parse_stored(STORE, "incident_events.kind", &r.kind)?,
+            state: parse_stored(STORE, "incident_events.state", &r.state)?,
             reports: r.observed,
             expected: r.expected,
             score: r.score,

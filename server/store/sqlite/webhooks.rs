@@ -9,11 +9,11 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use super::schema::{incident_events, incidents, webhook_deliveries, webhooks};
-use super::{from_micros, now_micros, SqliteStore};
+use super::{from_micros, now_micros, SqliteStore, STORE};
 use crate::config::Secret;
 use crate::store::{
-    AttemptOutcome, DeliveryRecord, DueDelivery, NewWebhook, NextStep, StoreError, WebhookEvent,
-    WebhookRecord, WebhookStore,
+    parse_stored, AttemptOutcome, DeliveryRecord, DeliveryStatus, DueDelivery, NewWebhook,
+    NextStep, StoreError, WebhookEvent, WebhookRecord, WebhookStore,
 };
 
 /// Most events queued per webhook in one call.
@@ -63,9 +63,9 @@ fn due_delivery(r: ClaimRow) -> Result<DueDelivery, StoreError> {
             id: event_id,
             incident_id,
             service,
-            scope,
-            kind,
-            state,
+            scope: parse_stored(STORE, "incidents.scope", &scope)?,
+            kind: parse_stored(STORE, "incident_events.kind", &kind)?,
+            state: parse_stored(STORE, "incident_events.state", &state)?,
             observed,
             expected,
             score,
@@ -90,13 +90,16 @@ type DeliveryRow = (
 );
 
 fn delivery_record(r: DeliveryRow) -> Result<DeliveryRecord, StoreError> {
+    let status = parse_stored(STORE, "webhook_deliveries.status", &r.4)?;
     Ok(DeliveryRecord {
         id: r.0,
         event_id: r.1,
         incident_id: r.2,
-        kind: r.3,
-        next_attempt_at: (r.4 == "pending").then(|| from_micros(r.8)).transpose()?,
-        status: r.4,
+        kind: parse_stored(STORE, "incident_events.kind", &r.3)?,
+        next_attempt_at: (status == DeliveryStatus::Pending)
+            .then(|| from_micros(r.8))
+            .transpose()?,
+        status,
         attempts: r.5,
         last_status_code: r.6,
         last_error: r.7,
@@ -168,10 +171,10 @@ impl WebhookStore for SqliteStore {
             diesel::update(
                 webhook_deliveries::table
                     .filter(webhook_deliveries::webhook_id.eq(id))
-                    .filter(webhook_deliveries::status.eq("pending")),
+                    .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending.as_str())),
             )
             .set((
-                webhook_deliveries::status.eq("failed"),
+                webhook_deliveries::status.eq(DeliveryStatus::Failed.as_str()),
                 webhook_deliveries::last_error.eq("webhook deleted"),
             ))
             .execute(conn)?;
@@ -277,7 +280,7 @@ impl WebhookStore for SqliteStore {
         let due = move || {
             webhook_deliveries::table
                 .inner_join(webhooks::table)
-                .filter(webhook_deliveries::status.eq("pending"))
+                .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending.as_str()))
                 .filter(webhook_deliveries::next_attempt_at.le(now))
                 .filter(webhooks::disabled_at.is_null())
         };
@@ -337,25 +340,26 @@ impl WebhookStore for SqliteStore {
 
     async fn record_attempt(&self, id: i64, outcome: &AttemptOutcome) -> Result<(), StoreError> {
         let now = now_micros();
-        let (status, next_at) = match outcome.next {
-            NextStep::Delivered => ("delivered", now),
-            NextStep::RetryIn(after) => ("pending", now.saturating_add(micros_of(after))),
-            NextStep::GiveUp => ("failed", now),
+        let status = outcome.next.status();
+        let next_at = match outcome.next {
+            NextStep::RetryIn(after) => now.saturating_add(micros_of(after)),
+            NextStep::Delivered | NextStep::GiveUp => now,
         };
         let outcome = outcome.clone();
         self.write(move |conn| {
             diesel::update(
                 webhook_deliveries::table
                     .find(id)
-                    .filter(webhook_deliveries::status.eq("pending")),
+                    .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending.as_str())),
             )
             .set((
                 webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
                 webhook_deliveries::last_status_code.eq(outcome.status_code),
                 webhook_deliveries::last_error.eq(outcome.error),
-                webhook_deliveries::status.eq(status),
+                webhook_deliveries::status.eq(status.as_str()),
                 webhook_deliveries::next_attempt_at.eq(next_at),
-                webhook_deliveries::delivered_at.eq((status == "delivered").then_some(now)),
+                webhook_deliveries::delivered_at
+                    .eq((status == DeliveryStatus::Delivered).then_some(now)),
             ))
             .execute(conn)
         })
@@ -369,7 +373,7 @@ impl WebhookStore for SqliteStore {
             .write(move |conn| {
                 diesel::delete(
                     webhook_deliveries::table
-                        .filter(webhook_deliveries::status.ne("pending"))
+                        .filter(webhook_deliveries::status.ne(DeliveryStatus::Pending.as_str()))
                         .filter(webhook_deliveries::created_at.lt(before)),
                 )
                 .execute(conn)

@@ -6,13 +6,15 @@ use std::time::{Duration, Instant};
 use super::super::board::{EVENTS_KEPT, READ_COUNT};
 use super::super::MemoryStore;
 use super::{at, TestClock, T0};
-use crate::store::{LiveEvent, LoggedEvent, ServiceStatus, StatusBoard, StoreError};
+use crate::domain::{Scope, State};
+use crate::store::{LiveEvent, LiveEventKind, LoggedEvent, ServiceStatus, StatusBoard, StoreError};
 
 fn status(service: &str, state: &str, reports: i64) -> ServiceStatus {
+    let state: State = state.parse().expect("a state");
     ServiceStatus {
         service: service.into(),
-        state: state.into(),
-        since: (state != "ok").then(|| at(T0 - 600)),
+        state,
+        since: (state != State::Ok).then(|| at(T0 - 600)),
         reports,
         expected: 3.0,
         ratio: reports as f64 / 3.0,
@@ -25,11 +27,11 @@ fn status(service: &str, state: &str, reports: i64) -> ServiceStatus {
 
 fn event(n: i64) -> LiveEvent {
     LiveEvent {
-        kind: "state-changed".into(),
+        kind: LiveEventKind::StateChanged,
         service: format!("service-{n}"),
-        scope: "global".into(),
+        scope: Scope::Global,
         incident_id: Some(n),
-        state: "problems".into(),
+        state: State::Problems,
         at: at(T0 + n),
     }
 }

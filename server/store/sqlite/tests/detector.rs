@@ -8,13 +8,14 @@ use super::super::detector::SqliteLeader;
 use super::super::schema::{incident_events, incidents};
 use super::super::SqliteStore;
 use super::{at, db, report};
+use crate::domain::Severity;
 use crate::store::{AsOrg, DetectorStore, IncidentPeriod, IncidentTick, ReportLog, SavedTracker};
 
 fn tick(scope: &str, secs_after: i64, observed: f64) -> IncidentTick {
     IncidentTick {
         service: "netflix".into(),
-        scope: scope.into(),
-        severity: "possible-problems".into(),
+        scope: scope.parse().expect("a scope"),
+        severity: Severity::PossibleProblems,
         at: at(secs_after),
         observed,
         expected: 2.0,
@@ -103,7 +104,7 @@ async fn opening_an_open_incident_again_returns_the_same_one() {
     let periods = leader.incident_periods(at(500)).await.expect("periods");
     assert!(periods.contains(&IncidentPeriod {
         service: "netflix".into(),
-        scope: "IT".into(),
+        scope: "IT".parse().expect("a scope"),
         started_at: at(0),
         resolved_at: Some(at(600)),
     }));
@@ -127,7 +128,7 @@ async fn updates_escalate_keep_the_peak_count_reports_and_are_throttled() {
         .await
         .expect("open");
     let mut bigger = tick("IT", 60, 20.0);
-    bigger.severity = "problems".into();
+    bigger.severity = Severity::Problems;
     leader
         .update_incident(open.id, &bigger, true, true)
         .await
@@ -189,7 +190,7 @@ async fn trackers_are_saved_over_and_loaded_back() {
     let mut leader = SqliteLeader::try_acquire(&db.store).expect("leader");
     let saved = |scope: &str, state| SavedTracker {
         service: "netflix".into(),
-        scope: scope.into(),
+        scope: scope.parse().expect("a scope"),
         state,
     };
     let rows = vec![
@@ -203,8 +204,8 @@ async fn trackers_are_saved_over_and_loaded_back() {
         .await
         .expect("save again");
     let mut loaded = leader.load_trackers().await.expect("load");
-    loaded.sort_by(|a, b| a.scope.cmp(&b.scope));
-    assert_eq!(loaded, [changed[0].clone(), rows[0].clone()]);
+    loaded.sort_by_key(|t| t.scope);
+    assert_eq!(loaded, [rows[0].clone(), changed[0].clone()]);
 }
 
 #[tokio::test]

@@ -1,21 +1,24 @@
 //! Reading incidents: filters, cursor pages, records and timelines, as in Postgres.
 
 use chrono::TimeDelta;
+use diesel::prelude::*;
 use serde_json::json;
 
 use super::super::detector::SqliteLeader;
+use super::super::schema::{incident_events, incidents};
 use super::super::SqliteStore;
 use super::{at, db, report, Db};
+use crate::domain::{Scope, Severity};
 use crate::store::{
     DetectorStore, IncidentDetail, IncidentEventRecord, IncidentFilter, IncidentReader,
-    IncidentTick, ReportLog,
+    IncidentStatus, IncidentTick, ReportLog, StoreError,
 };
 
 fn tick(service: &str, scope: &str, secs_after: i64, observed: f64) -> IncidentTick {
     IncidentTick {
         service: service.into(),
-        scope: scope.into(),
-        severity: "possible-problems".into(),
+        scope: scope.parse().expect("a scope"),
+        severity: Severity::PossibleProblems,
         at: at(secs_after),
         observed,
         expected: 2.0,
@@ -68,7 +71,7 @@ async fn seeded() -> Seeded {
         .await
         .expect("update b");
     let mut escalation = tick("netflix", "global", 360, 30.0);
-    escalation.severity = "problems".into();
+    escalation.severity = Severity::Problems;
     leader
         .update_incident(b, &escalation, true, false)
         .await
@@ -111,20 +114,20 @@ async fn incidents_are_listed_newest_first_and_filtered() {
     assert_eq!(ids(store, by_service("spotify")).await, [d, c]);
     assert!(ids(store, by_service("steam")).await.is_empty());
     let by_scope = |name: &str| IncidentFilter {
-        scope: Some(name.into()),
+        scope: Some(name.parse().expect("a scope")),
         ..all()
     };
     assert_eq!(ids(store, by_scope("global")).await, [c, b]);
     assert_eq!(ids(store, by_scope("IT")).await, [e, a]);
     let by_status = |name: &str| IncidentFilter {
-        status: Some(name.into()),
+        status: Some(name.parse().expect("a status")),
         ..all()
     };
     assert_eq!(ids(store, by_status("open")).await, [e, d, b]);
     assert_eq!(ids(store, by_status("resolved")).await, [c, a]);
     let combined = IncidentFilter {
         service: Some("spotify".into()),
-        status: Some("open".into()),
+        status: Some(IncidentStatus::Open),
         ..all()
     };
     assert_eq!(ids(store, combined).await, [d]);
@@ -242,9 +245,9 @@ async fn an_incident_comes_with_its_fields_and_its_timeline_in_time_order() {
         .expect("incident b");
     assert_eq!(b.id, s.b);
     assert_eq!(b.service, "netflix");
-    assert_eq!(b.scope, "global");
-    assert_eq!(b.status, "open");
-    assert_eq!(b.severity, "problems");
+    assert_eq!(b.scope, Scope::Global);
+    assert_eq!(b.status, IncidentStatus::Open);
+    assert_eq!(b.severity, Severity::Problems);
     assert_eq!(b.started_at, at(300));
     assert_eq!(b.escalated_at, Some(at(360)));
     assert_eq!(b.resolved_at, None);
@@ -261,8 +264,8 @@ async fn an_incident_comes_with_its_fields_and_its_timeline_in_time_order() {
     assert!(b.updated_at <= now && b.updated_at > now - TimeDelta::minutes(5));
     let event = |secs: i64, kind: &str, state: &str, reports: f64| IncidentEventRecord {
         at: at(secs),
-        kind: kind.into(),
-        state: state.into(),
+        kind: kind.parse().expect("a kind"),
+        state: state.parse().expect("a state"),
         reports,
         expected: 2.0,
         score: 0.75,
@@ -279,7 +282,7 @@ async fn an_incident_comes_with_its_fields_and_its_timeline_in_time_order() {
     let listed = store
         .list_incidents(&IncidentFilter {
             service: Some("netflix".into()),
-            scope: Some("global".into()),
+            scope: Some(Scope::Global),
             limit: 10,
             ..IncidentFilter::default()
         })
@@ -295,8 +298,8 @@ async fn an_incident_comes_with_its_fields_and_its_timeline_in_time_order() {
         .await
         .expect("get")
         .expect("incident a");
-    assert_eq!(a.status, "resolved");
-    assert_eq!(a.severity, "possible-problems");
+    assert_eq!(a.status, IncidentStatus::Resolved);
+    assert_eq!(a.severity, Severity::PossibleProblems);
     assert_eq!(a.escalated_at, None);
     assert_eq!(a.resolved_at, Some(at(600)));
     assert_eq!(a.peak_reports, 10.0);
@@ -330,4 +333,46 @@ async fn an_empty_database_lists_nothing() {
         .expect("list");
     assert!(none.is_empty());
     assert_eq!(db.store.get_incident(1).await.expect("get"), None);
+}
+
+#[tokio::test]
+async fn a_stored_word_the_types_do_not_know_fails_the_read_naming_it() {
+    let s = seeded().await;
+    let (store, b) = (&s.db.store, s.b);
+    store
+        .write(move |conn| {
+            diesel::update(incident_events::table.filter(incident_events::incident_id.eq(b)))
+                .set(incident_events::state.eq("exploded"))
+                .execute(conn)
+        })
+        .await
+        .expect("corrupted");
+    let err = store.get_incident(b).await.expect_err("refused");
+    assert!(matches!(err, StoreError::Failed { .. }), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("incident_events.state: unknown state \"exploded\""),
+        "{err}"
+    );
+
+    store
+        .write(move |conn| {
+            diesel::update(incidents::table.find(b))
+                .set(incidents::scope.eq("Atlantis"))
+                .execute(conn)
+        })
+        .await
+        .expect("corrupted");
+    let err = store
+        .list_incidents(&IncidentFilter {
+            limit: 10,
+            ..IncidentFilter::default()
+        })
+        .await
+        .expect_err("refused");
+    assert!(
+        err.to_string()
+            .contains("incidents.scope: unknown scope \"Atlantis\""),
+        "{err}"
+    );
 }

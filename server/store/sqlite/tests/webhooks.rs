@@ -8,15 +8,16 @@ use serde_json::json;
 use super::super::detector::SqliteLeader;
 use super::{at, db};
 use crate::config::Secret;
+use crate::domain::{Scope, Severity};
 use crate::store::{
-    AttemptOutcome, DetectorStore, IncidentTick, NewWebhook, NextStep, WebhookStore,
+    AttemptOutcome, DeliveryStatus, DetectorStore, IncidentTick, NewWebhook, NextStep, WebhookStore,
 };
 
 fn tick(service: &str, secs_after: i64) -> IncidentTick {
     IncidentTick {
         service: service.into(),
-        scope: "global".into(),
-        severity: "problems".into(),
+        scope: Scope::Global,
+        severity: Severity::Problems,
         at: at(secs_after),
         observed: 30.0,
         expected: 1.5,
@@ -60,8 +61,8 @@ async fn each_event_is_queued_once_for_the_webhooks_that_existed_before_it() {
     assert_eq!(db.store.enqueue_deliveries().await.expect("queued"), 3);
     assert_eq!(db.store.enqueue_deliveries().await.expect("queued"), 0);
 
-    let kinds = |log: Vec<crate::store::DeliveryRecord>| -> Vec<String> {
-        log.into_iter().map(|d| d.kind).collect()
+    let kinds = |log: Vec<crate::store::DeliveryRecord>| -> Vec<&str> {
+        log.into_iter().map(|d| d.kind.as_str()).collect()
     };
     let log = db.store.list_deliveries(first.id, 10).await.expect("log");
     assert_eq!(kinds(log.expect("exists")), ["resolved", "opened"]);
@@ -210,7 +211,7 @@ async fn deleting_a_webhook_fails_its_pending_deliveries_and_queues_no_more() {
         .is_empty());
     let log = db.store.list_deliveries(webhook.id, 10).await.expect("log");
     let failed = &log.expect("exists")[0];
-    assert_eq!(failed.status, "failed");
+    assert_eq!(failed.status, DeliveryStatus::Failed);
     assert_eq!(failed.last_error.as_deref(), Some("webhook deleted"));
     let listed = db.store.list_webhooks().await.expect("listed");
     assert!(listed[0].disabled_at.is_some());
