@@ -1,7 +1,6 @@
 //! Configuration: one struct per area, built from `downwatch serve` flags and their
 //! environment variables (see `main.rs`), or in code by tests.
 
-use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -9,6 +8,7 @@ use std::time::Duration;
 use ipnet::IpNet;
 
 use crate::detect::config::DetectConfig;
+use crate::secret::Secret;
 pub use crate::store::Backend;
 use crate::store::{GateLimits, Location};
 
@@ -185,26 +185,6 @@ pub fn parse_duration(raw: &str) -> Result<Duration, String> {
     }
 }
 
-/// A secret string that never shows in `Debug` output or logs.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
-
 /// Parses a comma-separated list of addresses or CIDR networks.
 pub fn parse_networks(raw: &str) -> Result<Vec<IpNet>, String> {
     raw.split(',')
@@ -221,11 +201,6 @@ pub fn parse_networks(raw: &str) -> Result<Vec<IpNet>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn secrets_do_not_print() {
-        assert_eq!(format!("{:?}", Secret::new("hunter2")), "Secret(***)");
-    }
 
     #[test]
     fn durations_parse_with_their_unit() {

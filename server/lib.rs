@@ -19,6 +19,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod openapi;
 pub mod read;
+pub mod secret;
 pub mod startup;
 pub mod store;
 pub mod sync;

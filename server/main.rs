@@ -10,11 +10,12 @@ use clap::{Args, Parser, Subcommand};
 use ipnet::IpNet;
 
 use downwatch::config::{
-    parse_duration, parse_networks, Config, IngestConfig, ReadLimits, Secret, WebhookConfig,
-    DEFAULT_GATE, DEFAULT_READ_LIMITS,
+    parse_duration, parse_networks, Config, IngestConfig, ReadLimits, WebhookConfig, DEFAULT_GATE,
+    DEFAULT_READ_LIMITS,
 };
 use downwatch::detect::config::DetectConfig;
 use downwatch::ingest::reconcile;
+use downwatch::secret::Secret;
 use downwatch::startup::Application;
 use downwatch::store::postgres::{run_migrations, PgStore};
 use downwatch::store::redis::RedisStore;

@@ -29,11 +29,12 @@ use tokio::sync::watch;
 
 use crate::catalog::seed::{seed_services, SeedError};
 use crate::config::{
-    Backend, Config, IngestConfig, Secret, WebhookConfig, DEFAULT_GATE, DEFAULT_READ_LIMITS,
+    Backend, Config, IngestConfig, WebhookConfig, DEFAULT_GATE, DEFAULT_READ_LIMITS,
 };
 use crate::detect::config::DetectConfig;
 use crate::geo::GeoIp;
 use crate::ingest::reconcile;
+use crate::secret::Secret;
 use crate::startup::{Application, StartupError};
 use crate::store::StoreError;
 use backfill::{progress_bar, BackfillPlan};

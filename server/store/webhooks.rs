@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::StoreError;
-use crate::config::Secret;
+use crate::secret::Secret;
 
 /// A webhook as listed: never its secret.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,10 +8,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use downwatch::config::{
-    Backend, Config, IngestConfig, ReadLimits, Secret, WebhookConfig, DEFAULT_GATE,
-};
+use downwatch::config::{Backend, Config, IngestConfig, ReadLimits, WebhookConfig, DEFAULT_GATE};
 use downwatch::detect::config::DetectConfig;
+use downwatch::secret::Secret;
 use downwatch::startup::Application;
 
 use crate::helpers::{spawn_app_with, TestApp, TestOptions, ADMIN_TOKEN};

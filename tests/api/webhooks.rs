@@ -14,8 +14,9 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
-use downwatch::config::{Backend, Config, IngestConfig, Secret, WebhookConfig, DEFAULT_GATE};
+use downwatch::config::{Backend, Config, IngestConfig, WebhookConfig, DEFAULT_GATE};
 use downwatch::detect::config::DetectConfig;
+use downwatch::secret::Secret;
 use downwatch::startup::Application;
 use downwatch::store::postgres::detector::PgLeader;
 use downwatch::store::sqlite::detector::SqliteLeader;

@@ -13,7 +13,7 @@ use diesel_async::RunQueryDsl;
 
 use super::schema::{incident_events, webhook_deliveries, webhooks};
 use super::{db_error, PgStore};
-use crate::config::Secret;
+use crate::secret::Secret;
 use crate::store::{
     AttemptOutcome, DeliveryRecord, DueDelivery, NewWebhook, NextStep, StoreError, WebhookEvent,
     WebhookRecord, WebhookStore,

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::super::detector::SqliteLeader;
 use super::{at, db};
-use crate::config::Secret;
+use crate::secret::Secret;
 use crate::store::{
     AttemptOutcome, DetectorStore, IncidentTick, NewWebhook, NextStep, WebhookStore,
 };
