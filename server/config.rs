@@ -92,10 +92,15 @@ impl Default for IngestConfig {
             db_pool_size: 16,
             retention_days: 30,
             repair_every: Duration::from_secs(10),
-            repair_settle: crate::ingest::reconcile::SETTLE,
+            repair_settle: REPAIR_SETTLE,
         }
     }
 }
+
+/// A minute bucket is only rebuilt once its minute has been over for this long, so that no
+/// report of that minute is still on its way to Redis while the bucket is recomputed (the
+/// default of `DOWNWATCH_REPAIR_SETTLE`).
+pub const REPAIR_SETTLE: Duration = Duration::from_secs(60);
 
 /// The default abuse-gate limits: one counted report per reporter and service per 15
 /// minutes, 30 reports per address per hour.
