@@ -1,5 +1,6 @@
 //! Configuration: one struct per area, built from `downwatch serve` flags and their
-//! environment variables (see `main.rs`), or in code by tests.
+//! environment variables (see `main.rs`), by the demo, or in code by tests; every one
+//! of them goes through [`Config::validate`].
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -11,6 +12,10 @@ use crate::detect::config::DetectConfig;
 use crate::secret::Secret;
 pub use crate::store::Backend;
 use crate::store::{GateLimits, Location};
+
+mod validate;
+
+pub use validate::{ConfigError, MIN_SECRET_LEN};
 
 /// Everything a running Downwatch needs to know.
 #[derive(Debug, Clone)]

@@ -11,7 +11,7 @@ use ipnet::IpNet;
 
 use downwatch::config::{
     parse_duration, parse_networks, Config, IngestConfig, ReadLimits, WebhookConfig, DEFAULT_GATE,
-    DEFAULT_READ_LIMITS,
+    DEFAULT_READ_LIMITS, MIN_SECRET_LEN,
 };
 use downwatch::detect::config::DetectConfig;
 use downwatch::ingest::reconcile;
@@ -421,10 +421,9 @@ fn main() -> ExitCode {
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let backend = downwatch::config::Backend::from_urls(args.database_url, args.redis_url)
-        .map_err(|e| anyhow::anyhow!(e))?;
+        .map_err(downwatch::config::ConfigError::Backend)?;
     let secret = match args.secret {
-        Some(s) if s.len() >= 16 => Secret::new(s),
-        Some(_) => anyhow::bail!("DOWNWATCH_SECRET must be at least 16 characters"),
+        Some(s) => Secret::new(s),
         // One process on its own data: keep a generated secret next to the data.
         None if backend == downwatch::config::Backend::Embedded => local_secret(&args.data_dir)?,
         None => {
@@ -439,39 +438,43 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         redis_prefix: args.redis_prefix,
         listen: args.listen,
         secret,
-        admin_token: args.admin_token.filter(|t| !t.is_empty()).map(Secret::new),
+        admin_token: args.admin_token.map(Secret::new),
         trusted_proxies: args.trusted_proxies,
         geoip_city_db: args.geoip_city_db,
         geoip_asn_db: args.geoip_asn_db,
         data_dir: args.data_dir,
         ingest: IngestConfig {
-            max_batch: args.max_batch.clamp(1, 4000),
-            queue_capacity: args.queue_capacity.max(1),
-            retention_days: args.retention_days.max(2),
-            repair_every: args.repair_every.max(std::time::Duration::from_millis(100)),
+            max_batch: args.max_batch,
+            queue_capacity: args.queue_capacity,
+            retention_days: args.retention_days,
+            repair_every: args.repair_every,
             repair_settle: args.repair_settle,
             ..IngestConfig::default()
         },
-        detect: load_detect_config(args.detect_config.as_ref())?,
+        // Read once the rest is known to be valid (below).
+        detect: DetectConfig::default(),
         run_detector: !args.no_detector,
         webhooks: WebhookConfig {
-            poll: args.webhook_poll.max(std::time::Duration::from_millis(10)),
-            timeout: args
-                .webhook_timeout
-                .max(std::time::Duration::from_millis(100)),
+            poll: args.webhook_poll,
+            timeout: args.webhook_timeout,
             backoff_base: args.webhook_backoff,
-            max_attempts: args.webhook_max_attempts.max(1),
-            log_days: args.webhook_log_days.max(1),
+            max_attempts: args.webhook_max_attempts,
+            log_days: args.webhook_log_days,
         },
         read_limits: ReadLimits {
             anonymous_per_minute: args.read_rate_limit,
             key_per_minute: args.key_rate_limit,
         },
         gate: GateLimits {
-            dedupe_secs: args.dedupe_secs.max(1),
+            dedupe_secs: args.dedupe_secs,
             rate_limit: args.rate_limit,
-            rate_window_secs: args.rate_window_secs.max(1),
+            rate_window_secs: args.rate_window_secs,
         },
+    }
+    .validate()?;
+    let config = Config {
+        detect: load_detect_config(args.detect_config.as_ref())?,
+        ..config
     };
     let listener = TcpListener::bind(config.listen)
         .with_context(|| format!("cannot listen on {} (DOWNWATCH_LISTEN)", config.listen))?;
@@ -486,7 +489,7 @@ fn local_secret(data_dir: &std::path::Path) -> anyhow::Result<Secret> {
     let path = data_dir.join("secret");
     if let Ok(text) = std::fs::read_to_string(&path) {
         let text = text.trim();
-        if text.len() >= 16 {
+        if text.len() >= MIN_SECRET_LEN {
             return Ok(Secret::new(text));
         }
     }

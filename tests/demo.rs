@@ -110,6 +110,8 @@ fn embedded_config(dir: &std::path::Path, geo: &geoip::GeoPaths) -> Config {
         run_detector: false,
         webhooks: WebhookConfig::default(),
     }
+    .validate()
+    .expect("valid config")
 }
 
 #[tokio::test]

@@ -580,7 +580,9 @@ async fn the_embedded_stack_limits_reads_and_accepts_keys() {
         detect: DetectConfig::default(),
         run_detector: false,
         webhooks: WebhookConfig::default(),
-    };
+    }
+    .validate()
+    .expect("valid config");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let app = Application::build(config, listener)
         .await

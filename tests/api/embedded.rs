@@ -31,7 +31,9 @@ async fn start(dir: &Path) -> (String, tokio::task::JoinHandle<Result<(), std::i
         detect: DetectConfig::default(),
         run_detector: true,
         webhooks: WebhookConfig::default(),
-    };
+    }
+    .validate()
+    .expect("valid config");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let app = Application::build(config, listener)
         .await

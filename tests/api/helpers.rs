@@ -272,6 +272,7 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
         webhooks: WebhookConfig::default(),
     };
     (options.config)(&mut config);
+    let config = config.validate().expect("valid config");
 
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let app = Application::build(config.clone(), listener)

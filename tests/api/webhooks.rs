@@ -690,7 +690,9 @@ async fn the_embedded_stack_delivers_signed_webhooks_too() {
         // The test writes the incidents itself, as the leader.
         run_detector: false,
         webhooks: fast(8),
-    };
+    }
+    .validate()
+    .expect("valid config");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let app = Application::build(config, listener)
         .await
