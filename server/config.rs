@@ -1,5 +1,5 @@
 //! Configuration: one struct per area, built from `downwatch serve` flags and their
-//! environment variables (see `main.rs`), by the demo, or in code by tests; every one
+//! environment variables (see [`crate::cli`]), by the demo, or in code by tests; every one
 //! of them goes through [`Config::validate`].
 
 use std::net::SocketAddr;

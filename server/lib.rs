@@ -4,10 +4,11 @@
 //! pseudonymisation, abuse gate, group commit) and lands in the [`store`]s: the Postgres
 //! report log first, then the Redis minute buckets. [`detect`] compares the buckets with baselines and keeps incidents;
 //! [`webhooks`] POSTs incident events to subscribers; [`catalog`] says what can be reported,
-//! [`config`] and [`startup`] wire it all together.
+//! [`config`] and [`startup`] wire it all together, and [`cli`] is the `downwatch` command.
 
 pub mod app;
 pub mod catalog;
+pub mod cli;
 pub mod config;
 #[cfg(feature = "demo")]
 pub mod demo;
