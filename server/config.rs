@@ -1,7 +1,7 @@
 //! Configuration: one struct per area, built from `downwatch serve` flags and their
-//! environment variables (see `main.rs`), or in code by tests.
+//! environment variables (see [`crate::cli`]), by the demo, or in code by tests; every one
+//! of them goes through [`Config::validate`].
 
-use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -9,8 +9,13 @@ use std::time::Duration;
 use ipnet::IpNet;
 
 use crate::detect::config::DetectConfig;
+use crate::secret::Secret;
 pub use crate::store::Backend;
 use crate::store::{GateLimits, Location};
+
+mod validate;
+
+pub use validate::{ConfigError, MIN_SECRET_LEN};
 
 /// Everything a running Downwatch needs to know.
 #[derive(Debug, Clone)]
@@ -92,10 +97,15 @@ impl Default for IngestConfig {
             db_pool_size: 16,
             retention_days: 30,
             repair_every: Duration::from_secs(10),
-            repair_settle: crate::ingest::reconcile::SETTLE,
+            repair_settle: REPAIR_SETTLE,
         }
     }
 }
+
+/// A minute bucket is only rebuilt once its minute has been over for this long, so that no
+/// report of that minute is still on its way to Redis while the bucket is recomputed (the
+/// default of `DOWNWATCH_REPAIR_SETTLE`).
+pub const REPAIR_SETTLE: Duration = Duration::from_secs(60);
 
 /// The default abuse-gate limits: one counted report per reporter and service per 15
 /// minutes, 30 reports per address per hour.
@@ -185,26 +195,6 @@ pub fn parse_duration(raw: &str) -> Result<Duration, String> {
     }
 }
 
-/// A secret string that never shows in `Debug` output or logs.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
-
 /// Parses a comma-separated list of addresses or CIDR networks.
 pub fn parse_networks(raw: &str) -> Result<Vec<IpNet>, String> {
     raw.split(',')
@@ -221,11 +211,6 @@ pub fn parse_networks(raw: &str) -> Result<Vec<IpNet>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn secrets_do_not_print() {
-        assert_eq!(format!("{:?}", Secret::new("hunter2")), "Secret(***)");
-    }
 
     #[test]
     fn durations_parse_with_their_unit() {

@@ -4,11 +4,13 @@
 //! pseudonymisation, abuse gate, group commit) and lands in the [`store`]s: the Postgres
 //! report log first, then the Redis minute buckets. [`detect`] compares the buckets with baselines and keeps incidents;
 //! [`webhooks`] POSTs incident events to subscribers; [`catalog`] says what can be reported,
-//! [`config`] and [`startup`] wire it all together; [`domain`] holds the words they all share
-//! (states, severities, scopes, the evidence document).
+//! [`config`] and [`startup`] wire it all together, and [`cli`] is the `downwatch` command;
+//! [`domain`] holds the words they all share (states, severities, scopes, the evidence
+//! document).
 
 pub mod app;
 pub mod catalog;
+pub mod cli;
 pub mod config;
 #[cfg(feature = "demo")]
 pub mod demo;
@@ -21,6 +23,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod openapi;
 pub mod read;
+pub mod secret;
 pub mod startup;
 pub mod store;
 pub mod sync;

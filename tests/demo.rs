@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use downwatch::catalog::seed::seed_services;
 use downwatch::config::{
-    Backend, Config, IngestConfig, Secret, WebhookConfig, DEFAULT_GATE, DEFAULT_READ_LIMITS,
+    Backend, Config, IngestConfig, WebhookConfig, DEFAULT_GATE, DEFAULT_READ_LIMITS,
 };
 use downwatch::demo::backfill::{self, BackfillPlan};
 use downwatch::demo::geoip;
@@ -18,6 +18,7 @@ use downwatch::demo::population::Population;
 use downwatch::demo::rhythm::{Profile, Rhythm, Rng};
 use downwatch::detect::config::DetectConfig;
 use downwatch::geo::GeoIp;
+use downwatch::secret::Secret;
 use downwatch::store::{IncidentFilter, IncidentStatus};
 
 #[test]
@@ -109,6 +110,8 @@ fn embedded_config(dir: &std::path::Path, geo: &geoip::GeoPaths) -> Config {
         run_detector: false,
         webhooks: WebhookConfig::default(),
     }
+    .validate()
+    .expect("valid config")
 }
 
 #[tokio::test]

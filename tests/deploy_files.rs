@@ -8,41 +8,25 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use clap::CommandFactory;
+use globset::{GlobBuilder, GlobMatcher};
 use yaml_rust2::{Yaml, YamlLoader};
 
-/// Every environment variable Downwatch reads (`downwatch serve --help`, plus the log
-/// settings). `every_variable_these_tests_accept_is_read_by_downwatch` keeps it honest.
-const KNOWN_VARIABLES: &[&str] = &[
-    "DATABASE_URL",
-    "REDIS_URL",
-    "DOWNWATCH_LISTEN",
-    "DOWNWATCH_SECRET",
-    "DOWNWATCH_ADMIN_TOKEN",
-    "DOWNWATCH_TRUSTED_PROXIES",
-    "GEOIP_CITY_DB",
-    "GEOIP_ASN_DB",
-    "DOWNWATCH_DATA_DIR",
-    "RUST_LOG",
-    "DOWNWATCH_LOG_FORMAT",
-    "DOWNWATCH_DETECT_CONFIG",
-    "DOWNWATCH_NO_DETECTOR",
-    "DOWNWATCH_READ_RATE_LIMIT",
-    "DOWNWATCH_RETENTION_DAYS",
-    "DOWNWATCH_KEY_RATE_LIMIT",
-    "DOWNWATCH_REDIS_PREFIX",
-    "DOWNWATCH_DEDUPE_SECS",
-    "DOWNWATCH_RATE_LIMIT",
-    "DOWNWATCH_RATE_WINDOW_SECS",
-    "DOWNWATCH_MAX_BATCH",
-    "DOWNWATCH_QUEUE_CAPACITY",
-    "DOWNWATCH_REPAIR_EVERY",
-    "DOWNWATCH_REPAIR_SETTLE",
-    "DOWNWATCH_WEBHOOK_POLL",
-    "DOWNWATCH_WEBHOOK_TIMEOUT",
-    "DOWNWATCH_WEBHOOK_BACKOFF",
-    "DOWNWATCH_WEBHOOK_MAX_ATTEMPTS",
-    "DOWNWATCH_WEBHOOK_LOG_DAYS",
-];
+/// The variables Downwatch reads besides its flags' (tracing's filter and the log format).
+const LOG_VARIABLES: &[&str] = &["RUST_LOG", "DOWNWATCH_LOG_FORMAT"];
+
+/// Every environment variable `downwatch serve` (what the image runs) reads: its flags'
+/// variables, from the command line's own definition, and [`LOG_VARIABLES`].
+fn known_variables() -> BTreeSet<String> {
+    let cli = downwatch::cli::Cli::command();
+    let serve = cli.find_subcommand("serve").expect("a serve subcommand");
+    serve
+        .get_arguments()
+        .filter_map(|arg| arg.get_env())
+        .map(|name| name.to_string_lossy().into_owned())
+        .chain(LOG_VARIABLES.iter().map(|name| name.to_string()))
+        .collect()
+}
 
 /// Variables whose value is a secret: in the compose file they may only be `${...}`
 /// references that Compose must fill in (`:?`), and `.env.example` leaves them empty.
@@ -132,80 +116,71 @@ struct Reference {
     modifier: String,
 }
 
-/// The variable references in a compose value, in order (`$$` is a literal dollar).
-fn references(value: &str) -> Vec<Reference> {
-    let mut found = Vec::new();
-    let mut rest = value;
-    while let Some(at) = rest.find('$') {
-        let after = &rest[at + 1..];
-        if let Some(stripped) = after.strip_prefix('$') {
-            rest = stripped;
-        } else if let Some(braced) = after.strip_prefix('{') {
-            let close = braced
-                .find('}')
-                .unwrap_or_else(|| panic!("unclosed ${{ in {value:?}"));
-            let inner = &braced[..close];
-            let name_len = inner
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap_or(inner.len());
-            found.push(Reference {
-                name: inner[..name_len].to_owned(),
-                modifier: inner[name_len..].to_owned(),
-            });
-            rest = &braced[close + 1..];
-        } else {
-            let name_len = after
-                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                .unwrap_or(after.len());
-            if name_len > 0 {
-                found.push(Reference {
-                    name: after[..name_len].to_owned(),
-                    modifier: String::new(),
-                });
-            }
-            rest = &after[name_len..];
-        }
-    }
-    found
-}
-
-/// `value` with every `${NAME...}` replaced by `${NAME}`: what is left is the shape of the
-/// value, without defaults or error messages that could contain `:`, `/` or `@`.
-fn collapse_references(value: &str) -> String {
+/// `value` with each `${NAME...}` or `$NAME` replaced by `replace(reference)`, in order
+/// (`$$`, a literal dollar, stays).
+fn substitute(value: &str, mut replace: impl FnMut(Reference) -> String) -> String {
+    let is_name = |c: char| c.is_ascii_alphanumeric() || c == '_';
     let mut out = String::new();
     let mut rest = value;
-    while let Some(at) = rest.find("${") {
+    while let Some(at) = rest.find('$') {
         out.push_str(&rest[..at]);
-        let braced = &rest[at + 2..];
-        let close = braced.find('}').expect("closed reference");
-        let reference = &references(&rest[at..at + 3 + close])[0];
-        out.push_str(&format!("${{{}}}", reference.name));
-        rest = &braced[close + 1..];
+        let after = &rest[at + 1..];
+        if let Some(stripped) = after.strip_prefix('$') {
+            out.push_str("$$");
+            rest = stripped;
+            continue;
+        }
+        let (inner, next, braced) = match after.strip_prefix('{') {
+            Some(braced) => {
+                let close = braced
+                    .find('}')
+                    .unwrap_or_else(|| panic!("unclosed ${{ in {value:?}"));
+                (&braced[..close], &braced[close + 1..], true)
+            }
+            None => {
+                let len = after.find(|c| !is_name(c)).unwrap_or(after.len());
+                (&after[..len], &after[len..], false)
+            }
+        };
+        let name_len = inner.find(|c| !is_name(c)).unwrap_or(inner.len());
+        if braced || name_len > 0 {
+            out.push_str(&replace(Reference {
+                name: inner[..name_len].to_owned(),
+                modifier: inner[name_len..].to_owned(),
+            }));
+        } else {
+            out.push('$');
+        }
+        rest = next;
     }
     out.push_str(rest);
     out
+}
+
+/// The variable references in a compose value, in order (`$$` is a literal dollar).
+fn references(value: &str) -> Vec<Reference> {
+    let mut found = Vec::new();
+    substitute(value, |reference| {
+        found.push(reference);
+        String::new()
+    });
+    found
+}
+
+/// `value` with every reference replaced by `${NAME}`: what is left is the shape of the
+/// value, without defaults or error messages that could contain `:`, `/` or `@`.
+fn collapse_references(value: &str) -> String {
+    substitute(value, |reference| format!("${{{}}}", reference.name))
 }
 
 /// The value Compose gives `value` when every variable is unset and nothing is required:
 /// `${X:-default}` becomes `default`.
 fn with_defaults(value: &str) -> String {
-    let mut out = String::new();
-    let mut rest = value;
-    while let Some(at) = rest.find("${") {
-        out.push_str(&rest[..at]);
-        let braced = &rest[at + 2..];
-        let close = braced.find('}').expect("closed reference");
-        let reference = &references(&rest[at..at + 3 + close])[0];
-        let default = reference
-            .modifier
-            .strip_prefix(":-")
-            .or_else(|| reference.modifier.strip_prefix('-'))
-            .unwrap_or("");
-        out.push_str(default);
-        rest = &braced[close + 1..];
-    }
-    out.push_str(rest);
-    out
+    substitute(value, |reference| {
+        let default = reference.modifier.strip_prefix(":-");
+        let default = default.or_else(|| reference.modifier.strip_prefix('-'));
+        default.unwrap_or_default().to_owned()
+    })
 }
 
 /// Whether `value` is exactly one `${NAME:?...}` (or `${NAME?...}`): Compose fails when
@@ -313,19 +288,13 @@ fn dockerfile() -> Vec<Instruction> {
 
 /// The Dockerfile's stages: each starts with its FROM.
 fn stages(instructions: &[Instruction]) -> Vec<&[Instruction]> {
-    let starts: Vec<usize> = instructions
-        .iter()
-        .enumerate()
-        .filter(|(_, i)| i.keyword == "FROM")
-        .map(|(n, _)| n)
+    let mut starts: Vec<usize> = (0..instructions.len())
+        .filter(|&n| instructions[n].keyword == "FROM")
         .collect();
+    starts.push(instructions.len());
     starts
-        .iter()
-        .enumerate()
-        .map(|(k, &start)| {
-            let end = starts.get(k + 1).copied().unwrap_or(instructions.len());
-            &instructions[start..end]
-        })
+        .windows(2)
+        .map(|w| &instructions[w[0]..w[1]])
         .collect()
 }
 
@@ -348,14 +317,19 @@ fn words(args: &str) -> Vec<String> {
 }
 
 /// `.dockerignore` as Docker applies it: patterns in order, the last one matching a path (or
-/// one of its parent directories) decides, `!` lets a path back in.
+/// one of its parent directories) decides, `!` lets a path back in; `*` and `?` stay within
+/// one path segment, `**` spans any number.
 struct DockerIgnore {
-    patterns: Vec<(bool, Vec<String>)>,
+    patterns: Vec<(bool, GlobMatcher)>,
 }
 
 impl DockerIgnore {
     fn load() -> Self {
-        let patterns = read(".dockerignore")
+        Self::parse(&read(".dockerignore"))
+    }
+
+    fn parse(text: &str) -> Self {
+        let patterns = text
             .lines()
             .map(str::trim)
             .filter(|l| !l.is_empty() && !l.starts_with('#'))
@@ -364,14 +338,15 @@ impl DockerIgnore {
                     Some(p) => (true, p.trim()),
                     None => (false, l),
                 };
-                let segments = pattern
-                    .trim_start_matches('/')
-                    .trim_end_matches('/')
+                let segments: Vec<&str> = pattern
                     .split('/')
                     .filter(|s| !s.is_empty() && *s != ".")
-                    .map(str::to_owned)
                     .collect();
-                (negated, segments)
+                let glob = GlobBuilder::new(&segments.join("/"))
+                    .literal_separator(true)
+                    .build()
+                    .unwrap_or_else(|e| panic!(".dockerignore: {l:?}: {e}"));
+                (negated, glob.compile_matcher())
             })
             .collect();
         Self { patterns }
@@ -382,38 +357,12 @@ impl DockerIgnore {
     fn excludes(&self, path: &str) -> bool {
         let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
         let mut excluded = false;
-        for (negated, pattern) in &self.patterns {
-            let matches = (1..=segments.len()).any(|n| glob_segments(pattern, &segments[..n]));
-            if matches {
+        for (negated, glob) in &self.patterns {
+            if (1..=segments.len()).any(|n| glob.is_match(segments[..n].join("/"))) {
                 excluded = !negated;
             }
         }
         excluded
-    }
-}
-
-/// Path glob over segments: `**` is any number of segments, `*` and `?` stay within one.
-fn glob_segments(pattern: &[String], path: &[&str]) -> bool {
-    match pattern.split_first() {
-        None => path.is_empty(),
-        Some((first, rest)) if first == "**" => {
-            (0..=path.len()).any(|skip| glob_segments(rest, &path[skip..]))
-        }
-        Some((first, rest)) => match path.split_first() {
-            Some((segment, path_rest)) => {
-                glob_one(first.as_bytes(), segment.as_bytes()) && glob_segments(rest, path_rest)
-            }
-            None => false,
-        },
-    }
-}
-
-fn glob_one(pattern: &[u8], text: &[u8]) -> bool {
-    match pattern.split_first() {
-        None => text.is_empty(),
-        Some((b'*', rest)) => (0..=text.len()).any(|skip| glob_one(rest, &text[skip..])),
-        Some((b'?', rest)) => !text.is_empty() && glob_one(rest, &text[1..]),
-        Some((c, rest)) => text.first() == Some(c) && glob_one(rest, &text[1..]),
     }
 }
 
@@ -643,10 +592,11 @@ fn postgres_keeps_its_data_in_a_declared_named_volume() {
 #[test]
 fn downwatch_is_given_only_variables_it_reads() {
     let doc = compose();
+    let known = known_variables();
     let unknown: Vec<String> = environment(service(&doc, "downwatch"))
         .into_iter()
         .map(|(k, _)| k)
-        .filter(|k| !KNOWN_VARIABLES.contains(&k.as_str()))
+        .filter(|k| !known.contains(k))
         .collect();
     assert!(
         unknown.is_empty(),
@@ -661,7 +611,8 @@ fn every_variable_these_tests_accept_is_read_by_downwatch() {
         .filter(|f| f.ends_with(".rs"))
         .map(|f| read(f))
         .collect();
-    for name in KNOWN_VARIABLES {
+    // The flags' variables are read by clap, as the command line defines them.
+    for name in LOG_VARIABLES {
         let read_here = if *name == "RUST_LOG" {
             // tracing-subscriber's EnvFilter reads RUST_LOG.
             sources.contains("from_default_env") || sources.contains("\"RUST_LOG\"")
@@ -670,7 +621,7 @@ fn every_variable_these_tests_accept_is_read_by_downwatch() {
         };
         assert!(
             read_here,
-            "{name} is no longer read by the server: drop it from KNOWN_VARIABLES and the deploy files"
+            "{name} is no longer read by the server: drop it from LOG_VARIABLES and the deploy files"
         );
     }
 }
@@ -1084,17 +1035,7 @@ fn the_build_context_leaves_out_build_output_history_local_data_and_secrets() {
 #[test]
 fn the_dockerignore_matcher_follows_docker_rules() {
     // The matcher the two tests above rely on, on Docker's own documented examples.
-    let ignore = DockerIgnore {
-        patterns: [
-            (false, "*/temp*"),
-            (false, "**/*.md"),
-            (true, "README.md"),
-            (false, "target"),
-        ]
-        .into_iter()
-        .map(|(n, p)| (n, p.split('/').map(str::to_owned).collect()))
-        .collect(),
-    };
+    let ignore = DockerIgnore::parse("*/temp*\n**/*.md\n!README.md\ntarget\n");
     assert!(ignore.excludes("somedir/temporary.txt"));
     assert!(ignore.excludes("somedir/temp"));
     assert!(!ignore.excludes("somedir/sub/temporary.txt"));

@@ -29,11 +29,12 @@ use tokio::sync::watch;
 
 use crate::catalog::seed::{seed_services, SeedError};
 use crate::config::{
-    Backend, Config, IngestConfig, Secret, WebhookConfig, DEFAULT_GATE, DEFAULT_READ_LIMITS,
+    Backend, Config, ConfigError, IngestConfig, WebhookConfig, DEFAULT_GATE, DEFAULT_READ_LIMITS,
 };
 use crate::detect::config::DetectConfig;
 use crate::geo::GeoIp;
 use crate::ingest::reconcile;
+use crate::secret::Secret;
 use crate::startup::{Application, StartupError};
 use crate::store::StoreError;
 use backfill::{progress_bar, BackfillPlan};
@@ -44,6 +45,8 @@ use population::{Population, MAX_SERVICES};
 pub enum DemoError {
     #[error("{0}")]
     Invalid(String),
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     #[error("{}: {source}", path.display())]
     Io {
         path: PathBuf,
@@ -108,7 +111,7 @@ pub struct DemoOptions {
 pub async fn run(opts: DemoOptions) -> Result<(), DemoError> {
     check(&opts)?;
     let backend = Backend::from_urls(opts.database_url.clone(), opts.redis_url.clone())
-        .map_err(DemoError::Invalid)?;
+        .map_err(ConfigError::Backend)?;
     check_data_dir(&opts.data_dir, &backend)?;
     let seed = opts
         .seed
@@ -149,7 +152,8 @@ pub async fn run(opts: DemoOptions) -> Result<(), DemoError> {
         detect: DetectConfig::default(),
         run_detector: true,
         webhooks: WebhookConfig::default(),
-    };
+    }
+    .validate()?;
     let geo = GeoIp::open(Some(&geo_paths.city_db), Some(&geo_paths.asn_db))?;
 
     let pop = tokio::select! {

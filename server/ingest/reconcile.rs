@@ -11,13 +11,10 @@ use chrono::{DateTime, TimeDelta, Utc};
 use tracing::{info, warn};
 
 use super::queue::touched_minutes;
+use crate::config::REPAIR_SETTLE;
 use crate::store::{
     minute_of, BucketStore, NewReport, ReportLog, ServiceMinute, StoreError, ALL_SERVICES,
 };
-
-/// A minute bucket is only rebuilt once its minute has been over for this long, so that no
-/// report of that minute is still on its way to Redis while the bucket is recomputed.
-pub const SETTLE: Duration = Duration::from_secs(60);
 
 /// Most noted minutes rebuilt in one pass.
 const REPAIR_PASS: i64 = 500;
@@ -28,7 +25,7 @@ pub async fn repair_once(
     buckets: &dyn BucketStore,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
-    repair_settled(log, buckets, now, SETTLE).await
+    repair_settled(log, buckets, now, REPAIR_SETTLE).await
 }
 
 /// [`repair_once`] with a settling period of `settle` (the end of a minute plus `settle`

@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::{IncidentEventKind, StoreError};
-use crate::config::Secret;
 use crate::domain::{words, Scope, State};
+use crate::secret::Secret;
 
 /// A webhook as listed: never its secret.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,7 +4,7 @@
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::config::Secret;
+use crate::secret::Secret;
 
 /// What every webhook secret starts with, so that people (and secret scanners) recognise one.
 pub const SECRET_PREFIX: &str = "whsec_";

@@ -8,10 +8,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use downwatch::config::{
-    Backend, Config, IngestConfig, ReadLimits, Secret, WebhookConfig, DEFAULT_GATE,
-};
+use downwatch::config::{Backend, Config, IngestConfig, ReadLimits, WebhookConfig, DEFAULT_GATE};
 use downwatch::detect::config::DetectConfig;
+use downwatch::secret::Secret;
 use downwatch::startup::Application;
 
 use crate::helpers::{spawn_app_with, TestApp, TestOptions, ADMIN_TOKEN};
@@ -581,7 +580,9 @@ async fn the_embedded_stack_limits_reads_and_accepts_keys() {
         detect: DetectConfig::default(),
         run_detector: false,
         webhooks: WebhookConfig::default(),
-    };
+    }
+    .validate()
+    .expect("valid config");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let app = Application::build(config, listener)
         .await

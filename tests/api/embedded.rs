@@ -8,9 +8,10 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use downwatch::config::{
-    Backend, Config, IngestConfig, Secret, WebhookConfig, DEFAULT_GATE, DEFAULT_READ_LIMITS,
+    Backend, Config, IngestConfig, WebhookConfig, DEFAULT_GATE, DEFAULT_READ_LIMITS,
 };
 use downwatch::detect::config::DetectConfig;
+use downwatch::secret::Secret;
 use downwatch::startup::Application;
 
 async fn start(dir: &Path) -> (String, tokio::task::JoinHandle<Result<(), std::io::Error>>) {
@@ -30,7 +31,9 @@ async fn start(dir: &Path) -> (String, tokio::task::JoinHandle<Result<(), std::i
         detect: DetectConfig::default(),
         run_detector: true,
         webhooks: WebhookConfig::default(),
-    };
+    }
+    .validate()
+    .expect("valid config");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let app = Application::build(config, listener)
         .await

@@ -13,10 +13,9 @@ use std::time::Duration;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::Value;
 
-use downwatch::config::{
-    Backend, Config, IngestConfig, ReadLimits, Secret, WebhookConfig, DEFAULT_GATE,
-};
+use downwatch::config::{Backend, Config, IngestConfig, ReadLimits, WebhookConfig, DEFAULT_GATE};
 use downwatch::detect::config::DetectConfig;
+use downwatch::secret::Secret;
 use downwatch::startup::Application;
 use downwatch::store::postgres::PgStore;
 use downwatch::store::redis::{RedisStore, RedisTarget};
@@ -273,6 +272,7 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
         webhooks: WebhookConfig::default(),
     };
     (options.config)(&mut config);
+    let config = config.validate().expect("valid config");
 
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let app = Application::build(config.clone(), listener)

@@ -14,9 +14,10 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
-use downwatch::config::{Backend, Config, IngestConfig, Secret, WebhookConfig, DEFAULT_GATE};
+use downwatch::config::{Backend, Config, IngestConfig, WebhookConfig, DEFAULT_GATE};
 use downwatch::detect::config::DetectConfig;
 use downwatch::domain::{Scope, Severity};
+use downwatch::secret::Secret;
 use downwatch::startup::Application;
 use downwatch::store::postgres::detector::PgLeader;
 use downwatch::store::sqlite::detector::SqliteLeader;
@@ -690,7 +691,9 @@ async fn the_embedded_stack_delivers_signed_webhooks_too() {
         // The test writes the incidents itself, as the leader.
         run_detector: false,
         webhooks: fast(8),
-    };
+    }
+    .validate()
+    .expect("valid config");
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let app = Application::build(config, listener)
         .await

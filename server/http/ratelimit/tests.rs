@@ -1,7 +1,7 @@
 //! The read limiter's decisions, on the in-process counters and a key store in a vector.
 
 use super::*;
-use crate::config::Secret;
+use crate::secret::Secret;
 use crate::store::memory::MemoryStore;
 use crate::store::{ApiKeyRecord, NewApiKey, StoreError};
 use actix_web::test::TestRequest;

@@ -13,7 +13,7 @@ use diesel_async::RunQueryDsl;
 
 use super::schema::{incident_events, webhook_deliveries, webhooks};
 use super::{db_error, PgStore, STORE};
-use crate::config::Secret;
+use crate::secret::Secret;
 use crate::store::{
     parse_stored, AttemptOutcome, DeliveryRecord, DeliveryStatus, DueDelivery, NewWebhook,
     NextStep, StoreError, WebhookEvent, WebhookRecord, WebhookStore,

@@ -10,7 +10,7 @@ use diesel::prelude::*;
 
 use super::schema::{incident_events, incidents, webhook_deliveries, webhooks};
 use super::{from_micros, now_micros, SqliteStore, STORE};
-use crate::config::Secret;
+use crate::secret::Secret;
 use crate::store::{
     parse_stored, AttemptOutcome, DeliveryRecord, DeliveryStatus, DueDelivery, NewWebhook,
     NextStep, StoreError, WebhookEvent, WebhookRecord, WebhookStore,

