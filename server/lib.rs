@@ -18,6 +18,7 @@ pub mod ingest;
 pub mod jobs;
 pub mod metrics;
 pub mod openapi;
+pub mod outage;
 pub mod read;
 pub mod startup;
 pub mod store;
