@@ -48,6 +48,9 @@ pub struct Profile {
     pub home_country: Option<String>,
     /// When its reports rose.
     pub rise: DateTime<Utc>,
+    /// Reports in the last minutes of the series its shares were taken from: shares are kept
+    /// from the busiest view of the member, so that they describe its surge, not its tail.
+    pub weight: f64,
 }
 
 impl Profile {
@@ -60,8 +63,33 @@ impl Profile {
             countries: c.countries.clone(),
             home_country: c.home_country.clone(),
             rise: rise_minute(shape, c.onset),
+            weight: recent_reports(c),
         }
     }
+
+    /// Takes in a newer view of the same member: its providers always, the shares of its
+    /// reports when that view holds at least as many recent reports as the one they came from.
+    pub fn update(&mut self, c: &Candidate) {
+        self.depends_on.clone_from(&c.depends_on);
+        self.home_country.clone_from(&c.home_country);
+        let weight = recent_reports(c);
+        if weight >= self.weight {
+            self.weight = weight;
+            self.network.clone_from(&c.network);
+            self.countries.clone_from(&c.countries);
+        }
+    }
+}
+
+/// Minutes at the end of a series whose reports weigh a view of the shares.
+const RECENT_MINUTES: usize = 10;
+
+/// Reports in the last minutes of a candidate's series.
+fn recent_reports(c: &Candidate) -> f64 {
+    let n = c.series.len();
+    c.series.observed[n.saturating_sub(RECENT_MINUTES)..n]
+        .iter()
+        .sum()
 }
 
 /// A cause with the members (indexes into the profiles) it explains, and the chance of its

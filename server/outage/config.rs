@@ -12,8 +12,9 @@ pub struct GroupingConfig {
     /// minutes (the detector's window is 3 minutes, and services are flagged as their own
     /// reports cross the thresholds, earlier for busy services, later for small ones).
     pub onset_gap_minutes: i64,
-    /// A new group spans at most this many minutes of onsets (its later members join by
-    /// growing, under stricter rules).
+    /// A new group spans at most this many minutes of onsets, and an event takes members on
+    /// timing and shape alone only this long after its start (later ones must be explained by
+    /// its likely cause), so that ordinary incidents cannot chain onto it for ever.
     pub max_span_minutes: i64,
     /// The shape comparison starts this many minutes before the earliest onset, so that it
     /// sees each series leave its normal level.
@@ -31,6 +32,10 @@ pub struct GroupingConfig {
     /// makes about one event in 200 days even before shapes are compared (a looser test, as
     /// shapes and causes must also agree).
     pub max_chance: f64,
+    /// … and at most this when no likely cause can be named (none reaches `min_confidence`):
+    /// nothing links the services but time and shape, so the coincidence must be a hundred
+    /// times rarer.
+    pub max_chance_unexplained: f64,
     /// Only incidents that opened within this many minutes can start a new event.
     pub formation_minutes: i64,
     /// A service with a documented provider (or a dominant network) that the event does not
@@ -86,6 +91,7 @@ impl Default for GroupingConfig {
             min_correlation: 0.5,
             min_members: 3,
             max_chance: 1e-5,
+            max_chance_unexplained: 1e-7,
             formation_minutes: 15,
             hold_minutes: 2,
             join_minutes: 30,

@@ -9,12 +9,14 @@
 //! 2. incidents explained by an open event's likely cause (confidence ≥ 0.5) join it when
 //!    they opened at most `join_minutes` after its last onset — or, for the provider named as
 //!    the cause, up to `provider_lead_minutes` before its start;
-//! 3. the remaining recent incidents may form new events ([`super::grouping`]);
-//! 4. incidents left over join an open event when their onset is close to a member's and their
-//!    shape follows the event's (median of the members' shapes) — at once when nothing else
-//!    explains them, after `hold_minutes` when they have a provider or network of their own
-//!    that the event does not share;
-//! 5. causes are ranked again, and changes reported.
+//! 3. incidents whose onset is close to a member's (and within `max_span_minutes` of the
+//!    event's start) and whose shape follows the event's (the median of the members' shapes)
+//!    join it, when nothing else explains them;
+//! 4. the remaining recent incidents may form new events ([`super::grouping`]);
+//! 5. incidents left over that have a provider or a network of their own, which the event
+//!    does not share, join by onset and shape as in 3 once they have waited `hold_minutes`:
+//!    time for a second outage starting at the same time to form its own event;
+//! 6. causes are ranked again, and changes reported.
 
 use std::collections::{HashMap, HashSet};
 
@@ -111,6 +113,8 @@ impl Grouper {
             });
         }
 
+        self.grow_by_timing(now, &prepared, &mut free, false);
+
         let horizon = now - minutes(self.cfg.formation_minutes);
         let pool: Vec<&Prepared<'_>> = free
             .iter()
@@ -133,20 +137,7 @@ impl Grouper {
             }
         }
         free.retain(|&i| !formed.contains(&prepared[i].candidate.incident_id));
-
-        for t in &mut self.events {
-            let Some(reference) = t.reference(&self.cfg) else {
-                continue;
-            };
-            free.retain(|&i| {
-                let joins = joins_by_timing(t, &reference, &prepared[i], now, &self.cfg);
-                if joins {
-                    t.add(now, &prepared[i]);
-                    t.added_now.push(prepared[i].candidate.incident_id);
-                }
-                !joins
-            });
-        }
+        self.grow_by_timing(now, &prepared, &mut free, true);
 
         for t in &mut self.events {
             t.recount();
@@ -167,6 +158,37 @@ impl Grouper {
             t.resolved_now = false;
         }
         changes
+    }
+
+    /// Adds the `free` incidents whose onset and shape follow an open event — those that
+    /// nothing else explains, or (`held`) those whose own provider or network has had
+    /// `hold_minutes` to show a second outage.
+    fn grow_by_timing(
+        &mut self,
+        now: DateTime<Utc>,
+        prepared: &[Prepared<'_>],
+        free: &mut Vec<usize>,
+        held: bool,
+    ) {
+        for t in &mut self.events {
+            let Some(reference) = t.reference(&self.cfg) else {
+                continue;
+            };
+            free.retain(|&i| {
+                let p = &prepared[i];
+                let ready = if held {
+                    now - p.onset() >= minutes(self.cfg.hold_minutes)
+                } else {
+                    compatible(t, &p.profile, &self.cfg)
+                };
+                let joins = ready && follows(t, &reference, p, &self.cfg);
+                if joins {
+                    t.add(now, p);
+                    t.added_now.push(p.candidate.incident_id);
+                }
+                !joins
+            });
+        }
     }
 
     /// Brings members up to date; closes (and drops) events whose members all resolved.
@@ -250,31 +272,27 @@ fn joins_by_cause(t: &Tracked, p: &Prepared<'_>, cfg: &GroupingConfig) -> bool {
         && p.onset() <= t.last_onset + minutes(cfg.join_minutes)
 }
 
-/// Whether an incident joins `t` on timing and shape: its onset close to a member's, its
-/// shape following the event's, and nothing else explaining it (or held long enough).
-fn joins_by_timing(
+/// Whether an incident's onset is close to a member's, within `max_span_minutes` of the
+/// event's start (so that ordinary incidents cannot chain onto an event for ever), and its
+/// shape follows the event's.
+fn follows(
     t: &Tracked,
     reference: &(DateTime<Utc>, Vec<f64>),
     p: &Prepared<'_>,
-    now: DateTime<Utc>,
     cfg: &GroupingConfig,
 ) -> bool {
-    let close = t
-        .event
-        .members
-        .iter()
-        .any(|m| (p.onset() - m.onset).num_minutes().abs() <= cfg.onset_gap_minutes);
-    if !close {
-        return false;
-    }
+    let close = (p.onset() - t.event.start).num_minutes() <= cfg.max_span_minutes
+        && t.event
+            .members
+            .iter()
+            .any(|m| (p.onset() - m.onset).num_minutes().abs() <= cfg.onset_gap_minutes);
     let (from, shape) = reference;
     let to = *from + minutes(shape.len() as i64);
-    let follows = p
-        .shape
-        .slice(*from, to)
-        .and_then(|s| correlation(s, shape))
-        .is_some_and(|r| r >= cfg.min_correlation);
-    follows && (compatible(t, &p.profile, cfg) || now - p.onset() >= minutes(cfg.hold_minutes))
+    close
+        && p.shape
+            .slice(*from, to)
+            .and_then(|s| correlation(s, shape))
+            .is_some_and(|r| r >= cfg.min_correlation)
 }
 
 /// Whether nothing but the event explains a member: it has no documented provider, or shares

@@ -10,9 +10,13 @@
 //!    dependents and an ISP's customers failing in the same minutes — it is split in two,
 //!    members going to the cause that explains them (a network or country first: that is
 //!    evidence about their own reports), the others to the group their shape follows best.
+//!    Groups of one cluster that a cause (below 1 in 1,000 by chance) explains together are
+//!    joined first: a provider's dependents may fail in two waves of different shapes.
 //! 4. **Beyond chance.** A group of at least 3 is an event when that many onsets within its
 //!    window (its span, at least 3 minutes) would happen by chance with probability at most
-//!    1e-5, given the background rate of onsets and the number of active services.
+//!    1e-5, given the background rate of onsets and the number of active services — at most
+//!    1e-7 when no likely cause can be named at all (nothing but time and shape links the
+//!    services, so the coincidence must be a hundred times rarer).
 
 use std::collections::HashMap;
 
@@ -71,7 +75,8 @@ pub fn form(pool: &[&Prepared<'_>], ctx: &Context<'_>) -> Vec<Vec<usize>> {
         let Some(vectors) = cluster_shapes(pool, &cluster, cfg) else {
             continue;
         };
-        for component in linked(pool, &cluster, &vectors, cfg) {
+        let components = merge_by_cause(pool, linked(pool, &cluster, &vectors, cfg), ctx);
+        for component in components {
             for group in split_by_cause(pool, &component, &cluster, &vectors, ctx) {
                 if group.len() >= cfg.min_members && beyond_chance(pool, &group, ctx) {
                     groups.push(group);
@@ -153,13 +158,61 @@ fn linked(
         }
     }
     let mut components: HashMap<usize, Vec<usize>> = HashMap::new();
-    for i in 0..cluster.len() {
+    for (i, &member) in cluster.iter().enumerate() {
         let r = root(&mut parent, i);
-        components.entry(r).or_default().push(cluster[i]);
+        components.entry(r).or_default().push(member);
     }
     let mut out: Vec<Vec<usize>> = components.into_values().collect();
     out.sort();
     out
+}
+
+/// Joins linked components (two members or more) of one cluster when a cause unlikely by
+/// chance explains members of each: a provider's dependents whose shapes split in two
+/// groups (a first wave, a second) are one outage.
+fn merge_by_cause(
+    pool: &[&Prepared<'_>],
+    components: Vec<Vec<usize>>,
+    ctx: &Context<'_>,
+) -> Vec<Vec<usize>> {
+    let mut linked: Vec<Vec<usize>> = components.into_iter().filter(|c| c.len() >= 2).collect();
+    if linked.len() < 2 {
+        return linked;
+    }
+    let all: Vec<usize> = linked.concat();
+    let component_of: Vec<usize> = linked
+        .iter()
+        .enumerate()
+        .flat_map(|(c, members)| std::iter::repeat_n(c, members.len()))
+        .collect();
+    let profiles: Vec<&Profile> = all.iter().map(|&i| &pool[i].profile).collect();
+    let mut target: Vec<usize> = (0..linked.len()).collect();
+    for r in causes::rank(&profiles, ctx.provider_rises, ctx.stats, ctx.cfg) {
+        if r.chance > ctx.cfg.split_chance || r.explains.len() < ctx.cfg.min_members {
+            continue;
+        }
+        let mut touched: Vec<usize> = r
+            .explains
+            .iter()
+            .map(|&m| target[component_of[m]])
+            .collect();
+        touched.sort_unstable();
+        touched.dedup();
+        if let Some(&into) = touched.first() {
+            for t in target.iter_mut() {
+                if touched.contains(t) {
+                    *t = into;
+                }
+            }
+        }
+    }
+    let mut merged: Vec<Vec<usize>> = vec![Vec::new(); linked.len()];
+    for (c, members) in linked.iter_mut().enumerate() {
+        merged[target[c]].append(members);
+    }
+    merged.retain(|m| !m.is_empty());
+    merged.iter_mut().for_each(|m| m.sort_unstable());
+    merged
 }
 
 /// Splits a component whose members carry two or more distinct causes, each unlikely by
@@ -242,5 +295,13 @@ fn beyond_chance(pool: &[&Prepared<'_>], group: &[usize], ctx: &Context<'_>) -> 
     let chance = ctx
         .background
         .chance_of(group.len(), ctx.active_services, window);
-    chance <= ctx.cfg.max_chance
+    let profiles: Vec<&Profile> = group.iter().map(|&i| &pool[i].profile).collect();
+    // `rank` names only causes of at least `min_confidence`.
+    let explained = !causes::rank(&profiles, ctx.provider_rises, ctx.stats, ctx.cfg).is_empty();
+    let most = if explained {
+        ctx.cfg.max_chance
+    } else {
+        ctx.cfg.max_chance_unexplained
+    };
+    chance <= most
 }

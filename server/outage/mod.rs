@@ -12,9 +12,9 @@
 //! each other and whose shapes correlate (the minute-by-minute excess over normal,
 //! `ln(observed+1) − ln(expected+1)`, Pearson ≥ 0.5) form a group; a group holding two
 //! distinct causes is split; a group is an **event** when at least 3 onsets in its window
-//! would happen by chance with probability ≤ 1e-5, given how often incidents open at an
-//! ordinary time ([`BackgroundRate`], learnt from past onsets) and how many services are
-//! active. Later incidents join an open event when its likely cause explains them, or when
+//! would happen by chance with probability ≤ 1e-5 (≤ 1e-7 when no cause can be named),
+//! given how often incidents open at an ordinary time ([`BackgroundRate`], learnt from past
+//! onsets) and how many services are active. Later incidents join an open event when its likely cause explains them, or when
 //! their onset and shape follow it.
 //!
 //! **Causes** ([`causes`]): a provider most members depend on (weighed against how common

@@ -70,6 +70,7 @@ impl Tracked {
                 countries: Vec::new(),
                 home_country: None,
                 rise: m.onset,
+                weight: 0.0,
             })
             .collect();
         let n = event.members.len();
@@ -162,11 +163,7 @@ impl Tracked {
         if c.severity == Severity::Problems {
             member.severity = Severity::Problems;
         }
-        let profile = &mut self.profiles[m];
-        profile.depends_on.clone_from(&c.depends_on);
-        profile.network.clone_from(&c.network);
-        profile.countries.clone_from(&c.countries);
-        profile.home_country.clone_from(&c.home_country);
+        self.profiles[m].update(c);
         self.shapes[m] = Some(p.shape.clone());
     }
 
@@ -216,8 +213,17 @@ impl Tracked {
         stats: &ProviderStats,
         cfg: &GroupingConfig,
     ) {
+        // A provider that is a member keeps the rise it had, after its incident resolved too.
+        let mut rises = rises.clone();
+        for p in self
+            .profiles
+            .iter()
+            .filter(|p| stats.is_provider(&p.service))
+        {
+            rises.insert(p.service.clone(), p.rise);
+        }
         let profiles: Vec<&Profile> = self.profiles.iter().collect();
-        self.event.causes = causes::rank(&profiles, rises, stats, cfg)
+        self.event.causes = causes::rank(&profiles, &rises, stats, cfg)
             .into_iter()
             .map(|r| r.cause)
             .collect();
