@@ -22,6 +22,7 @@ pub mod ingest;
 pub mod jobs;
 pub mod metrics;
 pub mod openapi;
+pub mod outage;
 pub mod read;
 pub mod secret;
 pub mod startup;
