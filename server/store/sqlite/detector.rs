@@ -16,7 +16,8 @@ use diesel::sql_types::{BigInt, Double, Integer, Json, Text};
 use serde_json::Value;
 
 use super::schema::{detector_series, incident_events, incidents};
-use super::{from_micros, micros, now_micros, SqliteStore};
+use super::types::{Micros, UnixMicros};
+use super::SqliteStore;
 use crate::store::{
     AsOrg, DetectorStore, IncidentPeriod, IncidentTick, OpenIncident, SavedTracker, StoreError,
 };
@@ -51,17 +52,17 @@ impl SqliteLeader {
     }
 }
 
-type IncidentRow = (i64, String, String, String, i64, f64);
+type IncidentRow = (i64, String, String, String, DateTime<Utc>, f64);
 
-fn to_open(r: IncidentRow) -> Result<OpenIncident, StoreError> {
-    Ok(OpenIncident {
+fn to_open(r: IncidentRow) -> OpenIncident {
+    OpenIncident {
         id: r.0,
         service: r.1,
         scope: r.2,
         severity: r.3,
-        started_at: from_micros(r.4)?,
+        started_at: r.4,
         peak_observed: r.5,
-    })
+    }
 }
 
 fn open_columns() -> (
@@ -87,7 +88,7 @@ fn event(conn: &mut SqliteConnection, id: i64, kind: &str, t: &IncidentTick) -> 
     diesel::insert_into(incident_events::table)
         .values((
             incident_events::incident_id.eq(id),
-            incident_events::at.eq(micros(t.at)),
+            incident_events::at.eq(Micros(t.at)),
             incident_events::kind.eq(kind),
             incident_events::state.eq(&t.severity),
             incident_events::observed.eq(t.observed),
@@ -152,7 +153,6 @@ impl DetectorStore for SqliteLeader {
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let rows = rows.to_vec();
-        let at = micros(at);
         self.store
             .write(move |conn| {
                 for row in &rows {
@@ -161,13 +161,13 @@ impl DetectorStore for SqliteLeader {
                             detector_series::service.eq(&row.service),
                             detector_series::scope.eq(&row.scope),
                             detector_series::tracker.eq(&row.state),
-                            detector_series::updated_at.eq(at),
+                            detector_series::updated_at.eq(Micros(at)),
                         ))
                         .on_conflict((detector_series::service, detector_series::scope))
                         .do_update()
                         .set((
                             detector_series::tracker.eq(&row.state),
-                            detector_series::updated_at.eq(at),
+                            detector_series::updated_at.eq(Micros(at)),
                         ))
                         .execute(conn)?;
                 }
@@ -186,7 +186,7 @@ impl DetectorStore for SqliteLeader {
                     .load(conn)
             })
             .await?;
-        rows.into_iter().map(to_open).collect()
+        Ok(rows.into_iter().map(to_open).collect())
     }
 
     async fn open_incident(
@@ -199,7 +199,7 @@ impl DetectorStore for SqliteLeader {
         let row = self
             .store
             .write(move |conn| {
-                let at = micros(t.at);
+                let at = Micros(t.at);
                 // Does nothing when one is already open for this service and scope (a tick
                 // replayed after a restart): carry on with that one.
                 diesel::insert_into(incidents::table)
@@ -216,7 +216,7 @@ impl DetectorStore for SqliteLeader {
                         incidents::peak_score.eq(t.score),
                         incidents::evidence.eq(&t.evidence),
                         incidents::methodology.eq(&methodology),
-                        incidents::updated_at.eq(now_micros()),
+                        incidents::updated_at.eq(Micros(Utc::now())),
                     ))
                     .on_conflict_do_nothing()
                     .execute(conn)?;
@@ -230,7 +230,7 @@ impl DetectorStore for SqliteLeader {
                 Ok(row)
             })
             .await?;
-        to_open(row)
+        Ok(to_open(row))
     }
 
     async fn update_incident(
@@ -243,7 +243,7 @@ impl DetectorStore for SqliteLeader {
         let t = tick.clone();
         self.store
             .write(move |conn| {
-                let at = micros(t.at);
+                let at = Micros(t.at);
                 let target = incidents::table.find(id);
                 if escalated {
                     diesel::update(target.filter(incidents::severity.ne("problems")))
@@ -264,13 +264,13 @@ impl DetectorStore for SqliteLeader {
                     ))
                     .execute(conn)?;
                 diesel::sql_query(TOTAL_REPORTS)
-                    .bind::<BigInt, _>(now_micros())
+                    .bind::<UnixMicros, _>(Utc::now())
                     .bind::<BigInt, _>(id)
                     .execute(conn)?;
                 if with_event {
                     diesel::sql_query(UPDATED_EVENT)
                         .bind::<BigInt, _>(id)
-                        .bind::<BigInt, _>(at)
+                        .bind::<UnixMicros, _>(at)
                         .bind::<Text, _>(&t.severity)
                         .bind::<Double, _>(t.observed)
                         .bind::<Double, _>(t.expected)
@@ -294,8 +294,8 @@ impl DetectorStore for SqliteLeader {
                 )
                 .set((
                     incidents::status.eq("resolved"),
-                    incidents::resolved_at.eq(micros(t.at)),
-                    incidents::updated_at.eq(now_micros()),
+                    incidents::resolved_at.eq(Micros(t.at)),
+                    incidents::updated_at.eq(Micros(Utc::now())),
                 ))
                 .execute(conn)?;
                 event(conn, id, "resolved", &t)?;
@@ -308,15 +308,14 @@ impl DetectorStore for SqliteLeader {
         &mut self,
         since: DateTime<Utc>,
     ) -> Result<Vec<IncidentPeriod>, StoreError> {
-        let since = micros(since);
-        let rows: Vec<(String, String, i64, Option<i64>)> = self
+        let rows: Vec<(String, String, DateTime<Utc>, Option<DateTime<Utc>>)> = self
             .store
             .read(move |conn| {
                 incidents::table
                     .filter(
                         incidents::resolved_at
                             .is_null()
-                            .or(incidents::resolved_at.ge(since)),
+                            .or(incidents::resolved_at.ge(Micros(since))),
                     )
                     .select((
                         incidents::service,
@@ -327,16 +326,15 @@ impl DetectorStore for SqliteLeader {
                     .load(conn)
             })
             .await?;
-        rows.into_iter()
-            .map(|(service, scope, started, resolved)| {
-                Ok(IncidentPeriod {
-                    service,
-                    scope,
-                    started_at: from_micros(started)?,
-                    resolved_at: resolved.map(from_micros).transpose()?,
-                })
+        Ok(rows
+            .into_iter()
+            .map(|(service, scope, started_at, resolved_at)| IncidentPeriod {
+                service,
+                scope,
+                started_at,
+                resolved_at,
             })
-            .collect()
+            .collect())
     }
 
     async fn as_orgs(&mut self, asns: &[i32]) -> Result<Vec<AsOrg>, StoreError> {
@@ -348,7 +346,7 @@ impl DetectorStore for SqliteLeader {
             as_org: String,
         }
         let asns = serde_json::Value::from(asns.to_vec()).to_string();
-        let since = micros(Utc::now() - TimeDelta::days(2));
+        let since = Utc::now() - TimeDelta::days(2);
         // SQLite takes the bare column `as_org` from the row holding max(received_at):
         // the latest name of each AS, as DISTINCT ON … ORDER BY received_at DESC in Postgres.
         let rows: Vec<Org> = self
@@ -361,7 +359,7 @@ impl DetectorStore for SqliteLeader {
                      GROUP BY asn ORDER BY asn",
                 )
                 .bind::<Text, _>(asns)
-                .bind::<BigInt, _>(since)
+                .bind::<UnixMicros, _>(since)
                 .load(conn)
             })
             .await?;

@@ -6,17 +6,19 @@ use diesel::prelude::*;
 
 use super::models::{IncidentEventRow, IncidentRow};
 use super::schema::{incident_events, incidents};
-use super::{micros, SqliteStore};
+use super::types::Micros;
+use super::SqliteStore;
 use crate::store::{
     IncidentDetail, IncidentEventRecord, IncidentFilter, IncidentReader, IncidentRecord, StoreError,
 };
 
-/// The smallest stored time (whole microseconds) at or after `t`: a stored `x` is `>= t`
+/// The smallest storable time (whole microseconds) at or after `t`: a stored `x` is `>= t`
 /// exactly when `x >= ceil_micros(t)`, and `< t` exactly when `x < ceil_micros(t)`, as
 /// Postgres compares its microsecond timestamps with a finer `t`.
-fn ceil_micros(t: DateTime<Utc>) -> i64 {
+fn ceil_micros(t: DateTime<Utc>) -> DateTime<Utc> {
     let exact = t.timestamp_subsec_nanos().is_multiple_of(1000);
-    micros(t).saturating_add(i64::from(!exact))
+    let us = t.timestamp_micros().saturating_add(i64::from(!exact));
+    DateTime::from_timestamp_micros(us).unwrap_or(t)
 }
 
 #[async_trait]
@@ -38,18 +40,19 @@ impl IncidentReader for SqliteStore {
                     query = query.filter(incidents::status.eq(status));
                 }
                 if let Some(to) = f.to {
-                    query = query.filter(incidents::started_at.lt(ceil_micros(to)));
+                    query = query.filter(incidents::started_at.lt(Micros(ceil_micros(to))));
                 }
                 if let Some(from) = f.from {
                     query = query.filter(
                         incidents::resolved_at
                             .is_null()
-                            .or(incidents::resolved_at.ge(ceil_micros(from))),
+                            .or(incidents::resolved_at.ge(Micros(ceil_micros(from)))),
                     );
                 }
                 if let Some((started, id)) = f.after {
                     let bound = ceil_micros(started);
-                    query = if bound == micros(started) {
+                    query = if bound == started {
+                        let bound = Micros(bound);
                         query.filter(
                             incidents::started_at
                                 .lt(bound)
@@ -57,7 +60,7 @@ impl IncidentReader for SqliteStore {
                         )
                     } else {
                         // No stored time equals a cursor finer than a microsecond.
-                        query.filter(incidents::started_at.lt(bound))
+                        query.filter(incidents::started_at.lt(Micros(bound)))
                     };
                 }
                 query
@@ -66,7 +69,7 @@ impl IncidentReader for SqliteStore {
                     .load(conn)
             })
             .await?;
-        rows.into_iter().map(IncidentRecord::try_from).collect()
+        Ok(rows.into_iter().map(IncidentRecord::from).collect())
     }
 
     async fn get_incident(&self, id: i64) -> Result<Option<IncidentDetail>, StoreError> {
@@ -94,12 +97,9 @@ impl IncidentReader for SqliteStore {
         let Some((row, events)) = found else {
             return Ok(None);
         };
-        let timeline = events
-            .into_iter()
-            .map(IncidentEventRecord::try_from)
-            .collect::<Result<_, _>>()?;
+        let timeline = events.into_iter().map(IncidentEventRecord::from).collect();
         Ok(Some(IncidentDetail {
-            incident: IncidentRecord::try_from(row)?,
+            incident: IncidentRecord::from(row),
             events: timeline,
         }))
     }

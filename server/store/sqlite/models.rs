@@ -1,61 +1,62 @@
 //! Row types: insertables (`New*`) and queryables, converted to and from domain types.
-//! Times are microseconds since the epoch; string lists are JSON arrays.
 
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use super::schema::{incident_events, incidents, reports, services};
-use super::{failed, from_micros, micros};
+use super::types::{JsonList, Micros};
 use crate::catalog::Service;
-use crate::store::{IncidentEventRecord, IncidentRecord, NewReport, StoreError};
+use crate::store::{IncidentEventRecord, IncidentRecord, NewReport};
 
-/// A list of strings as a JSON array.
-fn json_list(items: &[String]) -> String {
-    serde_json::Value::from(items.to_vec()).to_string()
-}
-
-/// A JSON array of strings back as a list.
-fn parse_list(column: &str, json: &str) -> Result<Vec<String>, StoreError> {
-    serde_json::from_str(json).map_err(|e| failed(format!("{column} is not a JSON list: {e}")))
-}
-
-#[derive(Insertable, Queryable, Selectable, AsChangeset)]
+#[derive(Queryable, Selectable)]
 #[diesel(table_name = services, check_for_backend(diesel::sqlite::Sqlite))]
 pub struct ServiceRow {
     pub slug: String,
     pub name: String,
     pub category: String,
-    pub aliases: String,
+    pub aliases: Vec<String>,
     pub url: Option<String>,
     pub country: Option<String>,
-    pub symptoms: String,
+    pub symptoms: Vec<String>,
 }
 
-impl TryFrom<ServiceRow> for Service {
-    type Error = StoreError;
-
-    fn try_from(r: ServiceRow) -> Result<Self, StoreError> {
-        Ok(Service {
-            aliases: parse_list("services.aliases", &r.aliases)?,
-            symptoms: parse_list("services.symptoms", &r.symptoms)?,
+impl From<ServiceRow> for Service {
+    fn from(r: ServiceRow) -> Self {
+        Service {
             slug: r.slug,
             name: r.name,
             category: r.category,
+            aliases: r.aliases,
             url: r.url,
             country: r.country,
-        })
+            symptoms: r.symptoms,
+        }
     }
 }
 
-impl From<&Service> for ServiceRow {
+/// A service to insert or update.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = services, check_for_backend(diesel::sqlite::Sqlite))]
+pub struct NewServiceRow {
+    pub slug: String,
+    pub name: String,
+    pub category: String,
+    pub aliases: JsonList,
+    pub url: Option<String>,
+    pub country: Option<String>,
+    pub symptoms: JsonList,
+}
+
+impl From<&Service> for NewServiceRow {
     fn from(s: &Service) -> Self {
-        ServiceRow {
+        NewServiceRow {
             slug: s.slug.clone(),
             name: s.name.clone(),
             category: s.category.clone(),
-            aliases: json_list(&s.aliases),
+            aliases: JsonList(s.aliases.clone()),
             url: s.url.clone(),
             country: s.country.clone(),
-            symptoms: json_list(&s.symptoms),
+            symptoms: JsonList(s.symptoms.clone()),
         }
     }
 }
@@ -64,9 +65,9 @@ impl From<&Service> for ServiceRow {
 #[derive(Insertable)]
 #[diesel(table_name = reports, check_for_backend(diesel::sqlite::Sqlite))]
 pub struct NewReportRow {
-    pub received_at: i64,
+    pub received_at: Micros,
     pub service: String,
-    pub symptoms: String,
+    pub symptoms: JsonList,
     pub counted: bool,
     pub reporter: Vec<u8>,
     pub subnet: Vec<u8>,
@@ -83,9 +84,9 @@ pub struct NewReportRow {
 impl From<&NewReport> for NewReportRow {
     fn from(r: &NewReport) -> Self {
         NewReportRow {
-            received_at: micros(r.received_at),
+            received_at: Micros(r.received_at),
             service: r.service.clone(),
-            symptoms: json_list(&r.symptoms),
+            symptoms: JsonList(r.symptoms.clone()),
             counted: r.counted,
             reporter: r.reporter.clone(),
             subnet: r.subnet.clone(),
@@ -104,9 +105,9 @@ impl From<&NewReport> for NewReportRow {
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = reports, check_for_backend(diesel::sqlite::Sqlite))]
 pub struct ReportRow {
-    pub received_at: i64,
+    pub received_at: DateTime<Utc>,
     pub service: String,
-    pub symptoms: String,
+    pub symptoms: Vec<String>,
     pub counted: bool,
     pub reporter: Vec<u8>,
     pub subnet: Vec<u8>,
@@ -120,13 +121,11 @@ pub struct ReportRow {
     pub region_source: String,
 }
 
-impl TryFrom<ReportRow> for NewReport {
-    type Error = StoreError;
-
-    fn try_from(r: ReportRow) -> Result<Self, StoreError> {
-        Ok(NewReport {
-            received_at: from_micros(r.received_at)?,
-            symptoms: parse_list("reports.symptoms", &r.symptoms)?,
+impl From<ReportRow> for NewReport {
+    fn from(r: ReportRow) -> Self {
+        NewReport {
+            received_at: r.received_at,
+            symptoms: r.symptoms,
             service: r.service,
             counted: r.counted,
             reporter: r.reporter,
@@ -143,7 +142,7 @@ impl TryFrom<ReportRow> for NewReport {
                 "form" => "form",
                 _ => "none",
             },
-        })
+        }
     }
 }
 
@@ -156,41 +155,39 @@ pub struct IncidentRow {
     pub scope: String,
     pub status: String,
     pub severity: String,
-    pub started_at: i64,
-    pub escalated_at: Option<i64>,
-    pub resolved_at: Option<i64>,
-    pub peak_at: i64,
+    pub started_at: DateTime<Utc>,
+    pub escalated_at: Option<DateTime<Utc>>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub peak_at: DateTime<Utc>,
     pub peak_observed: f64,
     pub peak_expected: f64,
     pub peak_score: f64,
     pub total_reports: i64,
     pub evidence: serde_json::Value,
     pub methodology: String,
-    pub updated_at: i64,
+    pub updated_at: DateTime<Utc>,
 }
 
-impl TryFrom<IncidentRow> for IncidentRecord {
-    type Error = StoreError;
-
-    fn try_from(r: IncidentRow) -> Result<Self, StoreError> {
-        Ok(IncidentRecord {
+impl From<IncidentRow> for IncidentRecord {
+    fn from(r: IncidentRow) -> Self {
+        IncidentRecord {
             id: r.id,
             service: r.service,
             scope: r.scope,
             status: r.status,
             severity: r.severity,
-            started_at: from_micros(r.started_at)?,
-            escalated_at: r.escalated_at.map(from_micros).transpose()?,
-            resolved_at: r.resolved_at.map(from_micros).transpose()?,
-            peak_at: from_micros(r.peak_at)?,
+            started_at: r.started_at,
+            escalated_at: r.escalated_at,
+            resolved_at: r.resolved_at,
+            peak_at: r.peak_at,
             peak_reports: r.peak_observed,
             peak_expected: r.peak_expected,
             peak_score: r.peak_score,
             total_reports: r.total_reports,
             methodology: r.methodology,
-            updated_at: from_micros(r.updated_at)?,
+            updated_at: r.updated_at,
             evidence: r.evidence,
-        })
+        }
     }
 }
 
@@ -198,7 +195,7 @@ impl TryFrom<IncidentRow> for IncidentRecord {
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = incident_events, check_for_backend(diesel::sqlite::Sqlite))]
 pub struct IncidentEventRow {
-    pub at: i64,
+    pub at: DateTime<Utc>,
     pub kind: String,
     pub state: String,
     pub observed: f64,
@@ -206,17 +203,15 @@ pub struct IncidentEventRow {
     pub score: f64,
 }
 
-impl TryFrom<IncidentEventRow> for IncidentEventRecord {
-    type Error = StoreError;
-
-    fn try_from(r: IncidentEventRow) -> Result<Self, StoreError> {
-        Ok(IncidentEventRecord {
-            at: from_micros(r.at)?,
+impl From<IncidentEventRow> for IncidentEventRecord {
+    fn from(r: IncidentEventRow) -> Self {
+        IncidentEventRecord {
+            at: r.at,
             kind: r.kind,
             state: r.state,
             reports: r.observed,
             expected: r.expected,
             score: r.score,
-        })
+        }
     }
 }

@@ -5,11 +5,12 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use diesel::prelude::*;
 
 use super::schema::{incident_events, incidents, webhook_deliveries, webhooks};
-use super::{from_micros, now_micros, SqliteStore};
+use super::types::Micros;
+use super::SqliteStore;
 use crate::config::Secret;
 use crate::store::{
     AttemptOutcome, DeliveryRecord, DueDelivery, NewWebhook, NextStep, StoreError, WebhookEvent,
@@ -25,35 +26,33 @@ struct WebhookRow {
     id: i64,
     url: String,
     description: Option<String>,
-    created_at: i64,
-    disabled_at: Option<i64>,
+    created_at: DateTime<Utc>,
+    disabled_at: Option<DateTime<Utc>>,
 }
 
-impl TryFrom<WebhookRow> for WebhookRecord {
-    type Error = StoreError;
-
-    fn try_from(r: WebhookRow) -> Result<Self, StoreError> {
-        Ok(WebhookRecord {
+impl From<WebhookRow> for WebhookRecord {
+    fn from(r: WebhookRow) -> Self {
+        WebhookRecord {
             id: r.id,
             url: r.url,
             description: r.description,
-            created_at: from_micros(r.created_at)?,
-            disabled_at: r.disabled_at.map(from_micros).transpose()?,
-        })
+            created_at: r.created_at,
+            disabled_at: r.disabled_at,
+        }
     }
 }
 
 type ClaimRow = (
     (i64, i64, i32, String, String),
     (i64, i64, String, String, String, String),
-    (f64, f64, f64, i64, String),
+    (f64, f64, f64, DateTime<Utc>, String),
 );
 
-fn due_delivery(r: ClaimRow) -> Result<DueDelivery, StoreError> {
+fn due_delivery(r: ClaimRow) -> DueDelivery {
     let ((id, webhook_id, attempts, url, secret), ids, figures) = r;
     let (event_id, incident_id, service, scope, kind, state) = ids;
     let (observed, expected, score, at, methodology) = figures;
-    Ok(DueDelivery {
+    DueDelivery {
         id,
         webhook_id,
         url,
@@ -69,10 +68,10 @@ fn due_delivery(r: ClaimRow) -> Result<DueDelivery, StoreError> {
             observed,
             expected,
             score,
-            at: from_micros(at)?,
+            at,
             methodology,
         },
-    })
+    }
 }
 
 type DeliveryRow = (
@@ -84,36 +83,40 @@ type DeliveryRow = (
     i32,
     Option<i32>,
     Option<String>,
-    i64,
-    i64,
-    Option<i64>,
+    DateTime<Utc>,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
 );
 
-fn delivery_record(r: DeliveryRow) -> Result<DeliveryRecord, StoreError> {
-    Ok(DeliveryRecord {
+fn delivery_record(r: DeliveryRow) -> DeliveryRecord {
+    DeliveryRecord {
         id: r.0,
         event_id: r.1,
         incident_id: r.2,
         kind: r.3,
-        next_attempt_at: (r.4 == "pending").then(|| from_micros(r.8)).transpose()?,
+        next_attempt_at: (r.4 == "pending").then_some(r.8),
         status: r.4,
         attempts: r.5,
         last_status_code: r.6,
         last_error: r.7,
-        created_at: from_micros(r.9)?,
-        delivered_at: r.10.map(from_micros).transpose()?,
-    })
+        created_at: r.9,
+        delivered_at: r.10,
+    }
 }
 
-fn micros_of(d: Duration) -> i64 {
-    i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
+/// `d` after `t`, or the latest time there is.
+fn later(t: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+    TimeDelta::from_std(d)
+        .ok()
+        .and_then(|d| t.checked_add_signed(d))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 #[async_trait]
 impl WebhookStore for SqliteStore {
     async fn create_webhook(&self, hook: &NewWebhook) -> Result<WebhookRecord, StoreError> {
         let hook = hook.clone();
-        let now = now_micros();
+        let now = Utc::now();
         let row: WebhookRow = self
             .write(move |conn| {
                 let newest: Option<i64> = incident_events::table
@@ -124,7 +127,7 @@ impl WebhookStore for SqliteStore {
                         webhooks::url.eq(&hook.url),
                         webhooks::secret.eq(hook.secret.expose()),
                         webhooks::description.eq(&hook.description),
-                        webhooks::created_at.eq(now),
+                        webhooks::created_at.eq(Micros(now)),
                         webhooks::enqueued_through.eq(newest.unwrap_or(0)),
                     ))
                     .execute(conn)?;
@@ -138,7 +141,7 @@ impl WebhookStore for SqliteStore {
                     .get_result(conn)
             })
             .await?;
-        row.try_into()
+        Ok(row.into())
     }
 
     async fn list_webhooks(&self) -> Result<Vec<WebhookRecord>, StoreError> {
@@ -150,11 +153,11 @@ impl WebhookStore for SqliteStore {
                     .load(conn)
             })
             .await?;
-        rows.into_iter().map(WebhookRecord::try_from).collect()
+        Ok(rows.into_iter().map(WebhookRecord::from).collect())
     }
 
     async fn disable_webhook(&self, id: i64) -> Result<bool, StoreError> {
-        let now = now_micros();
+        let now = Utc::now();
         self.write(move |conn| {
             let exists = diesel::select(diesel::dsl::exists(webhooks::table.find(id)))
                 .get_result::<bool>(conn)?;
@@ -163,7 +166,7 @@ impl WebhookStore for SqliteStore {
                     .find(id)
                     .filter(webhooks::disabled_at.is_null()),
             )
-            .set(webhooks::disabled_at.eq(now))
+            .set(webhooks::disabled_at.eq(Micros(now)))
             .execute(conn)?;
             diesel::update(
                 webhook_deliveries::table
@@ -214,8 +217,7 @@ impl WebhookStore for SqliteStore {
                     .map(Some)
             })
             .await?;
-        rows.map(|rows| rows.into_iter().map(delivery_record).collect())
-            .transpose()
+        Ok(rows.map(|rows| rows.into_iter().map(delivery_record).collect()))
     }
 
     async fn enqueue_deliveries(&self) -> Result<usize, StoreError> {
@@ -230,7 +232,7 @@ impl WebhookStore for SqliteStore {
         if !pending {
             return Ok(0);
         }
-        let now = now_micros();
+        let now = Utc::now();
         self.write(move |conn| {
             let hooks: Vec<(i64, i64)> = webhooks::table
                 .filter(webhooks::disabled_at.is_null())
@@ -252,8 +254,8 @@ impl WebhookStore for SqliteStore {
                         .values((
                             webhook_deliveries::webhook_id.eq(hook),
                             webhook_deliveries::event_id.eq(event),
-                            webhook_deliveries::next_attempt_at.eq(now),
-                            webhook_deliveries::created_at.eq(now),
+                            webhook_deliveries::next_attempt_at.eq(Micros(now)),
+                            webhook_deliveries::created_at.eq(Micros(now)),
                         ))
                         .on_conflict((webhook_deliveries::webhook_id, webhook_deliveries::event_id))
                         .do_nothing()
@@ -273,12 +275,12 @@ impl WebhookStore for SqliteStore {
         limit: i64,
         lease: Duration,
     ) -> Result<Vec<DueDelivery>, StoreError> {
-        let now = now_micros();
+        let now = Utc::now();
         let due = move || {
             webhook_deliveries::table
                 .inner_join(webhooks::table)
                 .filter(webhook_deliveries::status.eq("pending"))
-                .filter(webhook_deliveries::next_attempt_at.le(now))
+                .filter(webhook_deliveries::next_attempt_at.le(Micros(now)))
                 .filter(webhooks::disabled_at.is_null())
         };
         let any: bool = self
@@ -287,7 +289,7 @@ impl WebhookStore for SqliteStore {
         if !any {
             return Ok(Vec::new());
         }
-        let until = now.saturating_add(micros_of(lease));
+        let until = later(now, lease);
         let rows: Vec<ClaimRow> = self
             .write(move |conn| {
                 let ids: Vec<i64> = due()
@@ -298,7 +300,7 @@ impl WebhookStore for SqliteStore {
                 diesel::update(
                     webhook_deliveries::table.filter(webhook_deliveries::id.eq_any(&ids)),
                 )
-                .set(webhook_deliveries::next_attempt_at.eq(until))
+                .set(webhook_deliveries::next_attempt_at.eq(Micros(until)))
                 .execute(conn)?;
                 webhook_deliveries::table
                     .inner_join(webhooks::table)
@@ -332,14 +334,14 @@ impl WebhookStore for SqliteStore {
                     .load(conn)
             })
             .await?;
-        rows.into_iter().map(due_delivery).collect()
+        Ok(rows.into_iter().map(due_delivery).collect())
     }
 
     async fn record_attempt(&self, id: i64, outcome: &AttemptOutcome) -> Result<(), StoreError> {
-        let now = now_micros();
+        let now = Utc::now();
         let (status, next_at) = match outcome.next {
             NextStep::Delivered => ("delivered", now),
-            NextStep::RetryIn(after) => ("pending", now.saturating_add(micros_of(after))),
+            NextStep::RetryIn(after) => ("pending", later(now, after)),
             NextStep::GiveUp => ("failed", now),
         };
         let outcome = outcome.clone();
@@ -354,8 +356,8 @@ impl WebhookStore for SqliteStore {
                 webhook_deliveries::last_status_code.eq(outcome.status_code),
                 webhook_deliveries::last_error.eq(outcome.error),
                 webhook_deliveries::status.eq(status),
-                webhook_deliveries::next_attempt_at.eq(next_at),
-                webhook_deliveries::delivered_at.eq((status == "delivered").then_some(now)),
+                webhook_deliveries::next_attempt_at.eq(Micros(next_at)),
+                webhook_deliveries::delivered_at.eq((status == "delivered").then_some(Micros(now))),
             ))
             .execute(conn)
         })
@@ -364,13 +366,12 @@ impl WebhookStore for SqliteStore {
     }
 
     async fn prune_deliveries(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
-        let before = before.timestamp_micros();
         let deleted = self
             .write(move |conn| {
                 diesel::delete(
                     webhook_deliveries::table
                         .filter(webhook_deliveries::status.ne("pending"))
-                        .filter(webhook_deliveries::created_at.lt(before)),
+                        .filter(webhook_deliveries::created_at.lt(Micros(before))),
                 )
                 .execute(conn)
             })

@@ -1,6 +1,6 @@
 //! The detector leader: one per database in this process, idempotent writes.
 
-use chrono::TimeDelta;
+use chrono::{DateTime, TimeDelta, Utc};
 use diesel::prelude::*;
 use serde_json::json;
 
@@ -23,7 +23,7 @@ fn tick(scope: &str, secs_after: i64, observed: f64) -> IncidentTick {
     }
 }
 
-async fn events(store: &SqliteStore, id: i64) -> Vec<(String, i64)> {
+async fn events(store: &SqliteStore, id: i64) -> Vec<(String, DateTime<Utc>)> {
     store
         .read(move |conn| {
             incident_events::table
@@ -36,8 +36,8 @@ async fn events(store: &SqliteStore, id: i64) -> Vec<(String, i64)> {
         .expect("events")
 }
 
-fn us(secs_after: i64) -> i64 {
-    at(secs_after).timestamp_micros()
+fn us(secs_after: i64) -> DateTime<Utc> {
+    at(secs_after)
 }
 
 #[tokio::test]
@@ -139,7 +139,14 @@ async fn updates_escalate_keep_the_peak_count_reports_and_are_throttled() {
             .await
             .expect("update");
     }
-    type Peak = (String, Option<i64>, i64, f64, i64, serde_json::Value);
+    type Peak = (
+        String,
+        Option<DateTime<Utc>>,
+        DateTime<Utc>,
+        f64,
+        i64,
+        serde_json::Value,
+    );
     let peak: Peak = db
         .store
         .read(move |conn| {
@@ -169,14 +176,14 @@ async fn updates_escalate_keep_the_peak_count_reports_and_are_throttled() {
         )
     );
     // 'updated' only when nothing was written in the 4.5 minutes before: at 6 and 11 min.
-    let kinds: Vec<(String, i64)> = events(&db.store, open.id).await;
+    let kinds: Vec<(String, DateTime<Utc>)> = events(&db.store, open.id).await;
     let expected = [
         ("opened", 0),
         ("escalated", 60),
         ("updated", 360),
         ("updated", 660),
     ];
-    let expected: Vec<(String, i64)> = expected
+    let expected: Vec<(String, DateTime<Utc>)> = expected
         .iter()
         .map(|(k, s)| (k.to_string(), us(*s)))
         .collect();

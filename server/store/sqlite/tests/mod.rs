@@ -328,3 +328,55 @@ async fn every_migration_reverts_and_applies_again() {
         .expect("apply");
     assert_eq!(applied.len(), migration_count());
 }
+
+#[tokio::test]
+async fn times_stay_integer_microseconds_and_lists_json_text_on_disk() {
+    let db = db();
+    let written = report("netflix", 1, 1, Some("IT"));
+    db.store
+        .append(std::slice::from_ref(&written))
+        .await
+        .expect("append");
+    #[derive(QueryableByName)]
+    struct Stored {
+        #[diesel(sql_type = Text)]
+        kind: String,
+        #[diesel(sql_type = BigInt)]
+        us: i64,
+        #[diesel(sql_type = Text)]
+        symptoms: String,
+    }
+    let stored: Stored = db
+        .store
+        .read(|conn| {
+            diesel::sql_query(
+                "SELECT typeof(received_at) AS kind, received_at AS us, symptoms FROM reports",
+            )
+            .get_result(conn)
+        })
+        .await
+        .expect("raw row");
+    assert_eq!(stored.kind, "integer");
+    assert_eq!(stored.us, written.received_at.timestamp_micros());
+    assert_eq!(stored.symptoms, r#"["login","app"]"#);
+
+    // A row as a file written before reads back as it always did.
+    let us = at(30).timestamp_micros() + 7;
+    let sql = format!(
+        "INSERT INTO reports (received_at, service, symptoms, counted, reporter, subnet, region_source)
+         VALUES ({us}, 'netflix', '[\"video\"]', 1, x'01', x'02', 'form')"
+    );
+    db.store
+        .write(move |conn| diesel::sql_query(sql).execute(conn))
+        .await
+        .expect("raw insert");
+    let back = db
+        .store
+        .counted_between(at(30), at(31), None)
+        .await
+        .expect("read");
+    assert_eq!(back.len(), 1);
+    assert_eq!(back[0].received_at.timestamp_micros(), us);
+    assert_eq!(back[0].symptoms, ["video"]);
+    assert_eq!(back[0].region_source, "form");
+}
