@@ -7,10 +7,11 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use serde_json::Value;
 
+use super::models::{IncidentPeriodRow, OpenIncidentRow, TrackerRow};
 use super::schema::{detector_series, incident_events, incidents};
 use super::{db_error, STORE};
+use crate::store::rows::AsOrgRow;
 use crate::store::{
     AsOrg, DetectorStore, IncidentPeriod, IncidentTick, OpenIncident, SavedTracker, StoreError,
 };
@@ -47,37 +48,6 @@ impl PgLeader {
     }
 }
 
-type IncidentRow = (i64, String, String, String, DateTime<Utc>, f64);
-
-fn to_open(r: IncidentRow) -> OpenIncident {
-    OpenIncident {
-        id: r.0,
-        service: r.1,
-        scope: r.2,
-        severity: r.3,
-        started_at: r.4,
-        peak_observed: r.5,
-    }
-}
-
-fn open_columns() -> (
-    incidents::id,
-    incidents::service,
-    incidents::scope,
-    incidents::severity,
-    incidents::started_at,
-    incidents::peak_observed,
-) {
-    (
-        incidents::id,
-        incidents::service,
-        incidents::scope,
-        incidents::severity,
-        incidents::started_at,
-        incidents::peak_observed,
-    )
-}
-
 impl PgLeader {
     async fn event(&mut self, id: i64, kind: &str, tick: &IncidentTick) -> QueryResult<usize> {
         diesel::insert_into(incident_events::table)
@@ -105,23 +75,12 @@ impl PgLeader {
 #[async_trait]
 impl DetectorStore for PgLeader {
     async fn load_trackers(&mut self) -> Result<Vec<SavedTracker>, StoreError> {
-        let rows: Vec<(String, String, Value)> = detector_series::table
-            .select((
-                detector_series::service,
-                detector_series::scope,
-                detector_series::tracker,
-            ))
+        let rows: Vec<TrackerRow> = detector_series::table
+            .select(TrackerRow::as_select())
             .load(&mut self.conn)
             .await
             .map_err(db_error)?;
-        Ok(rows
-            .into_iter()
-            .map(|(service, scope, state)| SavedTracker {
-                service,
-                scope,
-                state,
-            })
-            .collect())
+        Ok(rows.into_iter().map(SavedTracker::from).collect())
     }
 
     async fn save_trackers(
@@ -157,13 +116,13 @@ impl DetectorStore for PgLeader {
     }
 
     async fn open_incidents(&mut self) -> Result<Vec<OpenIncident>, StoreError> {
-        let rows: Vec<IncidentRow> = incidents::table
+        let rows: Vec<OpenIncidentRow> = incidents::table
             .filter(incidents::status.eq("open"))
-            .select(open_columns())
+            .select(OpenIncidentRow::as_select())
             .load(&mut self.conn)
             .await
             .map_err(db_error)?;
-        Ok(rows.into_iter().map(to_open).collect())
+        Ok(rows.into_iter().map(OpenIncident::from).collect())
     }
 
     async fn open_incident(
@@ -171,7 +130,7 @@ impl DetectorStore for PgLeader {
         tick: &IncidentTick,
         methodology: &str,
     ) -> Result<OpenIncident, StoreError> {
-        let inserted: Option<IncidentRow> = diesel::insert_into(incidents::table)
+        let inserted: Option<OpenIncidentRow> = diesel::insert_into(incidents::table)
             .values((
                 incidents::service.eq(&tick.service),
                 incidents::scope.eq(&tick.scope),
@@ -187,22 +146,22 @@ impl DetectorStore for PgLeader {
                 incidents::methodology.eq(methodology),
             ))
             .on_conflict_do_nothing()
-            .returning(open_columns())
+            .returning(OpenIncidentRow::as_returning())
             .get_result(&mut self.conn)
             .await
             .optional()
             .map_err(db_error)?;
         let open = match inserted {
-            Some(row) => to_open(row),
+            Some(row) => row.into(),
             // Already open (a replayed tick after a failover): carry on with that one.
             None => incidents::table
                 .filter(incidents::status.eq("open"))
                 .filter(incidents::service.eq(&tick.service))
                 .filter(incidents::scope.eq(&tick.scope))
-                .select(open_columns())
-                .first::<IncidentRow>(&mut self.conn)
+                .select(OpenIncidentRow::as_select())
+                .first::<OpenIncidentRow>(&mut self.conn)
                 .await
-                .map(to_open)
+                .map(OpenIncident::from)
                 .map_err(db_error)?,
         };
         self.event(open.id, "opened", tick)
@@ -299,41 +258,21 @@ impl DetectorStore for PgLeader {
         &mut self,
         since: DateTime<Utc>,
     ) -> Result<Vec<IncidentPeriod>, StoreError> {
-        let rows: Vec<(String, String, DateTime<Utc>, Option<DateTime<Utc>>)> = incidents::table
+        let rows: Vec<IncidentPeriodRow> = incidents::table
             .filter(
                 incidents::resolved_at
                     .is_null()
                     .or(incidents::resolved_at.ge(since)),
             )
-            .select((
-                incidents::service,
-                incidents::scope,
-                incidents::started_at,
-                incidents::resolved_at,
-            ))
+            .select(IncidentPeriodRow::as_select())
             .load(&mut self.conn)
             .await
             .map_err(db_error)?;
-        Ok(rows
-            .into_iter()
-            .map(|(service, scope, started_at, resolved_at)| IncidentPeriod {
-                service,
-                scope,
-                started_at,
-                resolved_at,
-            })
-            .collect())
+        Ok(rows.into_iter().map(IncidentPeriod::from).collect())
     }
 
     async fn as_orgs(&mut self, asns: &[i32]) -> Result<Vec<AsOrg>, StoreError> {
-        #[derive(QueryableByName)]
-        struct Org {
-            #[diesel(sql_type = diesel::sql_types::Integer)]
-            asn: i32,
-            #[diesel(sql_type = diesel::sql_types::Text)]
-            as_org: String,
-        }
-        let rows: Vec<Org> = diesel::sql_query(
+        let rows: Vec<AsOrgRow> = diesel::sql_query(
             "SELECT DISTINCT ON (asn) asn, as_org FROM reports
              WHERE asn = ANY($1) AND as_org IS NOT NULL
                AND received_at > now() - interval '2 days'
@@ -343,13 +282,7 @@ impl DetectorStore for PgLeader {
         .load(&mut self.conn)
         .await
         .map_err(db_error)?;
-        Ok(rows
-            .into_iter()
-            .map(|o| AsOrg {
-                asn: o.asn,
-                org: o.as_org,
-            })
-            .collect())
+        Ok(rows.into_iter().map(AsOrg::from).collect())
     }
 
     async fn still_leader(&mut self) -> bool {

@@ -1,103 +1,23 @@
 //! Reading incidents and their timelines.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
+use super::models::{IncidentEventRow, IncidentRow};
 use super::schema::{incident_events, incidents};
 use super::{db_error, PgStore};
 use crate::store::{
     IncidentDetail, IncidentEventRecord, IncidentFilter, IncidentReader, IncidentRecord, StoreError,
 };
 
-type Row = (
-    (
-        i64,
-        String,
-        String,
-        String,
-        String,
-        DateTime<Utc>,
-        Option<DateTime<Utc>>,
-        Option<DateTime<Utc>>,
-    ),
-    (
-        DateTime<Utc>,
-        f64,
-        f64,
-        f64,
-        i64,
-        String,
-        DateTime<Utc>,
-        serde_json::Value,
-    ),
-);
-
-fn record(r: Row) -> IncidentRecord {
-    let ((id, service, scope, status, severity, started_at, escalated_at, resolved_at), rest) = r;
-    let (
-        peak_at,
-        peak_reports,
-        peak_expected,
-        peak_score,
-        total_reports,
-        methodology,
-        updated_at,
-        evidence,
-    ) = rest;
-    IncidentRecord {
-        id,
-        service,
-        scope,
-        status,
-        severity,
-        started_at,
-        escalated_at,
-        resolved_at,
-        peak_at,
-        peak_reports,
-        peak_expected,
-        peak_score,
-        total_reports,
-        methodology,
-        updated_at,
-        evidence,
-    }
-}
-
-macro_rules! columns {
-    () => {
-        (
-            (
-                incidents::id,
-                incidents::service,
-                incidents::scope,
-                incidents::status,
-                incidents::severity,
-                incidents::started_at,
-                incidents::escalated_at,
-                incidents::resolved_at,
-            ),
-            (
-                incidents::peak_at,
-                incidents::peak_observed,
-                incidents::peak_expected,
-                incidents::peak_score,
-                incidents::total_reports,
-                incidents::methodology,
-                incidents::updated_at,
-                incidents::evidence,
-            ),
-        )
-    };
-}
-
 #[async_trait]
 impl IncidentReader for PgStore {
     async fn list_incidents(&self, f: &IncidentFilter) -> Result<Vec<IncidentRecord>, StoreError> {
         let mut conn = self.conn().await?;
-        let mut query = incidents::table.select(columns!()).into_boxed();
+        let mut query = incidents::table
+            .select(IncidentRow::as_select())
+            .into_boxed();
         if let Some(service) = &f.service {
             query = query.filter(incidents::service.eq(service.clone()));
         }
@@ -124,20 +44,20 @@ impl IncidentReader for PgStore {
                     .or(incidents::started_at.eq(started).and(incidents::id.lt(id))),
             );
         }
-        let rows: Vec<Row> = query
+        let rows: Vec<IncidentRow> = query
             .order((incidents::started_at.desc(), incidents::id.desc()))
             .limit(f.limit)
             .load(&mut conn)
             .await
             .map_err(db_error)?;
-        Ok(rows.into_iter().map(record).collect())
+        Ok(rows.into_iter().map(IncidentRecord::from).collect())
     }
 
     async fn get_incident(&self, id: i64) -> Result<Option<IncidentDetail>, StoreError> {
         let mut conn = self.conn().await?;
-        let row: Option<Row> = incidents::table
+        let row: Option<IncidentRow> = incidents::table
             .find(id)
-            .select(columns!())
+            .select(IncidentRow::as_select())
             .first(&mut conn)
             .await
             .optional()
@@ -145,35 +65,16 @@ impl IncidentReader for PgStore {
         let Some(row) = row else {
             return Ok(None);
         };
-        let events: Vec<(DateTime<Utc>, String, String, f64, f64, f64)> = incident_events::table
+        let events: Vec<IncidentEventRow> = incident_events::table
             .filter(incident_events::incident_id.eq(id))
-            .select((
-                incident_events::at,
-                incident_events::kind,
-                incident_events::state,
-                incident_events::observed,
-                incident_events::expected,
-                incident_events::score,
-            ))
+            .select(IncidentEventRow::as_select())
             .order((incident_events::at, incident_events::id))
             .load(&mut conn)
             .await
             .map_err(db_error)?;
-        let timeline = events
-            .into_iter()
-            .map(
-                |(at, kind, state, reports, expected, score)| IncidentEventRecord {
-                    at,
-                    kind,
-                    state,
-                    reports,
-                    expected,
-                    score,
-                },
-            )
-            .collect();
+        let timeline = events.into_iter().map(IncidentEventRecord::from).collect();
         Ok(Some(IncidentDetail {
-            incident: record(row),
+            incident: IncidentRecord::from(row),
             events: timeline,
         }))
     }

@@ -12,12 +12,13 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Double, Integer, Json, Text};
-use serde_json::Value;
+use diesel::sql_types::{BigInt, Double, Json, Text};
 
+use super::models::{IncidentPeriodRow, OpenIncidentRow, TrackerRow};
 use super::schema::{detector_series, incident_events, incidents};
 use super::types::{Micros, UnixMicros};
 use super::SqliteStore;
+use crate::store::rows::AsOrgRow;
 use crate::store::{
     AsOrg, DetectorStore, IncidentPeriod, IncidentTick, OpenIncident, SavedTracker, StoreError,
 };
@@ -50,37 +51,6 @@ impl SqliteLeader {
             _claim: Claim(path),
         })
     }
-}
-
-type IncidentRow = (i64, String, String, String, DateTime<Utc>, f64);
-
-fn to_open(r: IncidentRow) -> OpenIncident {
-    OpenIncident {
-        id: r.0,
-        service: r.1,
-        scope: r.2,
-        severity: r.3,
-        started_at: r.4,
-        peak_observed: r.5,
-    }
-}
-
-fn open_columns() -> (
-    incidents::id,
-    incidents::service,
-    incidents::scope,
-    incidents::severity,
-    incidents::started_at,
-    incidents::peak_observed,
-) {
-    (
-        incidents::id,
-        incidents::service,
-        incidents::scope,
-        incidents::severity,
-        incidents::started_at,
-        incidents::peak_observed,
-    )
 }
 
 /// Records an event, at most one per incident, kind and time.
@@ -125,26 +95,15 @@ const UPDATED_EVENT: &str = "INSERT INTO incident_events
 #[async_trait]
 impl DetectorStore for SqliteLeader {
     async fn load_trackers(&mut self) -> Result<Vec<SavedTracker>, StoreError> {
-        let rows: Vec<(String, String, Value)> = self
+        let rows: Vec<TrackerRow> = self
             .store
             .read(|conn| {
                 detector_series::table
-                    .select((
-                        detector_series::service,
-                        detector_series::scope,
-                        detector_series::tracker,
-                    ))
+                    .select(TrackerRow::as_select())
                     .load(conn)
             })
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(service, scope, state)| SavedTracker {
-                service,
-                scope,
-                state,
-            })
-            .collect())
+        Ok(rows.into_iter().map(SavedTracker::from).collect())
     }
 
     async fn save_trackers(
@@ -177,16 +136,16 @@ impl DetectorStore for SqliteLeader {
     }
 
     async fn open_incidents(&mut self) -> Result<Vec<OpenIncident>, StoreError> {
-        let rows: Vec<IncidentRow> = self
+        let rows: Vec<OpenIncidentRow> = self
             .store
             .read(|conn| {
                 incidents::table
                     .filter(incidents::status.eq("open"))
-                    .select(open_columns())
+                    .select(OpenIncidentRow::as_select())
                     .load(conn)
             })
             .await?;
-        Ok(rows.into_iter().map(to_open).collect())
+        Ok(rows.into_iter().map(OpenIncident::from).collect())
     }
 
     async fn open_incident(
@@ -220,17 +179,17 @@ impl DetectorStore for SqliteLeader {
                     ))
                     .on_conflict_do_nothing()
                     .execute(conn)?;
-                let row: IncidentRow = incidents::table
+                let row: OpenIncidentRow = incidents::table
                     .filter(incidents::status.eq("open"))
                     .filter(incidents::service.eq(&t.service))
                     .filter(incidents::scope.eq(&t.scope))
-                    .select(open_columns())
+                    .select(OpenIncidentRow::as_select())
                     .first(conn)?;
-                event(conn, row.0, "opened", &t)?;
+                event(conn, row.id, "opened", &t)?;
                 Ok(row)
             })
             .await?;
-        Ok(to_open(row))
+        Ok(row.into())
     }
 
     async fn update_incident(
@@ -308,7 +267,7 @@ impl DetectorStore for SqliteLeader {
         &mut self,
         since: DateTime<Utc>,
     ) -> Result<Vec<IncidentPeriod>, StoreError> {
-        let rows: Vec<(String, String, DateTime<Utc>, Option<DateTime<Utc>>)> = self
+        let rows: Vec<IncidentPeriodRow> = self
             .store
             .read(move |conn| {
                 incidents::table
@@ -317,39 +276,19 @@ impl DetectorStore for SqliteLeader {
                             .is_null()
                             .or(incidents::resolved_at.ge(Micros(since))),
                     )
-                    .select((
-                        incidents::service,
-                        incidents::scope,
-                        incidents::started_at,
-                        incidents::resolved_at,
-                    ))
+                    .select(IncidentPeriodRow::as_select())
                     .load(conn)
             })
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(service, scope, started_at, resolved_at)| IncidentPeriod {
-                service,
-                scope,
-                started_at,
-                resolved_at,
-            })
-            .collect())
+        Ok(rows.into_iter().map(IncidentPeriod::from).collect())
     }
 
     async fn as_orgs(&mut self, asns: &[i32]) -> Result<Vec<AsOrg>, StoreError> {
-        #[derive(QueryableByName)]
-        struct Org {
-            #[diesel(sql_type = Integer)]
-            asn: i32,
-            #[diesel(sql_type = Text)]
-            as_org: String,
-        }
         let asns = serde_json::Value::from(asns.to_vec()).to_string();
         let since = Utc::now() - TimeDelta::days(2);
         // SQLite takes the bare column `as_org` from the row holding max(received_at):
         // the latest name of each AS, as DISTINCT ON … ORDER BY received_at DESC in Postgres.
-        let rows: Vec<Org> = self
+        let rows: Vec<AsOrgRow> = self
             .store
             .read(move |conn| {
                 diesel::sql_query(
@@ -363,13 +302,7 @@ impl DetectorStore for SqliteLeader {
                 .load(conn)
             })
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|o| AsOrg {
-                asn: o.asn,
-                org: o.as_org,
-            })
-            .collect())
+        Ok(rows.into_iter().map(AsOrg::from).collect())
     }
 
     async fn still_leader(&mut self) -> bool {

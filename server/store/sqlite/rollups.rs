@@ -3,11 +3,13 @@
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Double, Integer, Nullable, Text};
+use diesel::sql_types::{BigInt, Nullable, Text};
 
+use super::models::HistoryRow;
 use super::schema::{reports, rollup_watermark, rollups};
 use super::types::{Micros, UnixMicros};
 use super::SqliteStore;
+use crate::store::rows::TypicalRow;
 use crate::store::{quarter_of, CountryLevel, Period, RollupRow, RollupStore, StoreError};
 
 /// Adds the counted reports of `[?1, ?2)` to the rollups: one row per service, bucket and
@@ -72,20 +74,6 @@ pub(super) fn watermark(conn: &mut SqliteConnection) -> QueryResult<Option<DateT
         .select(rollup_watermark::done_to)
         .first(conn)
         .optional()
-}
-
-#[derive(QueryableByName)]
-struct HistoryRow {
-    #[diesel(sql_type = Text)]
-    service: String,
-    #[diesel(sql_type = UnixMicros)]
-    bucket: DateTime<Utc>,
-    #[diesel(sql_type = Text)]
-    country: String,
-    #[diesel(sql_type = Integer)]
-    reports: i32,
-    #[diesel(sql_type = Integer)]
-    unique_reporters: i32,
 }
 
 #[async_trait]
@@ -162,15 +150,8 @@ impl RollupStore for SqliteStore {
         at: DateTime<Utc>,
         window_minutes: i64,
     ) -> Result<Vec<CountryLevel>, StoreError> {
-        #[derive(QueryableByName)]
-        struct Typical {
-            #[diesel(sql_type = Text)]
-            country: String,
-            #[diesel(sql_type = Double)]
-            expected: f64,
-        }
         let service = service.map(str::to_owned);
-        let rows: Vec<Typical> = self
+        let rows: Vec<TypicalRow> = self
             .read(move |conn| {
                 diesel::sql_query(TYPICAL_BY_COUNTRY)
                     .bind::<Nullable<Text>, _>(service)
@@ -179,13 +160,7 @@ impl RollupStore for SqliteStore {
                     .load(conn)
             })
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|t| CountryLevel {
-                country: t.country,
-                typical: t.expected,
-            })
-            .collect())
+        Ok(rows.into_iter().map(CountryLevel::from).collect())
     }
 
     async fn history(
@@ -216,15 +191,6 @@ impl RollupStore for SqliteStore {
                 }
             })
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| RollupRow {
-                bucket: r.bucket,
-                service: r.service,
-                country: r.country,
-                reports: r.reports,
-                unique_reporters: r.unique_reporters,
-            })
-            .collect())
+        Ok(rows.into_iter().map(RollupRow::from).collect())
     }
 }

@@ -8,101 +8,17 @@ use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
 use diesel::prelude::*;
 
+use super::models::{ClaimRow, DeliveryRow, WebhookRow};
 use super::schema::{incident_events, incidents, webhook_deliveries, webhooks};
 use super::types::Micros;
 use super::SqliteStore;
-use crate::config::Secret;
 use crate::store::{
-    AttemptOutcome, DeliveryRecord, DueDelivery, NewWebhook, NextStep, StoreError, WebhookEvent,
-    WebhookRecord, WebhookStore,
+    AttemptOutcome, DeliveryRecord, DueDelivery, NewWebhook, NextStep, StoreError, WebhookRecord,
+    WebhookStore,
 };
 
 /// Most events queued per webhook in one call.
 const ENQUEUE_BATCH: i64 = 1000;
-
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = webhooks, check_for_backend(diesel::sqlite::Sqlite))]
-struct WebhookRow {
-    id: i64,
-    url: String,
-    description: Option<String>,
-    created_at: DateTime<Utc>,
-    disabled_at: Option<DateTime<Utc>>,
-}
-
-impl From<WebhookRow> for WebhookRecord {
-    fn from(r: WebhookRow) -> Self {
-        WebhookRecord {
-            id: r.id,
-            url: r.url,
-            description: r.description,
-            created_at: r.created_at,
-            disabled_at: r.disabled_at,
-        }
-    }
-}
-
-type ClaimRow = (
-    (i64, i64, i32, String, String),
-    (i64, i64, String, String, String, String),
-    (f64, f64, f64, DateTime<Utc>, String),
-);
-
-fn due_delivery(r: ClaimRow) -> DueDelivery {
-    let ((id, webhook_id, attempts, url, secret), ids, figures) = r;
-    let (event_id, incident_id, service, scope, kind, state) = ids;
-    let (observed, expected, score, at, methodology) = figures;
-    DueDelivery {
-        id,
-        webhook_id,
-        url,
-        secret: Secret::new(secret),
-        attempts,
-        event: WebhookEvent {
-            id: event_id,
-            incident_id,
-            service,
-            scope,
-            kind,
-            state,
-            observed,
-            expected,
-            score,
-            at,
-            methodology,
-        },
-    }
-}
-
-type DeliveryRow = (
-    i64,
-    i64,
-    i64,
-    String,
-    String,
-    i32,
-    Option<i32>,
-    Option<String>,
-    DateTime<Utc>,
-    DateTime<Utc>,
-    Option<DateTime<Utc>>,
-);
-
-fn delivery_record(r: DeliveryRow) -> DeliveryRecord {
-    DeliveryRecord {
-        id: r.0,
-        event_id: r.1,
-        incident_id: r.2,
-        kind: r.3,
-        next_attempt_at: (r.4 == "pending").then_some(r.8),
-        status: r.4,
-        attempts: r.5,
-        last_status_code: r.6,
-        last_error: r.7,
-        created_at: r.9,
-        delivered_at: r.10,
-    }
-}
 
 /// `d` after `t`, or the latest time there is.
 fn later(t: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
@@ -200,24 +116,12 @@ impl WebhookStore for SqliteStore {
                     .filter(webhook_deliveries::webhook_id.eq(webhook_id))
                     .order(webhook_deliveries::id.desc())
                     .limit(limit)
-                    .select((
-                        webhook_deliveries::id,
-                        webhook_deliveries::event_id,
-                        incident_events::incident_id,
-                        incident_events::kind,
-                        webhook_deliveries::status,
-                        webhook_deliveries::attempts,
-                        webhook_deliveries::last_status_code,
-                        webhook_deliveries::last_error,
-                        webhook_deliveries::next_attempt_at,
-                        webhook_deliveries::created_at,
-                        webhook_deliveries::delivered_at,
-                    ))
+                    .select(DeliveryRow::as_select())
                     .load(conn)
                     .map(Some)
             })
             .await?;
-        Ok(rows.map(|rows| rows.into_iter().map(delivery_record).collect()))
+        Ok(rows.map(|rows| rows.into_iter().map(DeliveryRecord::from).collect()))
     }
 
     async fn enqueue_deliveries(&self) -> Result<usize, StoreError> {
@@ -307,34 +211,11 @@ impl WebhookStore for SqliteStore {
                     .inner_join(incident_events::table.inner_join(incidents::table))
                     .filter(webhook_deliveries::id.eq_any(&ids))
                     .order(webhook_deliveries::id)
-                    .select((
-                        (
-                            webhook_deliveries::id,
-                            webhook_deliveries::webhook_id,
-                            webhook_deliveries::attempts,
-                            webhooks::url,
-                            webhooks::secret,
-                        ),
-                        (
-                            incident_events::id,
-                            incident_events::incident_id,
-                            incidents::service,
-                            incidents::scope,
-                            incident_events::kind,
-                            incident_events::state,
-                        ),
-                        (
-                            incident_events::observed,
-                            incident_events::expected,
-                            incident_events::score,
-                            incident_events::at,
-                            incidents::methodology,
-                        ),
-                    ))
+                    .select(ClaimRow::as_select())
                     .load(conn)
             })
             .await?;
-        Ok(rows.into_iter().map(due_delivery).collect())
+        Ok(rows.into_iter().map(DueDelivery::from).collect())
     }
 
     async fn record_attempt(&self, id: i64, outcome: &AttemptOutcome) -> Result<(), StoreError> {
