@@ -14,6 +14,7 @@ use crate::store::{
 #[async_trait]
 impl IncidentReader for PgStore {
     async fn list_incidents(&self, f: &IncidentFilter) -> Result<Vec<IncidentRecord>, StoreError> {
+        let f = &f.in_stored_precision();
         let mut conn = self.conn().await?;
         let mut query = incidents::table
             .select(IncidentRow::as_select())
