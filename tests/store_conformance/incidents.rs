@@ -1,32 +1,23 @@
-//! Reading incidents: filters, cursor pages, records and timelines, as in Postgres.
+//! Reading incidents: filters, cursor pages, records and timelines.
 
 use chrono::TimeDelta;
+use downwatch::store::{IncidentDetail, IncidentEventRecord, IncidentFilter, IncidentReader};
 use serde_json::json;
 
-use super::super::detector::SqliteLeader;
-use super::super::SqliteStore;
-use super::{at, db, report, Db};
-use crate::store::{
-    DetectorStore, IncidentDetail, IncidentEventRecord, IncidentFilter, IncidentReader,
-    IncidentTick, ReportLog,
-};
+use crate::backends::Durable;
+use crate::fixtures::{at, report, tick};
 
-fn tick(service: &str, scope: &str, secs_after: i64, observed: f64) -> IncidentTick {
-    IncidentTick {
-        service: service.into(),
-        scope: scope.into(),
-        severity: "possible-problems".into(),
-        at: at(secs_after),
-        observed,
-        expected: 2.0,
-        score: 0.75,
-        evidence: json!({ "observed": observed }),
-    }
-}
+durable_tests!(
+    incidents_are_listed_newest_first_and_filtered,
+    bounds_finer_than_a_microsecond_compare_with_the_stored_microseconds,
+    cursor_pages_list_every_incident_once,
+    an_incident_comes_with_its_fields_and_its_timeline_in_time_order,
+    an_empty_database_lists_nothing,
+);
 
 /// The incidents written by the leader, by name.
 struct Seeded {
-    db: Db,
+    db: Durable,
     /// netflix/IT, 0 s → resolved at 600 s.
     a: i64,
     /// netflix/global, 300 s, open, escalated at 360 s, updated at 1000 s.
@@ -39,9 +30,8 @@ struct Seeded {
     e: i64,
 }
 
-async fn seeded() -> Seeded {
-    let db = db();
-    db.store
+async fn seeded(db: Durable) -> Seeded {
+    db.log
         .append(&[
             report("netflix", 310, 1, Some("IT")),
             report("netflix", 320, 2, None),
@@ -49,7 +39,7 @@ async fn seeded() -> Seeded {
         ])
         .await
         .expect("append");
-    let mut leader = SqliteLeader::try_acquire(&db.store).expect("leader");
+    let mut leader = db.leader().await;
     let t = tick("netflix", "IT", 0, 10.0);
     let a = leader.open_incident(&t, "v1").await.expect("open a").id;
     let t = tick("netflix", "global", 300, 20.0);
@@ -79,10 +69,11 @@ async fn seeded() -> Seeded {
         .expect("resolve c");
     let t = tick("netflix", "IT", 1800, 7.0);
     let e = leader.open_incident(&t, "v2").await.expect("open e").id;
+    drop(leader);
     Seeded { db, a, b, c, d, e }
 }
 
-async fn ids(store: &SqliteStore, filter: IncidentFilter) -> Vec<i64> {
+async fn ids(store: &dyn IncidentReader, filter: IncidentFilter) -> Vec<i64> {
     store
         .list_incidents(&IncidentFilter {
             limit: if filter.limit == 0 { 100 } else { filter.limit },
@@ -95,10 +86,9 @@ async fn ids(store: &SqliteStore, filter: IncidentFilter) -> Vec<i64> {
         .collect()
 }
 
-#[tokio::test]
-async fn incidents_are_listed_newest_first_and_filtered() {
-    let s = seeded().await;
-    let store = &s.db.store;
+async fn incidents_are_listed_newest_first_and_filtered(db: Durable) {
+    let s = seeded(db).await;
+    let store = s.db.incidents.as_ref();
     let (a, b, c, d, e) = (s.a, s.b, s.c, s.d, s.e);
     assert!(c > b, "the tie on started_at is broken by id");
     let all = IncidentFilter::default;
@@ -145,7 +135,23 @@ async fn incidents_are_listed_newest_first_and_filtered() {
     assert_eq!(ids(store, to(300)).await, [a]);
     assert_eq!(ids(store, to(301)).await, [c, b, a]);
     assert!(ids(store, to(0)).await.is_empty());
-    // Finer than a microsecond, compared as Postgres would.
+    // Active at some time in [700 s, 1000 s).
+    let period = IncidentFilter {
+        from: Some(at(700)),
+        to: Some(at(1000)),
+        ..all()
+    };
+    assert_eq!(ids(store, period).await, [d, c, b]);
+    let limited = IncidentFilter { limit: 2, ..all() };
+    assert_eq!(ids(store, limited).await, [e, d]);
+}
+
+async fn bounds_finer_than_a_microsecond_compare_with_the_stored_microseconds(db: Durable) {
+    let s = seeded(db).await;
+    let store = s.db.incidents.as_ref();
+    let (a, b, c, d, e) = (s.a, s.b, s.c, s.d, s.e);
+    let all = IncidentFilter::default;
+    // A stored time is a whole microsecond: compared with a finer bound as it is.
     let just_after = IncidentFilter {
         to: Some(at(300) + TimeDelta::nanoseconds(1)),
         ..all()
@@ -161,21 +167,18 @@ async fn incidents_are_listed_newest_first_and_filtered() {
         ..all()
     };
     assert_eq!(ids(store, just_past).await, [e, d, c, b]);
-    // Active at some time in [700 s, 1000 s).
-    let period = IncidentFilter {
-        from: Some(at(700)),
-        to: Some(at(1000)),
-        ..all()
+    // A cursor finer than a microsecond, just after 300 s: both incidents of 300 s are before.
+    let fine = IncidentFilter {
+        after: Some((at(300) + TimeDelta::nanoseconds(500), 0)),
+        limit: 10,
+        ..IncidentFilter::default()
     };
-    assert_eq!(ids(store, period).await, [d, c, b]);
-    let limited = IncidentFilter { limit: 2, ..all() };
-    assert_eq!(ids(store, limited).await, [e, d]);
+    assert_eq!(ids(store, fine).await, [c, b, a]);
 }
 
-#[tokio::test]
-async fn cursor_pages_list_every_incident_once() {
-    let s = seeded().await;
-    let store = &s.db.store;
+async fn cursor_pages_list_every_incident_once(db: Durable) {
+    let s = seeded(db).await;
+    let store = s.db.incidents.as_ref();
     let everything = ids(store, IncidentFilter::default()).await;
     for limit in 1..=6 {
         for filter in [
@@ -219,19 +222,11 @@ async fn cursor_pages_list_every_incident_once() {
         ..IncidentFilter::default()
     };
     assert_eq!(ids(store, after_c).await, [s.b, s.a]);
-    // A cursor finer than a microsecond, just after 300 s: both incidents of 300 s are before.
-    let fine = IncidentFilter {
-        after: Some((at(300) + TimeDelta::nanoseconds(500), 0)),
-        limit: 10,
-        ..IncidentFilter::default()
-    };
-    assert_eq!(ids(store, fine).await, [s.c, s.b, s.a]);
 }
 
-#[tokio::test]
-async fn an_incident_comes_with_its_fields_and_its_timeline_in_time_order() {
-    let s = seeded().await;
-    let store = &s.db.store;
+async fn an_incident_comes_with_its_fields_and_its_timeline_in_time_order(db: Durable) {
+    let s = seeded(db).await;
+    let store = s.db.incidents.as_ref();
     let IncidentDetail {
         incident: b,
         events: timeline,
@@ -317,11 +312,9 @@ async fn an_incident_comes_with_its_fields_and_its_timeline_in_time_order() {
     assert_eq!(store.get_incident(-1).await.expect("get"), None);
 }
 
-#[tokio::test]
-async fn an_empty_database_lists_nothing() {
-    let db = db();
+async fn an_empty_database_lists_nothing(db: Durable) {
     let none = db
-        .store
+        .incidents
         .list_incidents(&IncidentFilter {
             limit: 50,
             ..IncidentFilter::default()
@@ -329,5 +322,5 @@ async fn an_empty_database_lists_nothing() {
         .await
         .expect("list");
     assert!(none.is_empty());
-    assert_eq!(db.store.get_incident(1).await.expect("get"), None);
+    assert_eq!(db.incidents.get_incident(1).await.expect("get"), None);
 }
