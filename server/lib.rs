@@ -4,7 +4,8 @@
 //! pseudonymisation, abuse gate, group commit) and lands in the [`store`]s: the Postgres
 //! report log first, then the Redis minute buckets. [`detect`] compares the buckets with baselines and keeps incidents;
 //! [`webhooks`] POSTs incident events to subscribers; [`catalog`] says what can be reported,
-//! [`config`] and [`startup`] wire it all together.
+//! [`config`] and [`startup`] wire it all together; [`domain`] holds the words they all share
+//! (states, severities, scopes, the evidence document).
 
 pub mod app;
 pub mod catalog;
@@ -12,6 +13,7 @@ pub mod config;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod detect;
+pub mod domain;
 pub mod geo;
 pub mod http;
 pub mod ingest;

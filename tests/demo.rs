@@ -18,7 +18,7 @@ use downwatch::demo::population::Population;
 use downwatch::demo::rhythm::{Profile, Rhythm, Rng};
 use downwatch::detect::config::DetectConfig;
 use downwatch::geo::GeoIp;
-use downwatch::store::IncidentFilter;
+use downwatch::store::{IncidentFilter, IncidentStatus};
 
 #[test]
 fn synthetic_geoip_locates_generated_addresses_in_their_city_and_network() {
@@ -175,7 +175,7 @@ async fn a_short_backfill_fills_the_log_the_rollups_and_the_past_incidents() {
     let incidents = stores
         .incidents
         .list_incidents(&IncidentFilter {
-            status: Some("resolved".into()),
+            status: Some(IncidentStatus::Resolved),
             limit: 100,
             ..IncidentFilter::default()
         })
@@ -199,7 +199,7 @@ async fn a_short_backfill_fills_the_log_the_rollups_and_the_past_incidents() {
             .expect("scripted");
         assert!(
             incidents.iter().any(|i| i.service == service
-                && i.scope == scope
+                && i.scope.as_str() == scope
                 && i.started_at >= outage.start
                 && i.started_at < outage.start + TimeDelta::minutes(10)),
             "no {service} {scope} incident at {}: {incidents:#?}",

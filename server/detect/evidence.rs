@@ -3,23 +3,18 @@
 
 use std::collections::HashMap;
 
-use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
-use super::config::DetectConfig;
+use super::config::{DetectConfig, Thresholds};
 use super::score::Score;
+pub use crate::domain::Share;
+use crate::domain::{
+    Evidence, EvidenceThresholds, NetworkShare, Scope, StateThresholds, SubnetEvidence,
+};
 use crate::store::ServiceWindow;
 
 /// Share of reports from one network above which the evidence calls it out.
 pub const NETWORK_CONCENTRATION: f64 = 0.5;
-
-/// One line of a breakdown.
-#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-pub struct Share {
-    pub key: String,
-    pub reports: i64,
-    pub share: f64,
-}
 
 /// The `prefix:*` counters of a window whose key passes `keep`, largest first.
 pub fn breakdown(
@@ -49,95 +44,115 @@ fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
-/// Counted reports per subnet within `scope` (`global` or a country code).
-pub fn scoped_subnets<'a>(
-    window: &'a ServiceWindow,
-    scope: &'a str,
-) -> impl Iterator<Item = f64> + 'a {
+/// Counted reports per subnet within `scope`.
+pub fn scoped_subnets(window: &ServiceWindow, scope: Scope) -> impl Iterator<Item = f64> + '_ {
     window
         .subnets
         .iter()
-        .filter(move |(k, _)| scope == "global" || k.split(':').next() == Some(scope))
+        .filter(move |(k, _)| scope.is_global() || k.split(':').next() == Some(scope.as_str()))
         .map(|(_, n)| *n as f64)
 }
 
 /// Raw counted reports of `scope` in the window.
-pub fn scoped_reports(window: &ServiceWindow, scope: &str) -> i64 {
-    if scope == "global" {
-        window.per_minute.iter().sum()
-    } else {
-        window
-            .fields
-            .get(&format!("cc:{scope}"))
-            .copied()
-            .unwrap_or(0)
+pub fn scoped_reports(window: &ServiceWindow, scope: Scope) -> i64 {
+    match scope {
+        Scope::Global => window.per_minute.iter().sum(),
+        Scope::Country(c) => window.fields.get(&format!("cc:{c}")).copied().unwrap_or(0),
     }
 }
 
-/// The evidence of one series at one tick.
+/// The evidence of one series at one tick, as the stores keep it.
 pub fn evidence(
     window: &ServiceWindow,
-    scope: &str,
+    scope: Scope,
     score: &Score,
     cfg: &DetectConfig,
     as_orgs: &HashMap<i32, String>,
 ) -> Value {
-    let in_scope = |k: &str| scope == "global" || k.starts_with(&format!("{scope}-"));
-    let networks: Vec<Value> = breakdown(&window.fields, "asn:", |_| true, 5)
+    // A document of numbers and strings always serializes.
+    serde_json::to_value(build(window, scope, score, cfg, as_orgs)).unwrap_or_default()
+}
+
+fn build(
+    window: &ServiceWindow,
+    scope: Scope,
+    score: &Score,
+    cfg: &DetectConfig,
+    as_orgs: &HashMap<i32, String>,
+) -> Evidence {
+    let in_scope = |k: &str| scope.is_global() || k.starts_with(&format!("{scope}-"));
+    let networks: Vec<NetworkShare> = breakdown(&window.fields, "asn:", |_| true, 5)
         .into_iter()
         .map(|s| {
             let asn: i32 = s.key.parse().unwrap_or(0);
-            json!({
-                "asn": asn,
-                "organisation": as_orgs.get(&asn),
-                "reports": s.reports,
-                "share": s.share,
-            })
+            NetworkShare {
+                asn,
+                organisation: as_orgs.get(&asn).cloned(),
+                reports: s.reports,
+                share: s.share,
+            }
         })
         .collect();
     let concentration = networks
         .first()
-        .filter(|n| n["share"].as_f64().unwrap_or(0.0) >= NETWORK_CONCENTRATION)
+        .filter(|n| n.share >= NETWORK_CONCENTRATION)
         .cloned();
     let subnets: Vec<f64> = scoped_subnets(window, scope).collect();
     let largest_subnet = subnets.iter().copied().fold(0.0, f64::max);
     let subnet_total: f64 = subnets.iter().sum();
-    json!({
-        "methodology": cfg.method.as_str(),
-        "window_minutes": window.per_minute.len(),
-        "reports": scoped_reports(window, scope),
-        "reports_after_flood_damping": round3(score.observed),
-        "unique_reporters": window.unique_reporters,
-        "expected": round3(score.expected),
-        "ratio": round3(score.ratio),
-        "ratio_low": round3(score.ratio_low),
-        "confidence": cfg.confidence,
-        "neg_log10_p": round3(score.neg_log10_p),
-        "surprise": score.surprise_words(),
-        "dispersion": round3(score.dispersion),
-        "score": round3(score.anomaly),
-        "thresholds": {
-            "possible_problems": cfg.possible,
-            "problems": cfg.problems,
-            "problems_held": cfg.problems_held,
+    Evidence {
+        methodology: cfg.method.as_str().to_owned(),
+        window_minutes: window.per_minute.len() as i64,
+        reports: scoped_reports(window, scope),
+        reports_after_flood_damping: round3(score.observed),
+        unique_reporters: window.unique_reporters,
+        expected: round3(score.expected),
+        ratio: round3(score.ratio),
+        ratio_low: Some(round3(score.ratio_low)),
+        confidence: Some(cfg.confidence),
+        neg_log10_p: round3(score.neg_log10_p),
+        surprise: Some(score.surprise_words().to_owned()),
+        dispersion: Some(round3(score.dispersion)),
+        score: round3(score.anomaly),
+        thresholds: EvidenceThresholds {
+            possible_problems: thresholds(&cfg.possible),
+            problems: thresholds(&cfg.problems),
+            problems_held: cfg.problems_held.as_ref().map(thresholds),
         },
-        "top_symptoms": breakdown(&window.fields, "sym:", |_| true, 5),
-        "top_countries": breakdown(&window.fields, "cc:", |k| scope == "global" || k == scope, 5),
-        "top_subdivisions": breakdown(&window.fields, "sd:", in_scope, 5),
-        "top_networks": networks,
-        "network_concentration": concentration,
-        "subnets": {
-            "count": subnets.len(),
-            "largest_share": round3(largest_subnet / subnet_total.max(1.0)),
-            "cap_per_subnet": cfg.subnet_cap,
+        top_symptoms: breakdown(&window.fields, "sym:", |_| true, 5),
+        top_countries: breakdown(
+            &window.fields,
+            "cc:",
+            |k| scope.is_global() || k == scope.as_str(),
+            5,
+        ),
+        top_subdivisions: breakdown(&window.fields, "sd:", in_scope, 5),
+        top_networks: networks,
+        network_concentration: concentration,
+        subnets: SubnetEvidence {
+            count: subnets.len() as i64,
+            largest_share: round3(largest_subnet / subnet_total.max(1.0)),
+            cap_per_subnet: cfg.subnet_cap,
         },
-        "per_minute": window.per_minute,
-    })
+        per_minute: window.per_minute.clone(),
+    }
+}
+
+/// The thresholds of one state, as the evidence shows them.
+fn thresholds(t: &Thresholds) -> StateThresholds {
+    StateThresholds {
+        min_neg_log10_p: t.min_neg_log10_p,
+        min_ratio: t.min_ratio,
+        min_reporters: t.min_reporters,
+        min_ratio_low: Some(t.min_ratio_low),
+        sustain_minutes: Some(i64::from(t.sustain_minutes)),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn breakdowns_are_sorted_shares_of_their_prefix() {
@@ -170,5 +185,78 @@ mod tests {
                 share: 1.0
             }]
         );
+    }
+
+    #[test]
+    fn the_evidence_document_keeps_its_fields_and_scope() {
+        let window = ServiceWindow {
+            service: "netflix".into(),
+            per_minute: vec![10, 12, 14],
+            unique_reporters: 30,
+            fields: [
+                ("cc:IT", 30),
+                ("cc:FR", 6),
+                ("sd:IT-25", 20),
+                ("asn:3269", 30),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect(),
+            subnets: [("IT:a", 20), ("IT:b", 10), ("FR:c", 6)]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
+        };
+        let cfg = DetectConfig::default();
+        let s = super::super::score::score(36.0, 2.0, 0.1, &cfg);
+        let orgs = HashMap::from([(3269, "Telecom Italia".to_owned())]);
+        let italy: Scope = "IT".parse().expect("a scope");
+        let doc = evidence(&window, italy, &s, &cfg, &orgs);
+        let mut keys: Vec<&str> = doc
+            .as_object()
+            .map(|o| o.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        keys.sort_unstable();
+        assert_eq!(
+            keys,
+            [
+                "confidence",
+                "dispersion",
+                "expected",
+                "methodology",
+                "neg_log10_p",
+                "network_concentration",
+                "per_minute",
+                "ratio",
+                "ratio_low",
+                "reports",
+                "reports_after_flood_damping",
+                "score",
+                "subnets",
+                "surprise",
+                "thresholds",
+                "top_countries",
+                "top_networks",
+                "top_subdivisions",
+                "top_symptoms",
+                "unique_reporters",
+                "window_minutes",
+            ]
+        );
+        assert_eq!(doc["reports"], 30);
+        assert_eq!(doc["window_minutes"], 3);
+        assert_eq!(doc["top_countries"][0]["key"], "IT");
+        assert_eq!(doc["top_countries"].as_array().map(Vec::len), Some(1));
+        assert_eq!(doc["subnets"]["count"], 2);
+        assert_eq!(
+            doc["network_concentration"],
+            json!({"asn": 3269, "organisation": "Telecom Italia", "reports": 30, "share": 1.0})
+        );
+        let t = &doc["thresholds"]["problems"];
+        assert_eq!(t["sustain_minutes"], cfg.problems.sustain_minutes);
+        assert_eq!(t["min_ratio_low"], cfg.problems.min_ratio_low);
+        let global = evidence(&window, Scope::Global, &s, &cfg, &orgs);
+        assert_eq!(global["reports"], 36);
+        assert_eq!(global["top_countries"].as_array().map(Vec::len), Some(2));
     }
 }

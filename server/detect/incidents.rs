@@ -10,7 +10,8 @@ use super::evidence::evidence;
 use super::score::Score;
 use super::state::State;
 use super::tick::{Detector, TickReport};
-use crate::store::{IncidentTick, LiveEvent, ServiceWindow, StoreError};
+use crate::domain::{Scope, Severity};
+use crate::store::{IncidentTick, LiveEvent, LiveEventKind, ServiceWindow, StoreError};
 
 /// Minutes between two `updated` events of one incident.
 const UPDATE_EVERY_MINUTES: i64 = 5;
@@ -22,20 +23,15 @@ impl Detector {
         window: &ServiceWindow,
         minutes: &[DateTime<Utc>],
         at: DateTime<Utc>,
-        active: &HashMap<String, State>,
-        scores: &HashMap<String, Score>,
+        active: &HashMap<Scope, State>,
+        scores: &HashMap<Scope, Score>,
         report: &mut TickReport,
     ) -> Result<(), StoreError> {
         let service = window.service.clone();
-        let scopes: HashSet<String> = active
+        let scopes: HashSet<Scope> = active
             .keys()
-            .cloned()
-            .chain(
-                self.open
-                    .keys()
-                    .filter(|k| k.0 == service)
-                    .map(|k| k.1.clone()),
-            )
+            .copied()
+            .chain(self.open.keys().filter(|k| k.0 == service).map(|k| k.1))
             .collect();
         if scopes.is_empty() {
             return Ok(());
@@ -53,25 +49,23 @@ impl Detector {
             .map(|o| (o.asn, o.org))
             .collect();
         for scope in scopes {
-            let key = (service.clone(), scope.clone());
+            let key = (service.clone(), scope);
             let s = match scores.get(&scope) {
                 Some(s) => *s,
                 None => self.score_only(&key, window, minutes),
             };
             let tick = IncidentTick {
                 service: service.clone(),
-                scope: scope.clone(),
+                scope,
                 severity: active
                     .get(&scope)
-                    .copied()
-                    .unwrap_or(State::PossibleProblems)
-                    .as_str()
-                    .to_owned(),
+                    .and_then(|s| s.severity())
+                    .unwrap_or(Severity::PossibleProblems),
                 at,
                 observed: s.observed,
                 expected: s.expected,
                 score: s.anomaly,
-                evidence: evidence(window, &scope, &s, &self.cfg, &orgs),
+                evidence: evidence(window, scope, &s, &self.cfg, &orgs),
             };
             match (active.get(&scope), self.open.get(&key).cloned()) {
                 (Some(_), None) => {
@@ -79,14 +73,17 @@ impl Detector {
                     let opened = self.store.open_incident(&tick, method).await?;
                     info!(service = %service, scope = %scope, incident = opened.id, severity = %tick.severity, "incident opened");
                     report.opened.push(opened.id);
-                    report
-                        .events
-                        .push(incident_event("incident-opened", &tick, opened.id));
+                    report.events.push(incident_event(
+                        LiveEventKind::IncidentOpened,
+                        &tick,
+                        opened.id,
+                    ));
                     self.last_update.insert(opened.id, at);
                     self.open.insert(key, opened);
                 }
                 (Some(state), Some(open)) => {
-                    let escalated = *state == State::Problems && open.severity != "problems";
+                    let escalated =
+                        *state == State::Problems && open.severity != Severity::Problems;
                     let last = self.last_update.get(&open.id).copied();
                     let event = escalated
                         || last.is_none_or(|l| at - l >= TimeDelta::minutes(UPDATE_EVERY_MINUTES));
@@ -96,16 +93,18 @@ impl Detector {
                     if escalated {
                         info!(service = %service, scope = %scope, incident = open.id, "incident escalated");
                         report.escalated.push(open.id);
-                        report
-                            .events
-                            .push(incident_event("incident-escalated", &tick, open.id));
+                        report.events.push(incident_event(
+                            LiveEventKind::IncidentEscalated,
+                            &tick,
+                            open.id,
+                        ));
                     }
                     if event {
                         self.last_update.insert(open.id, at);
                     }
                     if let Some(o) = self.open.get_mut(&key) {
                         if escalated {
-                            o.severity = "problems".into();
+                            o.severity = Severity::Problems;
                         }
                         o.peak_observed = o.peak_observed.max(s.observed);
                     }
@@ -114,8 +113,9 @@ impl Detector {
                     self.store.resolve_incident(open.id, &tick).await?;
                     info!(service = %service, scope = %scope, incident = open.id, "incident resolved");
                     report.resolved.push(open.id);
-                    let mut resolved = incident_event("incident-resolved", &tick, open.id);
-                    resolved.state = State::Ok.as_str().into();
+                    let mut resolved =
+                        incident_event(LiveEventKind::IncidentResolved, &tick, open.id);
+                    resolved.state = State::Ok;
                     report.events.push(resolved);
                     self.open.remove(&key);
                     self.last_update.remove(&open.id);
@@ -127,13 +127,13 @@ impl Detector {
     }
 }
 
-fn incident_event(kind: &str, tick: &IncidentTick, id: i64) -> LiveEvent {
+fn incident_event(kind: LiveEventKind, tick: &IncidentTick, id: i64) -> LiveEvent {
     LiveEvent {
-        kind: kind.into(),
+        kind,
         service: tick.service.clone(),
-        scope: tick.scope.clone(),
+        scope: tick.scope,
         incident_id: Some(id),
-        state: tick.severity.clone(),
+        state: tick.severity.into(),
         at: tick.at,
     }
 }

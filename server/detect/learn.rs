@@ -11,6 +11,7 @@ use super::baseline::push_quarters;
 use super::series::SeriesDetector;
 use super::tick::{Detector, SeriesKey};
 use super::zones::{country_zone, ONE_COUNTRY_AUDIENCE};
+use crate::domain::{CountryCode, Scope};
 use crate::store::{quarter_of, StoreError};
 
 /// A country gets its own series once its history holds this many counted reports.
@@ -22,16 +23,14 @@ impl Detector {
     pub(super) fn series_mut(&mut self, key: &SeriesKey) -> &mut SeriesDetector {
         let cfg = &self.cfg;
         let (start, end) = (self.history_start, self.learnt_to);
-        let zone = if key.1 == "global" {
-            self.zones.get(&key.0).copied()
-        } else {
-            country_zone(&key.1)
+        let zone = match key.1 {
+            Scope::Global => self.zones.get(&key.0).copied(),
+            Scope::Country(c) => country_zone(c.as_str()),
         };
-        if key.1 != "global" && !self.series.contains_key(key) {
-            self.countries
-                .entry(key.0.clone())
-                .or_default()
-                .push(key.1.clone());
+        if let Scope::Country(c) = key.1 {
+            if !self.series.contains_key(key) {
+                self.countries.entry(key.0.clone()).or_default().push(c);
+            }
         }
         self.series.entry(key.clone()).or_insert_with(|| {
             let mut series = SeriesDetector::in_zone(cfg.clone(), zone);
@@ -64,14 +63,14 @@ impl Detector {
         // An incident's first hours are kept out of the baseline; past them, the new level is
         // learnt, so that a lasting change of volume cannot keep an incident open forever.
         let exclude_for = TimeDelta::hours(i64::from(self.cfg.exclude_hours));
-        let in_incident = |service: &str, scope: &str, t: DateTime<Utc>| {
+        let in_incident = |service: &str, scope: Scope, t: DateTime<Utc>| {
             periods.iter().any(|p| {
                 let begin = p.started_at;
                 let end = p
                     .resolved_at
                     .map_or(begin + exclude_for, |e| e.min(begin + exclude_for));
                 p.service == service
-                    && (p.scope == scope || p.scope == "global")
+                    && (p.scope == scope || p.scope.is_global())
                     && t + TimeDelta::minutes(15) > begin
                     && t < end
             })
@@ -82,12 +81,14 @@ impl Detector {
         for row in &rows {
             let n = i64::from(row.reports);
             *per_series
-                .entry((row.service.clone(), "global".into()))
+                .entry((row.service.clone(), Scope::Global))
                 .or_default()
                 .entry(row.bucket)
                 .or_default() += n;
-            if row.country != "ZZ" {
-                let key = (row.service.clone(), row.country.clone());
+            // `ZZ` is the unknown country; so is a code that is not two capital letters.
+            let country = CountryCode::parse(&row.country).filter(|c| c.as_str() != "ZZ");
+            if let Some(country) = country {
+                let key = (row.service.clone(), Scope::Country(country));
                 *per_series
                     .entry(key.clone())
                     .or_default()
@@ -105,7 +106,7 @@ impl Detector {
         let mut fed: HashSet<SeriesKey> = HashSet::with_capacity(per_series.len());
         for (key, quarters) in per_series {
             let known = self.series.contains_key(&key);
-            let enough = key.1 == "global"
+            let enough = key.1.is_global()
                 || country_volume.get(&key).copied().unwrap_or(0) >= COUNTRY_MIN_HISTORY_REPORTS;
             if !known && !enough {
                 continue;
@@ -116,7 +117,7 @@ impl Detector {
                 start,
                 to,
                 |t| quarters.get(&t).copied().unwrap_or(0) as f64,
-                |t| in_incident(&key.0, &key.1, t),
+                |t| in_incident(&key.0, key.1, t),
             );
             learnt += 1;
             fed.insert(key);
@@ -166,6 +167,7 @@ const POOL_MIN_SERIES: usize = 5;
 fn audience_zones(country_volume: &HashMap<SeriesKey, i64>) -> HashMap<String, Tz> {
     let mut totals: HashMap<&str, (i64, &str, i64)> = HashMap::new();
     for ((service, country), n) in country_volume {
+        let country = country.as_str();
         let entry = totals.entry(service).or_insert((0, country, 0));
         entry.0 += n;
         if *n > entry.2 {

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 
 use super::score::Score;
 use super::state::State;
+use crate::domain::{CountryCode, Scope};
 use crate::store::ServiceWindow;
 
 /// Share of a global surge's excess above which it is attributed to one country.
@@ -23,20 +24,20 @@ pub struct ScopeInputs<'a> {
     pub global_state: State,
     pub global_score: Option<&'a Score>,
     /// The countries with a series of their own, and their states.
-    pub countries: &'a [(String, State)],
+    pub countries: &'a [(CountryCode, State)],
     /// Scopes with an open incident.
-    pub open_scopes: &'a [String],
+    pub open_scopes: &'a [Scope],
     /// Reports a country needs in the window to carry a surge alone.
     pub min_reporters: f64,
 }
 
 /// The scopes that have an incident now, with the severity each should have.
-pub fn active_scopes(inputs: &ScopeInputs<'_>) -> HashMap<String, State> {
-    let state_of = |scope: &str| {
+pub fn active_scopes(inputs: &ScopeInputs<'_>) -> HashMap<Scope, State> {
+    let state_of = |country: CountryCode| {
         inputs
             .countries
             .iter()
-            .find(|(c, _)| c == scope)
+            .find(|(c, _)| *c == country)
             .map_or(State::Ok, |(_, s)| *s)
     };
     let mut active = HashMap::new();
@@ -44,37 +45,28 @@ pub fn active_scopes(inputs: &ScopeInputs<'_>) -> HashMap<String, State> {
     if global == State::Ok {
         for (country, state) in inputs.countries {
             if *state != State::Ok {
-                active.insert(country.clone(), *state);
+                active.insert(Scope::Country(*country), *state);
             }
         }
         return active;
     }
-    let open_scope = inputs
-        .open_scopes
-        .iter()
-        .min_by_key(|s| (s.as_str() != "global", s.as_str()));
-    match open_scope {
-        Some(scope) if scope == "global" => {
-            active.insert("global".to_owned(), global);
-        }
-        Some(country) => {
-            active.insert(country.clone(), worse(global, state_of(country)));
-        }
-        None => match one_country(inputs) {
-            Some(country) => {
-                let state = worse(global, state_of(&country));
-                active.insert(country, state);
-            }
-            None => {
-                active.insert("global".to_owned(), global);
-            }
-        },
-    }
+    // Global first, then countries by code.
+    let open_scope = inputs.open_scopes.iter().min().copied();
+    let country = match open_scope {
+        Some(Scope::Global) => None,
+        Some(Scope::Country(c)) => Some(c),
+        None => one_country(inputs),
+    };
+    let (scope, state) = match country {
+        Some(c) => (Scope::Country(c), worse(global, state_of(c))),
+        None => (Scope::Global, global),
+    };
+    active.insert(scope, state);
     active
 }
 
 /// The country that carries a global surge, if one does.
-fn one_country(inputs: &ScopeInputs<'_>) -> Option<String> {
+fn one_country(inputs: &ScopeInputs<'_>) -> Option<CountryCode> {
     let window = inputs.window;
     let total = window.per_minute.iter().sum::<i64>().max(1) as f64;
     let excess = inputs
@@ -85,7 +77,7 @@ fn one_country(inputs: &ScopeInputs<'_>) -> Option<String> {
         .iter()
         .filter_map(|(f, n)| f.strip_prefix("cc:").map(|c| (c, *n as f64)))
         .filter(|(_, n)| *n >= inputs.min_reporters && *n >= ONE_COUNTRY_SHARE * total.max(excess))
-        .map(|(c, _)| c.to_owned())
+        .filter_map(|(c, _)| CountryCode::parse(c))
         .min()
 }
 
@@ -120,12 +112,20 @@ mod tests {
         }
     }
 
+    fn country(code: &str) -> CountryCode {
+        CountryCode::parse(code).expect("a country code")
+    }
+
+    fn scope(code: &str) -> Scope {
+        code.parse().expect("a scope")
+    }
+
     fn decide(
         w: &ServiceWindow,
         global: State,
-        countries: &[(String, State)],
-        open: &[String],
-    ) -> HashMap<String, State> {
+        countries: &[(CountryCode, State)],
+        open: &[Scope],
+    ) -> HashMap<Scope, State> {
         active_scopes(&ScopeInputs {
             window: w,
             global_state: global,
@@ -140,26 +140,26 @@ mod tests {
     fn a_surge_carried_by_one_country_is_that_countrys() {
         let w = window(100, &[("IT", 90), ("FR", 10)]);
         let got = decide(&w, State::Problems, &[], &[]);
-        assert_eq!(got, HashMap::from([("IT".to_owned(), State::Problems)]));
+        assert_eq!(got, HashMap::from([(scope("IT"), State::Problems)]));
         let spread = window(100, &[("IT", 50), ("FR", 50)]);
         let got = decide(&spread, State::PossibleProblems, &[], &[]);
         assert_eq!(
             got,
-            HashMap::from([("global".to_owned(), State::PossibleProblems)])
+            HashMap::from([(Scope::Global, State::PossibleProblems)])
         );
     }
 
     #[test]
     fn an_open_incident_keeps_its_scope_and_countries_alone_get_their_own() {
         let w = window(100, &[("IT", 50), ("FR", 50)]);
-        let got = decide(&w, State::Problems, &[], &["IT".to_owned()]);
-        assert_eq!(got, HashMap::from([("IT".to_owned(), State::Problems)]));
-        let countries = [("FR".to_owned(), State::PossibleProblems)];
+        let got = decide(&w, State::Problems, &[], &[scope("IT")]);
+        assert_eq!(got, HashMap::from([(scope("IT"), State::Problems)]));
+        let countries = [(country("FR"), State::PossibleProblems)];
         let got = decide(&w, State::Ok, &countries, &[]);
-        assert_eq!(
-            got,
-            HashMap::from([("FR".to_owned(), State::PossibleProblems)])
-        );
-        assert!(decide(&w, State::Ok, &[], &["global".to_owned()]).is_empty());
+        assert_eq!(got, HashMap::from([(scope("FR"), State::PossibleProblems)]));
+        assert!(decide(&w, State::Ok, &[], &[Scope::Global]).is_empty());
+        let both = [scope("IT"), Scope::Global];
+        let got = decide(&w, State::Problems, &[], &both);
+        assert_eq!(got, HashMap::from([(Scope::Global, State::Problems)]));
     }
 }

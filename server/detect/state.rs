@@ -7,58 +7,12 @@
 //! problems to possible problems (an incident keeps its peak severity); it returns to ok only
 //! after `calm_minutes` of uninterrupted calm.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::config::DetectConfig;
 use super::score::Score;
-
-/// How a series is doing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum State {
-    Ok,
-    PossibleProblems,
-    Problems,
-}
-
-impl State {
-    /// The name used in the API and in CSV files.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            State::Ok => "ok",
-            State::PossibleProblems => "possible-problems",
-            State::Problems => "problems",
-        }
-    }
-}
-
-impl fmt::Display for State {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A state name that is none of `ok`, `possible-problems`, `problems`.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown state {0:?} (expected ok, possible-problems or problems)")]
-pub struct UnknownState(pub String);
-
-impl FromStr for State {
-    type Err = UnknownState;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "ok" => Ok(State::Ok),
-            "possible-problems" => Ok(State::PossibleProblems),
-            "problems" => Ok(State::Problems),
-            other => Err(UnknownState(other.chars().take(40).collect())),
-        }
-    }
-}
+pub use crate::domain::State;
 
 /// A change of state, stamped with the end of the minute that caused it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -203,17 +157,6 @@ mod tests {
         let v1 = DetectConfig::for_method(crate::detect::config::Method::DwDetect1);
         let (t, _) = run_with(&v1, &[80.0]);
         assert_eq!(t.state, State::Problems, "dw-detect-1 needed one window");
-    }
-
-    #[test]
-    fn state_names_round_trip() {
-        for s in [State::Ok, State::PossibleProblems, State::Problems] {
-            assert_eq!(s.as_str().parse::<State>(), Ok(s));
-            let json = serde_json::to_string(&s).expect("serializes");
-            assert_eq!(json, format!("\"{}\"", s.as_str()));
-            assert_eq!(serde_json::from_str::<State>(&json).expect("parses"), s);
-        }
-        assert!("down".parse::<State>().is_err());
     }
 
     #[test]

@@ -19,13 +19,14 @@ use super::scope::{active_scopes, ScopeInputs};
 use super::score::{score, Score};
 use super::series::SeriesDetector;
 use super::state::{State, Tracker};
+use crate::domain::{CountryCode, Scope};
 use crate::store::{
-    minute_of, BucketStore, DetectorStore, LiveEvent, OpenIncident, RollupStore, SavedTracker,
-    ServiceStatus, ServiceWindow, StatusBoard, StoreError,
+    minute_of, BucketStore, DetectorStore, LiveEvent, LiveEventKind, OpenIncident, RollupStore,
+    SavedTracker, ServiceStatus, ServiceWindow, StatusBoard, StoreError,
 };
 
 /// The series of one service: `global`, or one country.
-pub type SeriesKey = (String, String);
+pub type SeriesKey = (String, Scope);
 
 /// How long an active service stays on the detector's list after its last report.
 const ACTIVE_FOR: TimeDelta = TimeDelta::hours(2);
@@ -52,8 +53,8 @@ pub struct Detector {
     pub(super) rollups: Arc<dyn RollupStore>,
     board: Arc<dyn StatusBoard>,
     pub(super) series: HashMap<SeriesKey, SeriesDetector>,
-    /// The country scopes with a series, per service.
-    pub(super) countries: HashMap<String, Vec<String>>,
+    /// The countries with a series, per service.
+    pub(super) countries: HashMap<String, Vec<CountryCode>>,
     /// The clock of a service whose audience is mostly one country (others: UTC).
     pub(super) zones: HashMap<String, Tz>,
     pub(super) open: HashMap<SeriesKey, OpenIncident>,
@@ -113,7 +114,7 @@ impl Detector {
         }
         for incident in self.store.open_incidents().await? {
             self.open
-                .insert((incident.service.clone(), incident.scope.clone()), incident);
+                .insert((incident.service.clone(), incident.scope), incident);
         }
         Ok(())
     }
@@ -175,7 +176,7 @@ impl Detector {
         window: &ServiceWindow,
         minutes: &[DateTime<Utc>],
     ) -> (f64, f64) {
-        let observed = damped_total(scoped_subnets(window, &key.1), self.cfg.subnet_cap);
+        let observed = damped_total(scoped_subnets(window, key.1), self.cfg.subnet_cap);
         let series = self.series_mut(key);
         let expected = minutes.iter().map(|m| series.expected(*m, 1)).sum();
         (observed, expected)
@@ -194,9 +195,9 @@ impl Detector {
     }
 
     /// The state of one of `service`'s series (ok when it has none).
-    pub(super) fn state_of(&self, service: &str, scope: &str) -> State {
+    pub(super) fn state_of(&self, service: &str, scope: Scope) -> State {
         self.series
-            .get(&(service.to_owned(), scope.to_owned()))
+            .get(&(service.to_owned(), scope))
             .map_or(State::Ok, |s| s.tracker().state)
     }
 
@@ -209,11 +210,15 @@ impl Detector {
         at: DateTime<Utc>,
         report: &mut TickReport,
         changed: &mut Vec<SavedTracker>,
-    ) -> HashMap<String, Score> {
+    ) -> HashMap<Scope, Score> {
         let service = &window.service;
-        let mut keys: Vec<SeriesKey> = vec![(service.clone(), "global".to_owned())];
+        let mut keys: Vec<SeriesKey> = vec![(service.clone(), Scope::Global)];
         if let Some(countries) = self.countries.get(service) {
-            keys.extend(countries.iter().map(|c| (service.clone(), c.clone())));
+            keys.extend(
+                countries
+                    .iter()
+                    .map(|c| (service.clone(), Scope::Country(*c))),
+            );
         }
         let mut scores = HashMap::with_capacity(keys.len());
         for key in keys {
@@ -224,11 +229,11 @@ impl Detector {
             if let Some(t) = judged.transition {
                 report.transitions += 1;
                 report.events.push(LiveEvent {
-                    kind: "state-changed".into(),
+                    kind: LiveEventKind::StateChanged,
                     service: key.0.clone(),
-                    scope: key.1.clone(),
+                    scope: key.1,
                     incident_id: None,
-                    state: t.to.as_str().into(),
+                    state: t.to,
                     at,
                 });
                 info!(service = %key.0, scope = %key.1, from = ?t.from, to = ?t.to, "state changed");
@@ -237,7 +242,7 @@ impl Detector {
                 if let Ok(json) = serde_json::to_value(series.tracker()) {
                     changed.push(SavedTracker {
                         service: key.0.clone(),
-                        scope: key.1.clone(),
+                        scope: key.1,
                         state: json,
                     });
                 }
@@ -260,25 +265,25 @@ impl Detector {
     ) -> Result<(), StoreError> {
         let service = window.service.clone();
         let scores = self.judge_service(window, minutes, at, report, changed);
-        let countries: Vec<(String, State)> = self
+        let countries: Vec<(CountryCode, State)> = self
             .countries
             .get(&service)
             .map(|cs| {
                 cs.iter()
-                    .map(|c| (c.clone(), self.state_of(&service, c)))
+                    .map(|c| (*c, self.state_of(&service, Scope::Country(*c))))
                     .collect()
             })
             .unwrap_or_default();
-        let open_scopes: Vec<String> = self
+        let open_scopes: Vec<Scope> = self
             .open
             .keys()
             .filter(|k| k.0 == service)
-            .map(|k| k.1.clone())
+            .map(|k| k.1)
             .collect();
         let active = active_scopes(&ScopeInputs {
             window,
-            global_state: self.state_of(&service, "global"),
-            global_score: scores.get("global"),
+            global_state: self.state_of(&service, Scope::Global),
+            global_score: scores.get(&Scope::Global),
             countries: &countries,
             open_scopes: &open_scopes,
             min_reporters: self.cfg.possible.min_reporters,
@@ -287,19 +292,19 @@ impl Detector {
             .await?;
 
         let global = scores
-            .get("global")
+            .get(&Scope::Global)
             .copied()
             .unwrap_or_else(|| score(0.0, 0.0, self.cfg.dispersion_prior, &self.cfg));
         let tracker = self
             .series
-            .get(&(service.clone(), "global".to_owned()))
+            .get(&(service.clone(), Scope::Global))
             .map(|s| s.tracker().clone())
             .unwrap_or_default();
         report.statuses.push(ServiceStatus {
             service: service.clone(),
-            state: tracker.state.as_str().into(),
+            state: tracker.state,
             since: tracker.since,
-            reports: scoped_reports(window, "global"),
+            reports: scoped_reports(window, Scope::Global),
             expected: global.expected,
             ratio: global.ratio,
             score: global.anomaly,

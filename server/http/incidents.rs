@@ -10,9 +10,12 @@ use super::format::{csv_or_header, Format};
 use super::params::{parse_scope, parse_time};
 use super::problem::{ApiError, Problem};
 use super::responses::StoreUnavailable;
-use super::schemas::{FormatParam, IncidentEventSchema, IncidentSchema, IncidentStatus, Severity};
+use super::schemas::FormatParam;
 use crate::app::AppState;
-use crate::store::{IncidentDetail, IncidentEventRecord, IncidentFilter, IncidentRecord};
+use crate::domain::{Scope, Severity};
+use crate::store::{
+    IncidentDetail, IncidentEventRecord, IncidentFilter, IncidentRecord, IncidentStatus,
+};
 
 const MAX_LIMIT: i64 = 200;
 
@@ -58,12 +61,11 @@ pub struct IncidentSummary {
     /// The service's slug.
     service: String,
     /// `global`, or the country code the incident is about.
-    scope: String,
-    #[schema(value_type = IncidentStatus)]
-    status: String,
+    #[schema(value_type = String)]
+    scope: Scope,
+    status: IncidentStatus,
     /// The worst state the incident reached.
-    #[schema(value_type = Severity)]
-    severity: String,
+    severity: Severity,
     started_at: DateTime<Utc>,
     escalated_at: Option<DateTime<Utc>>,
     resolved_at: Option<DateTime<Utc>>,
@@ -85,9 +87,9 @@ impl From<&IncidentRecord> for IncidentSummary {
         Self {
             id: i.id,
             service: i.service.clone(),
-            scope: i.scope.clone(),
-            status: i.status.clone(),
-            severity: i.severity.clone(),
+            scope: i.scope,
+            status: i.status,
+            severity: i.severity,
             started_at: i.started_at,
             escalated_at: i.escalated_at,
             resolved_at: i.resolved_at,
@@ -106,9 +108,9 @@ impl From<&IncidentRecord> for IncidentSummary {
 struct IncidentCsv<'a> {
     id: i64,
     service: &'a str,
-    scope: &'a str,
-    status: &'a str,
-    severity: &'a str,
+    scope: Scope,
+    status: IncidentStatus,
+    severity: Severity,
     started_at: String,
     resolved_at: String,
     peak_at: String,
@@ -187,11 +189,14 @@ pub async fn list_incidents(
             ));
         }
     }
-    if let Some(s) = &q.status {
-        if s != "open" && s != "resolved" {
-            return Err(ApiError::invalid("status", "must be open or resolved"));
-        }
-    }
+    let status = q
+        .status
+        .as_deref()
+        .map(|s| {
+            s.parse::<IncidentStatus>()
+                .map_err(|_| ApiError::invalid("status", "must be open or resolved"))
+        })
+        .transpose()?;
     let from = q
         .from
         .as_deref()
@@ -217,7 +222,7 @@ pub async fn list_incidents(
             .as_deref()
             .map(|c| parse_scope("country", c))
             .transpose()?,
-        status: q.status.clone(),
+        status,
         from,
         to,
         after: q.cursor.as_deref().map(parse_cursor).transpose()?,
@@ -237,9 +242,9 @@ pub async fn list_incidents(
                 .map(|i| IncidentCsv {
                     id: i.id,
                     service: &i.service,
-                    scope: &i.scope,
-                    status: &i.status,
-                    severity: &i.severity,
+                    scope: i.scope,
+                    status: i.status,
+                    severity: i.severity,
                     started_at: i.started_at.to_rfc3339(),
                     resolved_at: i.resolved_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
                     peak_at: i.peak_at.to_rfc3339(),
@@ -281,12 +286,10 @@ pub struct FormatQuery {
 /// One incident with its evidence and timeline.
 #[derive(Serialize, ToSchema)]
 pub struct IncidentResponse {
-    #[schema(value_type = IncidentSchema)]
     incident: IncidentRecord,
     /// The service's display name (null if it left the catalog).
     service_name: Option<String>,
     /// What happened, oldest first.
-    #[schema(value_type = Vec<IncidentEventSchema>)]
     timeline: Vec<IncidentEventRecord>,
     links: IncidentLinks,
 }

@@ -6,6 +6,7 @@ use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 use super::problem::ApiError;
 use crate::catalog::countries::is_country;
 use crate::catalog::symptoms::CATEGORIES;
+use crate::domain::{CountryCode, Scope};
 
 /// The catalog's categories, as the schema of a `category` field or parameter.
 pub fn category_schema() -> Object {
@@ -37,19 +38,18 @@ pub fn parse_time(field: &str, raw: &str) -> Result<DateTime<Utc>, ApiError> {
     ))
 }
 
-/// A country code (`it` or `IT`), checked against ISO 3166-1.
-pub fn parse_scope(field: &str, raw: &str) -> Result<String, ApiError> {
+/// A country code (`it` or `IT`), checked against ISO 3166-1, or `global` (any case).
+pub fn parse_scope(field: &str, raw: &str) -> Result<Scope, ApiError> {
     let code = raw.trim().to_ascii_uppercase();
     if code == "GLOBAL" {
-        return Ok("global".into());
+        return Ok(Scope::Global);
     }
-    if is_country(&code) {
-        Ok(code)
-    } else {
-        Err(ApiError::invalid(
+    match CountryCode::parse(&code).filter(|c| is_country(c.as_str())) {
+        Some(country) => Ok(Scope::Country(country)),
+        None => Err(ApiError::invalid(
             field,
             format!("{raw:?} is not an ISO 3166-1 alpha-2 country code"),
-        ))
+        )),
     }
 }
 
@@ -87,7 +87,9 @@ mod tests {
         assert!(parse_time("from", "2026-11-27T14:05:00").is_ok());
         assert!(parse_time("from", "2026-11-27").is_ok());
         assert!(parse_time("from", "yesterday").is_err());
-        assert_eq!(parse_scope("country", "it").ok().as_deref(), Some("IT"));
+        let it = parse_scope("country", "it").map(|s| s.to_string());
+        assert_eq!(it.ok().as_deref(), Some("IT"));
+        assert_eq!(parse_scope("country", "Global").ok(), Some(Scope::Global));
         assert!(parse_scope("country", "XX").is_err());
         assert_eq!(parse_minutes("window", "1h", 1, 1440).ok(), Some(60));
         assert!(parse_minutes("window", "2d", 1, 1440).is_err());

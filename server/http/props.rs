@@ -143,7 +143,10 @@ proptest! {
             prop_assert_eq!(field_of(e)?, "from");
         }
         match parse_scope("country", &raw) {
-            Ok(code) => prop_assert!(code == "global" || (code.len() == 2 && code.chars().all(|c| c.is_ascii_uppercase()))),
+            Ok(scope) => {
+                let code = scope.to_string();
+                prop_assert!(code == "global" || (code.len() == 2 && code.chars().all(|c| c.is_ascii_uppercase())));
+            }
             Err(e) => prop_assert_eq!(field_of(e)?, "country"),
         }
         match parse_minutes("window", &raw, 1, 10_080) {

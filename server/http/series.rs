@@ -138,7 +138,7 @@ pub async fn get_series(
         country: q
             .country
             .as_deref()
-            .map(|c| parse_scope("country", c))
+            .map(|c| parse_scope("country", c).map(|scope| scope.to_string()))
             .transpose()?,
         from,
         to,

@@ -9,9 +9,10 @@ use super::body::parse_query;
 use super::format::{csv_or_header, Format};
 use super::problem::{ApiError, Problem};
 use super::responses::StoreUnavailable;
-use super::schemas::{FormatParam, ServiceState, Severity};
+use super::schemas::FormatParam;
 use crate::app::AppState;
-use crate::store::{IncidentFilter, ServiceStatus};
+use crate::domain::{Scope, Severity, State};
+use crate::store::{IncidentFilter, IncidentStatus, ServiceStatus};
 
 /// What the detector said about one service at its latest tick. Figures are **reports**
 /// counted in the observation window, never users.
@@ -22,8 +23,7 @@ pub struct StatusResponse {
     /// The service's display name.
     name: String,
     /// A service the detector has not looked at lately had no reports: it is `ok`.
-    #[schema(value_type = ServiceState)]
-    state: String,
+    state: State,
     /// Since when the service is in this state (none when it has always been ok).
     since: Option<DateTime<Utc>>,
     /// The observation window, in minutes.
@@ -46,9 +46,9 @@ pub struct StatusResponse {
 pub struct OpenIncident {
     id: i64,
     /// `global` or a country code.
-    scope: String,
-    #[schema(value_type = Severity)]
-    severity: String,
+    #[schema(value_type = String)]
+    scope: Scope,
+    severity: Severity,
     started_at: DateTime<Utc>,
     /// Where the incident's details are.
     url: String,
@@ -83,7 +83,7 @@ pub async fn get_status(
         .incidents
         .list_incidents(&IncidentFilter {
             service: Some(service.slug.clone()),
-            status: Some("open".into()),
+            status: Some(IncidentStatus::Open),
             limit: 20,
             ..IncidentFilter::default()
         })
@@ -103,7 +103,7 @@ pub async fn get_status(
         service: service.slug.clone(),
         name: service.name.clone(),
         // A service the detector has not looked at lately had no reports: it is ok.
-        state: status.map_or("ok", |s| s.state.as_str()).to_owned(),
+        state: status.map_or(State::Ok, |s| s.state),
         since: status.and_then(|s| s.since),
         window_minutes: status.map(|s| s.window_minutes),
         reports: status.map_or(0, |s| s.reports),
@@ -139,8 +139,7 @@ pub struct TrendingRow {
     service: String,
     name: String,
     category: String,
-    #[schema(value_type = ServiceState)]
-    state: String,
+    state: State,
     /// Counted reports in the observation window.
     reports: i64,
     /// Reports expected in that window.

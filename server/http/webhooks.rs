@@ -13,10 +13,9 @@ use utoipa::{IntoParams, ToSchema};
 use super::body::{parse_query, read_json};
 use super::problem::{ApiError, Problem};
 use super::responses::{AdminErrors, JsonBodyErrors, StoreUnavailable};
-use super::schemas::{DeliveryStatus, IncidentEventKind};
 use super::services::require_admin;
 use crate::app::AppState;
-use crate::store::{DeliveryRecord, NewWebhook, WebhookRecord};
+use crate::store::{DeliveryRecord, DeliveryStatus, IncidentEventKind, NewWebhook, WebhookRecord};
 use crate::webhooks::signature::{check_url, generate_secret};
 
 /// The longest description a webhook may have, in characters.
@@ -90,10 +89,8 @@ pub struct DeliveryResponse {
     /// The incident event delivered (its `Downwatch-Event-Id`).
     event_id: i64,
     incident_id: i64,
-    #[schema(value_type = IncidentEventKind)]
-    kind: String,
-    #[schema(value_type = DeliveryStatus)]
-    status: String,
+    kind: IncidentEventKind,
+    status: DeliveryStatus,
     /// Attempts made so far.
     attempts: i32,
     /// The receiver's HTTP status at the last attempt; null when it did not answer.

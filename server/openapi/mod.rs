@@ -18,7 +18,7 @@ use utoipa::{Modify, OpenApi};
 use crate::detect::METHODOLOGY_VERSION;
 use crate::http::caching::{is_public_read, max_age};
 use crate::http::problem::Problem;
-use crate::http::schemas::LiveEventSchema;
+use crate::store::LiveEvent;
 
 /// The API description: every route of [`crate::http::routes`] and the feeds, badges and
 /// reference of [`crate::web::routes`] are listed in `paths` (a test checks).
@@ -55,7 +55,7 @@ use crate::http::schemas::LiveEventSchema;
         crate::http::webhooks::delete_webhook,
         crate::http::webhooks::list_deliveries,
     ),
-    components(schemas(Problem, LiveEventSchema)),
+    components(schemas(Problem, LiveEvent)),
     modifiers(&Overview, &AdminToken, &ApiKeys, &Caching, &ReadLimits, &ServerErrors),
     tags(
         (name = "reports", description = "Sending reports of a problem with a service."),

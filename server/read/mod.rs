@@ -11,10 +11,11 @@ pub use crate::store::HOT_WINDOW_MINUTES;
 /// Orders services by how much trouble they are in: problems, then possible problems, then
 /// the rest; within a state by anomaly score, ratio to normal and reports.
 pub fn rank_statuses(statuses: &mut [crate::store::ServiceStatus]) {
-    let rank = |s: &crate::store::ServiceStatus| match s.state.as_str() {
-        "problems" => 2,
-        "possible-problems" => 1,
-        _ => 0,
+    use crate::domain::State;
+    let rank = |s: &crate::store::ServiceStatus| match s.state {
+        State::Problems => 2,
+        State::PossibleProblems => 1,
+        State::Ok => 0,
     };
     statuses.sort_by(|a, b| {
         rank(b)

@@ -5,13 +5,14 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::StoreError;
+use crate::domain::{words, Scope, State};
 
 /// What the detector last said about one service, for readers on every node.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ServiceStatus {
     pub service: String,
-    /// `ok`, `possible-problems` or `problems` (the whole service).
-    pub state: String,
+    /// How the whole service is doing.
+    pub state: State,
     /// Since when the service is in this state (none when it has always been ok).
     pub since: Option<DateTime<Utc>>,
     /// Counted reports in the window that ended at `at`.
@@ -29,15 +30,37 @@ pub struct ServiceStatus {
     pub open_incidents: Vec<i64>,
 }
 
-/// A live event: an incident opened, escalated, updated or resolved, or a state change.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+/// What a live event says happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LiveEventKind {
+    IncidentOpened,
+    IncidentEscalated,
+    IncidentResolved,
+    StateChanged,
+}
+
+words!(LiveEventKind, "live event kind", {
+    IncidentOpened = "incident-opened",
+    IncidentEscalated = "incident-escalated",
+    IncidentResolved = "incident-resolved",
+    StateChanged = "state-changed",
+});
+
+/// A live event: an incident opened, escalated or resolved, or a series' state change.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(description = "The JSON `data` of one Server-Sent Event of `GET /api/v1/events`.")]
 pub struct LiveEvent {
-    /// `incident-opened`, `incident-escalated`, `incident-resolved`, `state-changed`.
-    pub kind: String,
+    /// `incident-opened`, `incident-escalated`, `incident-resolved` or `state-changed`
+    /// (also the SSE `event:` name).
+    #[schema(value_type = String)]
+    pub kind: LiveEventKind,
     pub service: String,
-    pub scope: String,
+    /// `global` or a country code.
+    #[schema(value_type = String)]
+    pub scope: Scope,
     pub incident_id: Option<i64>,
-    pub state: String,
+    pub state: State,
     pub at: DateTime<Utc>,
 }
 
@@ -65,4 +88,39 @@ pub trait StatusBoard: Send + Sync {
         after: Option<&str>,
         block: std::time::Duration,
     ) -> Result<Vec<LoggedEvent>, StoreError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::assert_words_round_trip;
+
+    #[test]
+    fn live_event_kinds_are_their_words_everywhere() {
+        assert_words_round_trip(LiveEventKind::ALL);
+        assert_eq!(
+            LiveEventKind::WORDS,
+            [
+                "incident-opened",
+                "incident-escalated",
+                "incident-resolved",
+                "state-changed"
+            ]
+        );
+    }
+
+    #[test]
+    fn statuses_and_events_keep_their_json() {
+        let status = r#"{"service":"netflix","state":"possible-problems","since":null,"reports":12,"expected":1.5,"ratio":8.0,"score":0.9,"window_minutes":3,"at":"2026-11-27T14:05:00Z","open_incidents":[7]}"#;
+        let decoded: ServiceStatus = serde_json::from_str(status).expect("decodes");
+        assert_eq!(decoded.state, State::PossibleProblems);
+        assert_eq!(serde_json::to_string(&decoded).expect("encodes"), status);
+        let event = r#"{"kind":"incident-opened","service":"netflix","scope":"IT","incident_id":42,"state":"problems","at":"2026-11-27T14:05:00Z"}"#;
+        let decoded: LiveEvent = serde_json::from_str(event).expect("decodes");
+        assert_eq!(decoded.kind, LiveEventKind::IncidentOpened);
+        assert_eq!(decoded.scope.to_string(), "IT");
+        assert_eq!(serde_json::to_string(&decoded).expect("encodes"), event);
+        let bad = event.replace("incident-opened", "incident-exploded");
+        assert!(serde_json::from_str::<LiveEvent>(&bad).is_err());
+    }
 }

@@ -5,15 +5,14 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::StoreError;
+use crate::domain::{Scope, Severity};
 
 /// An incident's figures at one tick, as the detector writes them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IncidentTick {
     pub service: String,
-    /// `global` or an ISO 3166-1 country code.
-    pub scope: String,
-    /// `possible-problems` or `problems`.
-    pub severity: String,
+    pub scope: Scope,
+    pub severity: Severity,
     pub at: DateTime<Utc>,
     pub observed: f64,
     pub expected: f64,
@@ -26,8 +25,8 @@ pub struct IncidentTick {
 pub struct OpenIncident {
     pub id: i64,
     pub service: String,
-    pub scope: String,
-    pub severity: String,
+    pub scope: Scope,
+    pub severity: Severity,
     pub started_at: DateTime<Utc>,
     pub peak_observed: f64,
 }
@@ -36,7 +35,7 @@ pub struct OpenIncident {
 #[derive(Debug, Clone, PartialEq)]
 pub struct SavedTracker {
     pub service: String,
-    pub scope: String,
+    pub scope: Scope,
     /// The tracker, as JSON (the detector's own format).
     pub state: serde_json::Value,
 }
@@ -45,7 +44,7 @@ pub struct SavedTracker {
 #[derive(Debug, Clone, PartialEq)]
 pub struct IncidentPeriod {
     pub service: String,
-    pub scope: String,
+    pub scope: Scope,
     pub started_at: DateTime<Utc>,
     /// None while open.
     pub resolved_at: Option<DateTime<Utc>>,

@@ -4,15 +4,48 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::StoreError;
+use crate::domain::{words, Scope, Severity, State};
+
+/// Whether an incident is still `open` or `resolved`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum IncidentStatus {
+    Open,
+    Resolved,
+}
+
+words!(IncidentStatus, "incident status", {
+    Open = "open",
+    Resolved = "resolved",
+});
+
+/// What happened to an incident: `opened`, `escalated`, `updated` or `resolved`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum IncidentEventKind {
+    Opened,
+    Escalated,
+    Updated,
+    Resolved,
+}
+
+words!(IncidentEventKind, "incident event kind", {
+    Opened = "opened",
+    Escalated = "escalated",
+    Updated = "updated",
+    Resolved = "resolved",
+});
 
 /// Which incidents to list, newest first.
 #[derive(Debug, Clone, Default)]
 pub struct IncidentFilter {
     pub service: Option<String>,
-    /// `global` or a country code.
-    pub scope: Option<String>,
-    /// `open` or `resolved`.
-    pub status: Option<String>,
+    pub scope: Option<Scope>,
+    pub status: Option<IncidentStatus>,
     /// Incidents active at some time in `[from, to)`.
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
@@ -21,36 +54,56 @@ pub struct IncidentFilter {
     pub limit: i64,
 }
 
-/// An incident as readers see it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+/// An incident: a period when a service (globally, or in one country) had far more reports
+/// than normal. Figures are **reports**, never users; times are UTC (ISO 8601).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = Incident)]
 pub struct IncidentRecord {
     pub id: i64,
+    /// The service's slug.
     pub service: String,
-    pub scope: String,
-    pub status: String,
-    pub severity: String,
+    /// `global`, or the ISO 3166-1 alpha-2 country the incident is about.
+    #[schema(value_type = String)]
+    pub scope: Scope,
+    pub status: IncidentStatus,
+    /// The worst state the incident reached.
+    pub severity: Severity,
     pub started_at: DateTime<Utc>,
+    /// When it escalated from possible problems to problems, if it did.
     pub escalated_at: Option<DateTime<Utc>>,
     pub resolved_at: Option<DateTime<Utc>>,
+    /// The minute of the highest anomaly score.
     pub peak_at: DateTime<Utc>,
-    /// Counted reports in the window at the peak (after flood damping).
+    /// Counted reports in the observation window at the peak (after flood damping).
     pub peak_reports: f64,
+    /// Reports expected in that window at that time of day and week.
     pub peak_expected: f64,
+    /// Anomaly score at the peak, in [0, 1] (`dw-detect-2`: the confidence that the true
+    /// rate reached the "problems" ratio times normal).
     pub peak_score: f64,
     /// Counted reports since the incident started.
     pub total_reports: i64,
+    /// The version of the detection method that declared it, e.g. `dw-detect-1`.
     pub methodology: String,
+    /// When the detector last updated it.
     pub updated_at: DateTime<Utc>,
+    // The evidence as the detector wrote it, kept as is: an `Evidence` document (those of
+    // older methods lack some fields). No doc comment: it would describe the schema's $ref.
+    #[schema(value_type = crate::domain::Evidence)]
     pub evidence: serde_json::Value,
 }
 
 /// One entry of an incident's timeline.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = IncidentEvent)]
 pub struct IncidentEventRecord {
     pub at: DateTime<Utc>,
     /// `opened`, `escalated`, `updated` or `resolved`.
-    pub kind: String,
-    pub state: String,
+    #[schema(value_type = String)]
+    pub kind: IncidentEventKind,
+    /// The state after the entry.
+    pub state: State,
+    /// Counted reports in the window at that minute.
     pub reports: f64,
     pub expected: f64,
     pub score: f64,
@@ -97,5 +150,22 @@ impl IncidentFilter {
             }),
             ..self.clone()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::assert_words_round_trip;
+
+    #[test]
+    fn incident_statuses_and_event_kinds_are_their_words_everywhere() {
+        assert_words_round_trip(IncidentStatus::ALL);
+        assert_words_round_trip(IncidentEventKind::ALL);
+        assert_eq!(IncidentStatus::WORDS, ["open", "resolved"]);
+        assert_eq!(
+            IncidentEventKind::WORDS,
+            ["opened", "escalated", "updated", "resolved"]
+        );
     }
 }

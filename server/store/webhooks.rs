@@ -3,8 +3,9 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::StoreError;
+use super::{IncidentEventKind, StoreError};
 use crate::config::Secret;
+use crate::domain::{words, Scope, State};
 
 /// A webhook as listed: never its secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,12 +35,10 @@ pub struct WebhookEvent {
     pub id: i64,
     pub incident_id: i64,
     pub service: String,
-    /// `global` or a country code.
-    pub scope: String,
-    /// `opened`, `escalated`, `updated` or `resolved`.
-    pub kind: String,
-    /// The incident's state at the event: `possible-problems` or `problems`.
-    pub state: String,
+    pub scope: Scope,
+    pub kind: IncidentEventKind,
+    /// The incident's state at the event (`possible-problems` or `problems`).
+    pub state: State,
     pub observed: f64,
     pub expected: f64,
     pub score: f64,
@@ -81,16 +80,45 @@ pub struct AttemptOutcome {
     pub next: NextStep,
 }
 
+/// Where a webhook delivery stands: `pending` (being attempted or waiting for its next
+/// attempt), `delivered` (a 2xx answer) or `failed` (no attempt left, or the webhook was
+/// deleted).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryStatus {
+    Pending,
+    Delivered,
+    Failed,
+}
+
+words!(DeliveryStatus, "delivery status", {
+    Pending = "pending",
+    Delivered = "delivered",
+    Failed = "failed",
+});
+
+impl NextStep {
+    /// The delivery's status after an attempt with this outcome.
+    pub fn status(self) -> DeliveryStatus {
+        match self {
+            NextStep::Delivered => DeliveryStatus::Delivered,
+            NextStep::RetryIn(_) => DeliveryStatus::Pending,
+            NextStep::GiveUp => DeliveryStatus::Failed,
+        }
+    }
+}
+
 /// One entry of a webhook's delivery log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeliveryRecord {
     pub id: i64,
     pub event_id: i64,
     pub incident_id: i64,
-    /// The event's kind: `opened`, `escalated`, `updated` or `resolved`.
-    pub kind: String,
-    /// `pending`, `delivered` or `failed`.
-    pub status: String,
+    /// The event's kind.
+    pub kind: IncidentEventKind,
+    pub status: DeliveryStatus,
     pub attempts: i32,
     pub last_status_code: Option<i32>,
     pub last_error: Option<String>,
@@ -134,4 +162,19 @@ pub trait WebhookStore: Send + Sync {
     /// Deletes the finished (delivered or failed) deliveries queued before `before`: the
     /// delivery log is kept for a while, not for ever. Returns how many were deleted.
     async fn prune_deliveries(&self, before: DateTime<Utc>) -> Result<u64, StoreError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::assert_words_round_trip;
+
+    #[test]
+    fn delivery_statuses_are_their_words_everywhere() {
+        assert_words_round_trip(DeliveryStatus::ALL);
+        assert_eq!(DeliveryStatus::WORDS, ["pending", "delivered", "failed"]);
+        let retry = NextStep::RetryIn(std::time::Duration::from_secs(1));
+        assert_eq!(retry.status(), DeliveryStatus::Pending);
+        assert_eq!(NextStep::GiveUp.status(), DeliveryStatus::Failed);
+    }
 }

@@ -6,6 +6,7 @@ use actix_web::{web, HttpResponse};
 
 use super::feeds::{esc, known_service};
 use crate::app::AppState;
+use crate::domain::State;
 use crate::http::problem::{ApiError, Problem};
 use crate::http::responses::StoreUnavailable;
 
@@ -39,7 +40,7 @@ pub async fn badge(
     let service = known_service(&state, &slug)?;
     let status = state.stores.board.status(&service.slug).await?;
     // A service the detector has not looked at lately had no reports: it is ok.
-    let kind = status.as_ref().map_or("ok", |s| s.state.as_str());
+    let kind = status.as_ref().map_or(State::Ok, |s| s.state);
     Ok(HttpResponse::Ok()
         .content_type("image/svg+xml")
         .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
@@ -47,17 +48,17 @@ pub async fn badge(
 }
 
 /// The words and `(background, text)` colours of a state; both pairs meet WCAG AA (4.5:1).
-fn badge_style(state: &str) -> (&'static str, &'static str, &'static str) {
+fn badge_style(state: State) -> (&'static str, &'static str, &'static str) {
     match state {
-        "problems" => ("problems", "#c62828", "#fff"),
+        State::Problems => ("problems", "#c62828", "#fff"),
         // White on this amber is only 4.2:1; black is 5.0:1.
-        "possible-problems" => ("possible problems", "#b26a00", "#000"),
-        _ => ("no problems", "#2e7d32", "#fff"),
+        State::PossibleProblems => ("possible problems", "#b26a00", "#000"),
+        State::Ok => ("no problems", "#2e7d32", "#fff"),
     }
 }
 
 /// A flat shields.io-style badge: the service's name on grey, its state on a state colour.
-fn badge_svg(name: &str, state: &str) -> String {
+fn badge_svg(name: &str, state: State) -> String {
     let label: String = if name.chars().count() > BADGE_MAX_CHARS {
         let mut short: String = name.chars().take(BADGE_MAX_CHARS - 1).collect();
         short.push('…');
@@ -109,7 +110,7 @@ mod tests {
 
     #[test]
     fn every_badge_state_has_aa_contrast() {
-        for state in ["ok", "possible-problems", "problems"] {
+        for &state in State::ALL {
             let (_, bg, ink) = badge_style(state);
             let (a, b) = (luminance(bg), luminance(ink));
             let ratio = (a.max(b) + 0.05) / (a.min(b) + 0.05);
@@ -119,7 +120,7 @@ mod tests {
 
     #[test]
     fn long_names_are_cut_to_fit_the_badge() {
-        let svg = badge_svg(&"x".repeat(40), "ok");
+        let svg = badge_svg(&"x".repeat(40), State::Ok);
         assert!(svg.contains(&format!("{}…", "x".repeat(23))));
         assert!(!svg.contains(&"x".repeat(24)));
     }

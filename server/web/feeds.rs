@@ -8,9 +8,10 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::app::AppState;
 use crate::catalog::Service;
+use crate::domain::Severity;
 use crate::http::problem::{ApiError, Problem};
 use crate::http::responses::StoreUnavailable;
-use crate::store::{IncidentFilter, IncidentRecord};
+use crate::store::{IncidentFilter, IncidentRecord, IncidentStatus};
 
 /// How many incidents a feed holds, newest first by start.
 const FEED_LIMIT: i64 = 50;
@@ -154,7 +155,7 @@ fn atom(
             updated = rfc3339(i.updated_at),
             published = rfc3339(i.started_at),
             base = esc(base),
-            severity = esc(&i.severity),
+            severity = i.severity,
             summary = esc(&entry_summary(&name, i)),
         );
     }
@@ -164,35 +165,30 @@ fn atom(
 
 /// "Problems at Netflix (IT)", "Possible problems at Netflix", "Resolved: …".
 fn entry_title(name: &str, i: &IncidentRecord) -> String {
-    let what = if i.severity == "problems" {
-        "Problems"
-    } else {
-        "Possible problems"
+    let what = match i.severity {
+        Severity::Problems => "Problems",
+        Severity::PossibleProblems => "Possible problems",
     };
-    let place = if i.scope == "global" {
-        String::new()
-    } else {
-        format!(" ({})", i.scope)
+    let place = match i.scope.country() {
+        None => String::new(),
+        Some(country) => format!(" ({country})"),
     };
-    let prefix = if i.status == "resolved" {
-        "Resolved: "
-    } else {
-        ""
+    let prefix = match i.status {
+        IncidentStatus::Resolved => "Resolved: ",
+        IncidentStatus::Open => "",
     };
     format!("{prefix}{what} at {name}{place}")
 }
 
 /// One sentence with the figures at the peak, in words about reports, not about users.
 fn entry_summary(name: &str, i: &IncidentRecord) -> String {
-    let what = if i.severity == "problems" {
-        "problems"
-    } else {
-        "possible problems"
+    let what = match i.severity {
+        Severity::Problems => "problems",
+        Severity::PossibleProblems => "possible problems",
     };
-    let place = if i.scope == "global" {
-        name.to_owned()
-    } else {
-        format!("{name} in {}", i.scope)
+    let place = match i.scope.country() {
+        None => name.to_owned(),
+        Some(country) => format!("{name} in {country}"),
     };
     let reports = (i.evidence["reports"].as_f64())
         .unwrap_or(i.peak_reports)
@@ -208,7 +204,10 @@ fn entry_summary(name: &str, i: &IncidentRecord) -> String {
         i.methodology
     );
     let start = i.started_at.format("%H:%M UTC");
-    match i.resolved_at.filter(|_| i.status == "resolved") {
+    match i
+        .resolved_at
+        .filter(|_| i.status == IncidentStatus::Resolved)
+    {
         Some(end) => {
             let end = if end.date_naive() == i.started_at.date_naive() {
                 end.format("%H:%M UTC")

@@ -11,7 +11,8 @@ use super::view::{amount, state_label, Chrome};
 use super::{html, unavailable};
 use crate::app::AppState;
 use crate::catalog::Service;
-use crate::store::IncidentFilter;
+use crate::domain::State;
+use crate::store::{IncidentFilter, IncidentStatus};
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -34,7 +35,7 @@ struct ServiceLink {
 struct Problem {
     slug: String,
     name: String,
-    state: String,
+    state: State,
     state_label: &'static str,
     detail: String,
 }
@@ -137,12 +138,12 @@ async fn problems(
         .stores
         .incidents
         .list_incidents(&IncidentFilter {
-            status: Some("open".into()),
+            status: Some(IncidentStatus::Open),
             limit: 50,
             ..IncidentFilter::default()
         })
         .await?;
-    statuses.retain(|s| s.state != "ok" || open.iter().any(|i| i.service == s.service));
+    statuses.retain(|s| s.state != State::Ok || open.iter().any(|i| i.service == s.service));
     crate::read::rank_statuses(&mut statuses);
     let mut rows: Vec<Problem> = statuses
         .into_iter()
@@ -151,7 +152,7 @@ async fn problems(
             Some(Problem {
                 slug: s.service.clone(),
                 name: service.name.clone(),
-                state_label: state_label(&c.texts, &s.state),
+                state_label: state_label(&c.texts, s.state),
                 detail: c.f(
                     "home.problem_detail",
                     &[
@@ -173,9 +174,9 @@ async fn problems(
             rows.push(Problem {
                 slug: i.service.clone(),
                 name: service.name.clone(),
-                state_label: state_label(&c.texts, &i.severity),
+                state_label: state_label(&c.texts, i.severity.into()),
                 detail: c.t("home.open_incident").to_owned(),
-                state: i.severity,
+                state: i.severity.into(),
             });
         }
     }

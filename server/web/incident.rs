@@ -83,10 +83,9 @@ pub async fn incident_page(
         "15m"
     };
     let iso = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
-    let scope_param = if incident.scope == "global" {
-        String::new()
-    } else {
-        format!("&country={}", incident.scope)
+    let scope_param = match incident.scope.country() {
+        None => String::new(),
+        Some(country) => format!("&country={country}"),
     };
     let series_csv = format!(
         "/api/v1/services/{}/series?from={}&to={}&step={chart_step}{scope_param}&format=csv",
@@ -211,7 +210,7 @@ pub async fn incident_page(
         .map(|e| TimelineRow {
             at: Stamp::new(e.at),
             kind: c.t(&format!("event.{}", e.kind)).to_owned(),
-            state: super::view::state_label(&c.texts, &e.state),
+            state: super::view::state_label(&c.texts, e.state),
             reports: amount(e.reports),
             expected: amount(e.expected),
         })
@@ -234,7 +233,7 @@ pub async fn incident_page(
         chart: ChartSpec {
             from: Some(iso(from)),
             to: Some(iso(to)),
-            country: (incident.scope != "global").then(|| incident.scope.clone()),
+            country: incident.scope.country().map(|c| c.to_string()),
             ..ChartSpec::new(&c, &incident.service, chart_step)
         },
         facts,

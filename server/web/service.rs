@@ -11,8 +11,9 @@ use super::map::{map_view, recent_counters, MapView};
 use super::view::{amount, state_label, ChartSpec, Chrome, ShareRow, Stamp};
 use super::{error_page, html, unavailable};
 use crate::app::AppState;
+use crate::domain::{Scope, State};
 use crate::read::breakdown::breakdown;
-use crate::store::{IncidentFilter, IncidentRecord, ServiceStatus, StoreError};
+use crate::store::{IncidentFilter, IncidentRecord, IncidentStatus, ServiceStatus, StoreError};
 
 /// A network "dominates" when it sends at least this share of at least this many reports.
 const DOMINANT_SHARE: f64 = 0.5;
@@ -39,7 +40,7 @@ struct ServicePage {
 }
 
 pub(super) struct Banner {
-    pub state: String,
+    pub state: State,
     pub label: &'static str,
     pub sentence: String,
     pub since: Option<Stamp>,
@@ -58,7 +59,7 @@ pub(super) struct IncidentLine {
     pub title: (String, Option<String>, String),
     pub started: Stamp,
     pub status_label: &'static str,
-    pub state_class: String,
+    pub state_class: State,
 }
 
 pub async fn service_page(
@@ -160,18 +161,18 @@ pub async fn service_page(
 
 /// The status banner: the state in a plain sentence and the figures behind it.
 pub(super) fn banner(c: &Chrome, name: &str, status: Option<&ServiceStatus>) -> Banner {
-    let state = status.map_or("ok", |s| s.state.as_str()).to_owned();
+    let state = status.map_or(State::Ok, |s| s.state);
     let who = [("service", name)];
     let since = status
-        .filter(|s| s.state != "ok")
+        .filter(|s| s.state != State::Ok)
         .and_then(|s| s.since)
         .map(Stamp::new);
-    let key = match (state.as_str(), since.is_some()) {
-        ("problems", true) => "status.problems_since",
-        ("problems", false) => "status.problems",
-        ("possible-problems", true) => "status.possible_since",
-        ("possible-problems", false) => "status.possible",
-        _ => "status.ok",
+    let key = match (state, since.is_some()) {
+        (State::Problems, true) => "status.problems_since",
+        (State::Problems, false) => "status.problems",
+        (State::PossibleProblems, true) => "status.possible_since",
+        (State::PossibleProblems, false) => "status.possible",
+        (State::Ok, _) => "status.ok",
     };
     let sentence = c.f(key, &who);
     let detail = match status {
@@ -186,7 +187,7 @@ pub(super) fn banner(c: &Chrome, name: &str, status: Option<&ServiceStatus>) -> 
         None => c.t("status.no_recent").to_owned(),
     };
     Banner {
-        label: state_label(&c.texts, &state),
+        label: state_label(&c.texts, state),
         state,
         sentence,
         since,
@@ -198,48 +199,48 @@ pub(super) fn banner(c: &Chrome, name: &str, status: Option<&ServiceStatus>) -> 
 pub(super) fn incident_line(c: &Chrome, name: &str, i: &IncidentRecord) -> IncidentLine {
     IncidentLine {
         id: i.id,
-        title: split_title(&incident_title(c, name, i), &i.scope),
+        title: split_title(&incident_title(c, name, i), i.scope),
         started: Stamp::new(i.started_at),
-        status_label: if i.status == "open" {
-            c.t("incident.open")
-        } else {
-            c.t("incident.resolved")
+        status_label: match i.status {
+            IncidentStatus::Open => c.t("incident.open"),
+            IncidentStatus::Resolved => c.t("incident.resolved"),
         },
-        state_class: if i.status == "open" {
-            i.severity.clone()
-        } else {
-            "ok".into()
+        state_class: match i.status {
+            IncidentStatus::Open => i.severity.into(),
+            IncidentStatus::Resolved => State::Ok,
         },
     }
 }
 
 /// "Netflix: problems worldwide" / "Netflix: possible problems in IT".
 pub(super) fn incident_title(c: &Chrome, name: &str, i: &IncidentRecord) -> String {
-    let severity = state_label(&c.texts, &i.severity);
-    if i.scope == "global" {
-        c.f(
+    let severity = state_label(&c.texts, i.severity.into());
+    match i.scope.country() {
+        None => c.f(
             "incident.title_global",
             &[("service", name), ("severity", severity)],
-        )
-    } else {
-        c.f(
+        ),
+        Some(country) => c.f(
             "incident.title_country",
             &[
                 ("service", name),
                 ("severity", severity),
-                ("country", &i.scope),
+                ("country", country.as_str()),
             ],
-        )
+        ),
     }
 }
 
 /// A title split around the incident's country code, for markup that names the country.
-pub(super) fn split_title(title: &str, scope: &str) -> (String, Option<String>, String) {
-    match title.rsplit_once(scope) {
-        Some((before, after)) if scope != "global" => {
-            (before.to_owned(), Some(scope.to_owned()), after.to_owned())
-        }
-        _ => (title.to_owned(), None, String::new()),
+pub(super) fn split_title(title: &str, scope: Scope) -> (String, Option<String>, String) {
+    let code = scope.country();
+    match code.and_then(|c| title.rsplit_once(c.as_str())) {
+        Some((before, after)) => (
+            before.to_owned(),
+            code.map(|c| c.to_string()),
+            after.to_owned(),
+        ),
+        None => (title.to_owned(), None, String::new()),
     }
 }
 

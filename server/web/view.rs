@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::assets;
 use super::i18n::{negotiate, Lang, Texts};
+use crate::domain::State;
 
 /// The parts of a page around its content.
 pub struct Chrome {
@@ -118,11 +119,11 @@ impl ShareRow {
 }
 
 /// A detector state's label and the class pages colour it with.
-pub fn state_label(texts: &Texts, state: &str) -> &'static str {
+pub fn state_label(texts: &Texts, state: State) -> &'static str {
     match state {
-        "problems" => texts.t("state.problems"),
-        "possible-problems" => texts.t("state.possible"),
-        _ => texts.t("state.ok"),
+        State::Problems => texts.t("state.problems"),
+        State::PossibleProblems => texts.t("state.possible"),
+        State::Ok => texts.t("state.ok"),
     }
 }
 

@@ -17,8 +17,12 @@ use serde::Serialize;
 use tracing::{debug, info, warn};
 
 use crate::config::WebhookConfig;
+use crate::domain::{Scope, State};
 use crate::metrics::metrics;
-use crate::store::{AttemptOutcome, DueDelivery, NextStep, StoreError, WebhookEvent, WebhookStore};
+use crate::store::{
+    AttemptOutcome, DueDelivery, IncidentEventKind, NextStep, StoreError, WebhookEvent,
+    WebhookStore,
+};
 
 /// Deliveries claimed (and attempted concurrently) at once.
 const BATCH: i64 = 32;
@@ -32,16 +36,16 @@ pub struct EventPayload<'a> {
     /// receiver can drop a repeat.
     pub event_id: i64,
     /// `opened`, `escalated`, `updated` or `resolved`.
-    pub kind: &'a str,
+    pub kind: IncidentEventKind,
     /// When the detector recorded the event (UTC).
     pub at: DateTime<Utc>,
     pub incident_id: i64,
     /// The service's slug.
     pub service: &'a str,
     /// `global`, or the country code the incident is about.
-    pub scope: &'a str,
+    pub scope: Scope,
     /// The incident's state then: `possible-problems` or `problems`.
-    pub state: &'a str,
+    pub state: State,
     /// Counted reports in the observation window.
     pub observed: f64,
     /// Reports expected in that window.
@@ -57,12 +61,12 @@ impl<'a> From<&'a WebhookEvent> for EventPayload<'a> {
     fn from(e: &'a WebhookEvent) -> Self {
         EventPayload {
             event_id: e.id,
-            kind: &e.kind,
+            kind: e.kind,
             at: e.at,
             incident_id: e.incident_id,
             service: &e.service,
-            scope: &e.scope,
-            state: &e.state,
+            scope: e.scope,
+            state: e.state,
             observed: e.observed,
             expected: e.expected,
             score: e.score,
@@ -290,9 +294,9 @@ mod tests {
             id: 42,
             incident_id: 7,
             service: "netflix".into(),
-            scope: "IT".into(),
-            kind: "opened".into(),
-            state: "problems".into(),
+            scope: "IT".parse().expect("a scope"),
+            kind: IncidentEventKind::Opened,
+            state: State::Problems,
             observed: 40.0,
             expected: 0.5,
             score: 12.5,

@@ -74,7 +74,14 @@ async fn incidents(app: &TestApp) -> Vec<(i64, String, String, String, Value)> {
         .expect("incidents");
     rows.sort_by_key(|r| r.id);
     rows.into_iter()
-        .map(|r| (r.id, r.scope, r.status, r.severity, r.evidence))
+        .map(|r| {
+            let words = (
+                r.scope.to_string(),
+                r.status.to_string(),
+                r.severity.to_string(),
+            );
+            (r.id, words.0, words.1, words.2, r.evidence)
+        })
         .collect()
 }
 
@@ -235,7 +242,7 @@ crate::both_stacks! {
             .await
             .expect("status")
             .expect("published");
-        assert_eq!(status.state, "problems");
+        assert_eq!(status.state.as_str(), "problems");
         assert_eq!(status.reports, 40);
         assert_eq!(status.open_incidents, vec![*id]);
         let events = app

@@ -10,8 +10,9 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 
+use downwatch::domain::{Scope, State};
 use downwatch::store::redis::RedisStore;
-use downwatch::store::{LiveEvent, StatusBoard};
+use downwatch::store::{LiveEvent, LiveEventKind, StatusBoard};
 
 use crate::helpers::{count_in, redis_url, TestDb};
 
@@ -230,11 +231,11 @@ async fn live_events_reach_the_clients_of_every_node() {
         .expect("redis");
     board
         .publish_event(&LiveEvent {
-            kind: "incident-opened".into(),
+            kind: LiveEventKind::IncidentOpened,
             service: "netflix".into(),
-            scope: "global".into(),
+            scope: Scope::Global,
             incident_id: Some(42),
-            state: "problems".into(),
+            state: State::Problems,
             at: chrono::Utc::now(),
         })
         .await

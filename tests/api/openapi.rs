@@ -8,8 +8,9 @@
 //! `items`, `enum`, `oneOf` and nullability (`["string", "null"]`), `minimum`/`maximum`, and the
 //! `date-time` format (RFC 3339) are enforced. Objects are checked strictly: a property the
 //! document does not declare fails (`additionalProperties: false` is added for the test), so a
-//! response field added in code but not in a schema-only mirror is caught. Not covered: event
-//! stream frames, CSV, Atom and SVG bodies (their media types are checked, not their content).
+//! response field the document misses (behind a `value_type` or a hand-written schema) is
+//! caught. Not covered: event stream frames, CSV, Atom and SVG bodies (their media types are
+//! checked, not their content).
 
 use std::collections::{BTreeSet, HashSet};
 

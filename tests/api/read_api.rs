@@ -2,7 +2,13 @@
 
 use std::collections::HashSet;
 
-use serde_json::Value;
+use chrono::Utc;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use serde_json::{json, Value};
+
+use downwatch::domain::{Scope, Severity};
+use downwatch::store::postgres::detector::PgLeader;
+use downwatch::store::{DetectorStore, IncidentFilter, IncidentTick, StoreError};
 
 use crate::detect::{deployed_a_week_ago, detector, spread, surge, sustained_ticks};
 use crate::helpers::{spawn_app, TestApp};
@@ -202,4 +208,66 @@ async fn a_query_parameter_without_a_name_is_blamed_on_the_query() {
         assert_eq!(status, 400, "{path}");
         assert_eq!(body["field"], "query", "{path}: {body}");
     }
+}
+
+#[tokio::test]
+async fn a_stored_word_the_types_do_not_know_is_a_clean_error_not_a_panic() {
+    let app = spawn_app().await;
+    let mut leader = PgLeader::try_acquire(&app.database_url)
+        .await
+        .expect("campaign")
+        .expect("leader");
+    let tick = IncidentTick {
+        service: "netflix".into(),
+        scope: Scope::Global,
+        severity: Severity::Problems,
+        at: Utc::now(),
+        observed: 12.0,
+        expected: 1.5,
+        score: 0.9,
+        evidence: json!({}),
+    };
+    let id = leader
+        .open_incident(&tick, "dw-detect-2")
+        .await
+        .expect("open")
+        .id;
+    let (code, _) = get(&app, &format!("/api/v1/incidents/{id}")).await;
+    assert_eq!(code, 200);
+
+    // Written by something else than this version of Downwatch.
+    let mut conn = AsyncPgConnection::establish(&app.database_url)
+        .await
+        .expect("connect");
+    diesel::sql_query("UPDATE incidents SET scope = 'Atlantis'")
+        .execute(&mut conn)
+        .await
+        .expect("corrupted");
+    let err = app
+        .stores
+        .incidents
+        .list_incidents(&IncidentFilter {
+            limit: 10,
+            ..IncidentFilter::default()
+        })
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(
+            err,
+            StoreError::Failed {
+                store: "postgres",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .contains("incidents.scope: unknown scope \"Atlantis\""),
+        "{err}"
+    );
+    let (code, body) = get(&app, "/api/v1/incidents").await;
+    assert_eq!(code, 500, "{body}");
+    assert!(!body.to_string().contains("Atlantis"), "opaque: {body}");
 }

@@ -16,6 +16,7 @@ use sha2::Sha256;
 
 use downwatch::config::{Backend, Config, IngestConfig, Secret, WebhookConfig, DEFAULT_GATE};
 use downwatch::detect::config::DetectConfig;
+use downwatch::domain::{Scope, Severity};
 use downwatch::startup::Application;
 use downwatch::store::postgres::detector::PgLeader;
 use downwatch::store::sqlite::detector::SqliteLeader;
@@ -234,8 +235,8 @@ async fn lead(app: &TestApp) -> PgLeader {
 fn tick(service: &str) -> IncidentTick {
     IncidentTick {
         service: service.into(),
-        scope: "global".into(),
-        severity: "possible-problems".into(),
+        scope: Scope::Global,
+        severity: Severity::PossibleProblems,
         at: Utc::now(),
         observed: 12.0,
         expected: 1.5,

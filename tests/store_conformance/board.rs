@@ -3,7 +3,8 @@
 
 use std::time::{Duration, Instant};
 
-use downwatch::store::{LiveEvent, LoggedEvent, ServiceStatus, StoreError};
+use downwatch::domain::{Scope, State};
+use downwatch::store::{LiveEvent, LiveEventKind, LoggedEvent, ServiceStatus, StoreError};
 
 use crate::backends::Hot;
 use crate::fixtures::at;
@@ -17,10 +18,11 @@ hot_tests!(
 );
 
 fn status(service: &str, state: &str, reports: i64) -> ServiceStatus {
+    let state: State = state.parse().expect("a state");
     ServiceStatus {
         service: service.into(),
-        state: state.into(),
-        since: (state != "ok").then(|| at(-600)),
+        state,
+        since: (state != State::Ok).then(|| at(-600)),
         reports,
         expected: 3.0,
         ratio: reports as f64 / 3.0,
@@ -33,11 +35,11 @@ fn status(service: &str, state: &str, reports: i64) -> ServiceStatus {
 
 fn event(n: i64) -> LiveEvent {
     LiveEvent {
-        kind: "state-changed".into(),
+        kind: LiveEventKind::StateChanged,
         service: format!("service-{n}"),
-        scope: "global".into(),
+        scope: Scope::Global,
         incident_id: Some(n),
-        state: "problems".into(),
+        state: State::Problems,
         at: at(n),
     }
 }

@@ -4,7 +4,8 @@
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
-use downwatch::store::{AsOrg, IncidentPeriod, SavedTracker};
+use downwatch::domain::{Scope, Severity};
+use downwatch::store::{AsOrg, IncidentEventKind, IncidentPeriod, SavedTracker};
 use serde_json::json;
 
 use crate::backends::Durable;
@@ -19,7 +20,7 @@ durable_tests!(
 );
 
 /// An incident's timeline as `(kind, at)` pairs, read as readers do.
-async fn events(db: &Durable, id: i64) -> Vec<(String, DateTime<Utc>)> {
+async fn events(db: &Durable, id: i64) -> Vec<(IncidentEventKind, DateTime<Utc>)> {
     let detail = db.incidents.get_incident(id).await.expect("get");
     let detail = detail.expect("incident");
     detail.events.into_iter().map(|e| (e.kind, e.at)).collect()
@@ -72,7 +73,10 @@ async fn opening_an_open_incident_again_returns_the_same_one(db: Durable) {
         .expect("open");
     assert_ne!(global.id, first.id);
     assert_eq!(leader.open_incidents().await.expect("open").len(), 2);
-    assert_eq!(events(&db, first.id).await, [("opened".to_owned(), at(0))]);
+    assert_eq!(
+        events(&db, first.id).await,
+        [(IncidentEventKind::Opened, at(0))]
+    );
 
     leader
         .resolve_incident(first.id, &tick("netflix", "IT", 600, 1.0))
@@ -95,15 +99,15 @@ async fn opening_an_open_incident_again_returns_the_same_one(db: Durable) {
     assert_eq!(periods.len(), 3, "{periods:?}");
     assert!(periods.contains(&IncidentPeriod {
         service: "netflix".into(),
-        scope: "IT".into(),
+        scope: "IT".parse().expect("a scope"),
         started_at: at(0),
         resolved_at: Some(at(600)),
     }));
     assert_eq!(
         events(&db, first.id).await,
         [
-            ("opened".to_owned(), at(0)),
-            ("resolved".to_owned(), at(600))
+            (IncidentEventKind::Opened, at(0)),
+            (IncidentEventKind::Resolved, at(600))
         ]
     );
 }
@@ -124,7 +128,7 @@ async fn updates_escalate_keep_the_peak_count_reports_and_are_throttled(db: Dura
         .await
         .expect("open");
     let mut bigger = tick("netflix", "IT", 60, 20.0);
-    bigger.severity = "problems".into();
+    bigger.severity = Severity::Problems;
     leader
         .update_incident(open.id, &bigger, true, true)
         .await
@@ -138,7 +142,7 @@ async fn updates_escalate_keep_the_peak_count_reports_and_are_throttled(db: Dura
     }
     let detail = db.incidents.get_incident(open.id).await.expect("get");
     let incident = detail.expect("incident").incident;
-    assert_eq!(incident.severity, "problems");
+    assert_eq!(incident.severity, Severity::Problems);
     assert_eq!(incident.escalated_at, Some(at(60)));
     assert_eq!(incident.peak_at, at(60));
     assert_eq!(incident.peak_reports, 20.0);
@@ -146,14 +150,14 @@ async fn updates_escalate_keep_the_peak_count_reports_and_are_throttled(db: Dura
     assert_eq!(incident.total_reports, 1);
     assert_eq!(incident.evidence, json!({ "observed": 20.0 }));
     // 'updated' only when nothing was written in the 4.5 minutes before: at 6 and 11 min.
-    let expected: Vec<(String, DateTime<Utc>)> = [
-        ("opened", 0),
-        ("escalated", 60),
-        ("updated", 360),
-        ("updated", 660),
+    let expected: Vec<(IncidentEventKind, DateTime<Utc>)> = [
+        (IncidentEventKind::Opened, 0),
+        (IncidentEventKind::Escalated, 60),
+        (IncidentEventKind::Updated, 360),
+        (IncidentEventKind::Updated, 660),
     ]
     .iter()
-    .map(|(k, s)| (k.to_string(), at(*s)))
+    .map(|&(k, s)| (k, at(s)))
     .collect();
     assert_eq!(events(&db, open.id).await, expected);
 }
@@ -161,25 +165,26 @@ async fn updates_escalate_keep_the_peak_count_reports_and_are_throttled(db: Dura
 async fn trackers_are_saved_over_and_loaded_back(db: Durable) {
     let mut leader = db.leader().await;
     assert!(leader.load_trackers().await.expect("load").is_empty());
-    let saved = |scope: &str, state| SavedTracker {
+    let italy: Scope = "IT".parse().expect("a scope");
+    let saved = |scope: Scope, state| SavedTracker {
         service: "netflix".into(),
-        scope: scope.into(),
+        scope,
         state,
     };
     let rows = vec![
-        saved("global", json!({ "state": "quiet" })),
-        saved("IT", json!({ "state": "quiet" })),
+        saved(Scope::Global, json!({ "state": "quiet" })),
+        saved(italy, json!({ "state": "quiet" })),
     ];
     leader.save_trackers(&rows, at(0)).await.expect("save");
-    let changed = vec![saved("IT", json!({ "state": "alert", "n": 3 }))];
+    let changed = vec![saved(italy, json!({ "state": "alert", "n": 3 }))];
     leader
         .save_trackers(&changed, at(60))
         .await
         .expect("save again");
     leader.save_trackers(&[], at(120)).await.expect("nothing");
     let mut loaded = leader.load_trackers().await.expect("load");
-    loaded.sort_by(|a, b| a.scope.cmp(&b.scope));
-    assert_eq!(loaded, [changed[0].clone(), rows[0].clone()]);
+    loaded.sort_by_key(|t| t.scope);
+    assert_eq!(loaded, [rows[0].clone(), changed[0].clone()]);
 }
 
 async fn as_orgs_names_recent_networks_by_their_latest_name(db: Durable) {

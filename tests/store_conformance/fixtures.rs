@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use downwatch::catalog::Service;
+use downwatch::domain::Severity;
 use downwatch::store::{IncidentTick, NewReport};
 use serde_json::json;
 
@@ -66,8 +67,8 @@ pub fn service(slug: &str, name: &str) -> Service {
 pub fn tick(service: &str, scope: &str, secs_after: i64, observed: f64) -> IncidentTick {
     IncidentTick {
         service: service.into(),
-        scope: scope.into(),
-        severity: "possible-problems".into(),
+        scope: scope.parse().expect("a scope"),
+        severity: Severity::PossibleProblems,
         at: at(secs_after),
         observed,
         expected: 2.0,

@@ -1,7 +1,10 @@
 //! Reading incidents: filters, cursor pages, records and timelines.
 
 use chrono::TimeDelta;
-use downwatch::store::{IncidentDetail, IncidentEventRecord, IncidentFilter, IncidentReader};
+use downwatch::domain::{Scope, Severity};
+use downwatch::store::{
+    IncidentDetail, IncidentEventRecord, IncidentFilter, IncidentReader, IncidentStatus,
+};
 use serde_json::json;
 
 use crate::backends::Durable;
@@ -58,7 +61,7 @@ async fn seeded(db: Durable) -> Seeded {
         .await
         .expect("update b");
     let mut escalation = tick("netflix", "global", 360, 30.0);
-    escalation.severity = "problems".into();
+    escalation.severity = Severity::Problems;
     leader
         .update_incident(b, &escalation, true, false)
         .await
@@ -101,20 +104,20 @@ async fn incidents_are_listed_newest_first_and_filtered(db: Durable) {
     assert_eq!(ids(store, by_service("spotify")).await, [d, c]);
     assert!(ids(store, by_service("steam")).await.is_empty());
     let by_scope = |name: &str| IncidentFilter {
-        scope: Some(name.into()),
+        scope: Some(name.parse().expect("a scope")),
         ..all()
     };
     assert_eq!(ids(store, by_scope("global")).await, [c, b]);
     assert_eq!(ids(store, by_scope("IT")).await, [e, a]);
     let by_status = |name: &str| IncidentFilter {
-        status: Some(name.into()),
+        status: Some(name.parse().expect("a status")),
         ..all()
     };
     assert_eq!(ids(store, by_status("open")).await, [e, d, b]);
     assert_eq!(ids(store, by_status("resolved")).await, [c, a]);
     let combined = IncidentFilter {
         service: Some("spotify".into()),
-        status: Some("open".into()),
+        status: Some(IncidentStatus::Open),
         ..all()
     };
     assert_eq!(ids(store, combined).await, [d]);
@@ -237,9 +240,9 @@ async fn an_incident_comes_with_its_fields_and_its_timeline_in_time_order(db: Du
         .expect("incident b");
     assert_eq!(b.id, s.b);
     assert_eq!(b.service, "netflix");
-    assert_eq!(b.scope, "global");
-    assert_eq!(b.status, "open");
-    assert_eq!(b.severity, "problems");
+    assert_eq!(b.scope, Scope::Global);
+    assert_eq!(b.status, IncidentStatus::Open);
+    assert_eq!(b.severity, Severity::Problems);
     assert_eq!(b.started_at, at(300));
     assert_eq!(b.escalated_at, Some(at(360)));
     assert_eq!(b.resolved_at, None);
@@ -256,8 +259,8 @@ async fn an_incident_comes_with_its_fields_and_its_timeline_in_time_order(db: Du
     assert!(b.updated_at <= now && b.updated_at > now - TimeDelta::minutes(5));
     let event = |secs: i64, kind: &str, state: &str, reports: f64| IncidentEventRecord {
         at: at(secs),
-        kind: kind.into(),
-        state: state.into(),
+        kind: kind.parse().expect("a kind"),
+        state: state.parse().expect("a state"),
         reports,
         expected: 2.0,
         score: 0.75,
@@ -274,7 +277,7 @@ async fn an_incident_comes_with_its_fields_and_its_timeline_in_time_order(db: Du
     let listed = store
         .list_incidents(&IncidentFilter {
             service: Some("netflix".into()),
-            scope: Some("global".into()),
+            scope: Some(Scope::Global),
             limit: 10,
             ..IncidentFilter::default()
         })
@@ -290,8 +293,8 @@ async fn an_incident_comes_with_its_fields_and_its_timeline_in_time_order(db: Du
         .await
         .expect("get")
         .expect("incident a");
-    assert_eq!(a.status, "resolved");
-    assert_eq!(a.severity, "possible-problems");
+    assert_eq!(a.status, IncidentStatus::Resolved);
+    assert_eq!(a.severity, Severity::PossibleProblems);
     assert_eq!(a.escalated_at, None);
     assert_eq!(a.resolved_at, Some(at(600)));
     assert_eq!(a.peak_reports, 10.0);

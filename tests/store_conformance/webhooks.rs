@@ -5,7 +5,10 @@ use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
 use downwatch::config::Secret;
-use downwatch::store::{AttemptOutcome, DeliveryRecord, IncidentTick, NewWebhook, NextStep};
+use downwatch::domain::Severity;
+use downwatch::store::{
+    AttemptOutcome, DeliveryRecord, DeliveryStatus, IncidentTick, NewWebhook, NextStep,
+};
 
 use crate::backends::Durable;
 use crate::fixtures::at;
@@ -19,7 +22,7 @@ durable_tests!(
 
 fn tick(service: &str, secs_after: i64) -> IncidentTick {
     IncidentTick {
-        severity: "problems".into(),
+        severity: Severity::Problems,
         observed: 30.0,
         expected: 1.5,
         score: 0.99,
@@ -61,8 +64,9 @@ async fn each_event_is_queued_once_for_the_webhooks_that_existed_before_it(db: D
     assert_eq!(db.webhooks.enqueue_deliveries().await.expect("queued"), 3);
     assert_eq!(db.webhooks.enqueue_deliveries().await.expect("queued"), 0);
 
-    let kinds =
-        |log: Vec<DeliveryRecord>| -> Vec<String> { log.into_iter().map(|d| d.kind).collect() };
+    let kinds = |log: Vec<DeliveryRecord>| -> Vec<&str> {
+        log.into_iter().map(|d| d.kind.as_str()).collect()
+    };
     let log = db
         .webhooks
         .list_deliveries(first.id, 10)
@@ -242,7 +246,7 @@ async fn deleting_a_webhook_fails_its_pending_deliveries_and_queues_no_more(db: 
         .await
         .expect("log");
     let failed = &log.expect("exists")[0];
-    assert_eq!(failed.status, "failed");
+    assert_eq!(failed.status, DeliveryStatus::Failed);
     assert_eq!(failed.last_error.as_deref(), Some("webhook deleted"));
     let listed = db.webhooks.list_webhooks().await.expect("listed");
     assert!(listed[0].disabled_at.is_some());
@@ -305,6 +309,6 @@ async fn a_delivery_given_up_fails_and_finished_ones_are_pruned(db: Durable) {
         .list_deliveries(webhook.id, 10)
         .await
         .expect("log");
-    let left: Vec<String> = log.expect("exists").into_iter().map(|d| d.status).collect();
-    assert_eq!(left, ["pending"]);
+    let left: Vec<DeliveryStatus> = log.expect("exists").into_iter().map(|d| d.status).collect();
+    assert_eq!(left, [DeliveryStatus::Pending]);
 }

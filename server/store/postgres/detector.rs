@@ -11,9 +11,11 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use super::models::{IncidentPeriodRow, OpenIncidentRow, TrackerRow};
 use super::schema::{detector_series, incident_events, incidents};
 use super::{db_error, STORE};
+use crate::domain::Severity;
 use crate::store::rows::AsOrgRow;
 use crate::store::{
-    AsOrg, DetectorStore, IncidentPeriod, IncidentTick, OpenIncident, SavedTracker, StoreError,
+    AsOrg, DetectorStore, IncidentEventKind, IncidentPeriod, IncidentStatus, IncidentTick,
+    OpenIncident, SavedTracker, StoreError,
 };
 
 /// The advisory lock key of the detector leader ("dw-detect" in ASCII).
@@ -49,13 +51,18 @@ impl PgLeader {
 }
 
 impl PgLeader {
-    async fn event(&mut self, id: i64, kind: &str, tick: &IncidentTick) -> QueryResult<usize> {
+    async fn event(
+        &mut self,
+        id: i64,
+        kind: IncidentEventKind,
+        tick: &IncidentTick,
+    ) -> QueryResult<usize> {
         diesel::insert_into(incident_events::table)
             .values((
                 incident_events::incident_id.eq(id),
                 incident_events::at.eq(tick.at),
-                incident_events::kind.eq(kind),
-                incident_events::state.eq(&tick.severity),
+                incident_events::kind.eq(kind.as_str()),
+                incident_events::state.eq(tick.severity.as_str()),
                 incident_events::observed.eq(tick.observed),
                 incident_events::expected.eq(tick.expected),
                 incident_events::score.eq(tick.score),
@@ -80,7 +87,7 @@ impl DetectorStore for PgLeader {
             .load(&mut self.conn)
             .await
             .map_err(db_error)?;
-        Ok(rows.into_iter().map(SavedTracker::from).collect())
+        rows.into_iter().map(SavedTracker::try_from).collect()
     }
 
     async fn save_trackers(
@@ -94,7 +101,7 @@ impl DetectorStore for PgLeader {
                 .map(|row| {
                     (
                         detector_series::service.eq(&row.service),
-                        detector_series::scope.eq(&row.scope),
+                        detector_series::scope.eq(row.scope.as_str()),
                         detector_series::tracker.eq(&row.state),
                         detector_series::updated_at.eq(at),
                     )
@@ -117,12 +124,12 @@ impl DetectorStore for PgLeader {
 
     async fn open_incidents(&mut self) -> Result<Vec<OpenIncident>, StoreError> {
         let rows: Vec<OpenIncidentRow> = incidents::table
-            .filter(incidents::status.eq("open"))
+            .filter(incidents::status.eq(IncidentStatus::Open.as_str()))
             .select(OpenIncidentRow::as_select())
             .load(&mut self.conn)
             .await
             .map_err(db_error)?;
-        Ok(rows.into_iter().map(OpenIncident::from).collect())
+        rows.into_iter().map(OpenIncident::try_from).collect()
     }
 
     async fn open_incident(
@@ -133,11 +140,12 @@ impl DetectorStore for PgLeader {
         let inserted: Option<OpenIncidentRow> = diesel::insert_into(incidents::table)
             .values((
                 incidents::service.eq(&tick.service),
-                incidents::scope.eq(&tick.scope),
-                incidents::status.eq("open"),
-                incidents::severity.eq(&tick.severity),
+                incidents::scope.eq(tick.scope.as_str()),
+                incidents::status.eq(IncidentStatus::Open.as_str()),
+                incidents::severity.eq(tick.severity.as_str()),
                 incidents::started_at.eq(tick.at),
-                incidents::escalated_at.eq((tick.severity == "problems").then_some(tick.at)),
+                incidents::escalated_at
+                    .eq((tick.severity == Severity::Problems).then_some(tick.at)),
                 incidents::peak_at.eq(tick.at),
                 incidents::peak_observed.eq(tick.observed),
                 incidents::peak_expected.eq(tick.expected),
@@ -151,20 +159,20 @@ impl DetectorStore for PgLeader {
             .await
             .optional()
             .map_err(db_error)?;
-        let open = match inserted {
-            Some(row) => row.into(),
+        let open: OpenIncident = match inserted {
+            Some(row) => row.try_into()?,
             // Already open (a replayed tick after a failover): carry on with that one.
             None => incidents::table
-                .filter(incidents::status.eq("open"))
+                .filter(incidents::status.eq(IncidentStatus::Open.as_str()))
                 .filter(incidents::service.eq(&tick.service))
-                .filter(incidents::scope.eq(&tick.scope))
+                .filter(incidents::scope.eq(tick.scope.as_str()))
                 .select(OpenIncidentRow::as_select())
                 .first::<OpenIncidentRow>(&mut self.conn)
                 .await
-                .map(OpenIncident::from)
-                .map_err(db_error)?,
+                .map_err(db_error)?
+                .try_into()?,
         };
-        self.event(open.id, "opened", tick)
+        self.event(open.id, IncidentEventKind::Opened, tick)
             .await
             .map_err(db_error)?;
         Ok(open)
@@ -179,15 +187,18 @@ impl DetectorStore for PgLeader {
     ) -> Result<(), StoreError> {
         let target = incidents::table.find(id);
         if escalated {
-            diesel::update(target.filter(incidents::severity.ne("problems")))
+            let problems = Severity::Problems.as_str();
+            diesel::update(target.filter(incidents::severity.ne(problems)))
                 .set((
-                    incidents::severity.eq("problems"),
+                    incidents::severity.eq(problems),
                     incidents::escalated_at.eq(tick.at),
                 ))
                 .execute(&mut self.conn)
                 .await
                 .map_err(db_error)?;
-            self.event(id, "escalated", tick).await.map_err(db_error)?;
+            self.event(id, IncidentEventKind::Escalated, tick)
+                .await
+                .map_err(db_error)?;
         }
         diesel::update(target.filter(incidents::peak_observed.lt(tick.observed)))
             .set((
@@ -224,7 +235,7 @@ impl DetectorStore for PgLeader {
             )
             .bind::<BigInt, _>(id)
             .bind::<diesel::sql_types::Timestamptz, _>(tick.at)
-            .bind::<diesel::sql_types::Text, _>(&tick.severity)
+            .bind::<diesel::sql_types::Text, _>(tick.severity.as_str())
             .bind::<diesel::sql_types::Double, _>(tick.observed)
             .bind::<diesel::sql_types::Double, _>(tick.expected)
             .bind::<diesel::sql_types::Double, _>(tick.score)
@@ -240,17 +251,19 @@ impl DetectorStore for PgLeader {
         diesel::update(
             incidents::table
                 .find(id)
-                .filter(incidents::status.eq("open")),
+                .filter(incidents::status.eq(IncidentStatus::Open.as_str())),
         )
         .set((
-            incidents::status.eq("resolved"),
+            incidents::status.eq(IncidentStatus::Resolved.as_str()),
             incidents::resolved_at.eq(tick.at),
             incidents::updated_at.eq(diesel::dsl::now),
         ))
         .execute(&mut self.conn)
         .await
         .map_err(db_error)?;
-        self.event(id, "resolved", tick).await.map_err(db_error)?;
+        self.event(id, IncidentEventKind::Resolved, tick)
+            .await
+            .map_err(db_error)?;
         Ok(())
     }
 
@@ -268,7 +281,7 @@ impl DetectorStore for PgLeader {
             .load(&mut self.conn)
             .await
             .map_err(db_error)?;
-        Ok(rows.into_iter().map(IncidentPeriod::from).collect())
+        rows.into_iter().map(IncidentPeriod::try_from).collect()
     }
 
     async fn as_orgs(&mut self, asns: &[i32]) -> Result<Vec<AsOrg>, StoreError> {

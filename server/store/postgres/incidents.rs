@@ -23,10 +23,10 @@ impl IncidentReader for PgStore {
             query = query.filter(incidents::service.eq(service.clone()));
         }
         if let Some(scope) = &f.scope {
-            query = query.filter(incidents::scope.eq(scope.clone()));
+            query = query.filter(incidents::scope.eq(scope.as_str().to_owned()));
         }
         if let Some(status) = &f.status {
-            query = query.filter(incidents::status.eq(status.clone()));
+            query = query.filter(incidents::status.eq(status.as_str()));
         }
         if let Some(to) = f.to {
             query = query.filter(incidents::started_at.lt(to));
@@ -51,7 +51,7 @@ impl IncidentReader for PgStore {
             .load(&mut conn)
             .await
             .map_err(db_error)?;
-        Ok(rows.into_iter().map(IncidentRecord::from).collect())
+        rows.into_iter().map(IncidentRecord::try_from).collect()
     }
 
     async fn get_incident(&self, id: i64) -> Result<Option<IncidentDetail>, StoreError> {
@@ -73,9 +73,12 @@ impl IncidentReader for PgStore {
             .load(&mut conn)
             .await
             .map_err(db_error)?;
-        let timeline = events.into_iter().map(IncidentEventRecord::from).collect();
+        let timeline = events
+            .into_iter()
+            .map(IncidentEventRecord::try_from)
+            .collect::<Result<_, _>>()?;
         Ok(Some(IncidentDetail {
-            incident: IncidentRecord::from(row),
+            incident: IncidentRecord::try_from(row)?,
             events: timeline,
         }))
     }

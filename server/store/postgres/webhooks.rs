@@ -15,8 +15,8 @@ use super::models::{ClaimRow, DeliveryRow, WebhookRow};
 use super::schema::{incident_events, webhook_deliveries, webhooks};
 use super::{db_error, PgStore};
 use crate::store::{
-    AttemptOutcome, DeliveryRecord, DueDelivery, NewWebhook, NextStep, StoreError, WebhookRecord,
-    WebhookStore,
+    AttemptOutcome, DeliveryRecord, DeliveryStatus, DueDelivery, NewWebhook, NextStep, StoreError,
+    WebhookRecord, WebhookStore,
 };
 
 /// Queues the events after each live webhook's `enqueued_through` (at most 1000 pairs a call,
@@ -129,10 +129,10 @@ impl WebhookStore for PgStore {
         diesel::update(
             webhook_deliveries::table
                 .filter(webhook_deliveries::webhook_id.eq(id))
-                .filter(webhook_deliveries::status.eq("pending")),
+                .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending.as_str())),
         )
         .set((
-            webhook_deliveries::status.eq("failed"),
+            webhook_deliveries::status.eq(DeliveryStatus::Failed.as_str()),
             webhook_deliveries::last_error.eq("webhook deleted"),
         ))
         .execute(&mut conn)
@@ -163,7 +163,11 @@ impl WebhookStore for PgStore {
             .load(&mut conn)
             .await
             .map_err(db_error)?;
-        Ok(Some(rows.into_iter().map(DeliveryRecord::from).collect()))
+        let deliveries = rows
+            .into_iter()
+            .map(DeliveryRecord::try_from)
+            .collect::<Result<_, _>>()?;
+        Ok(Some(deliveries))
     }
 
     async fn enqueue_deliveries(&self) -> Result<usize, StoreError> {
@@ -187,21 +191,20 @@ impl WebhookStore for PgStore {
             .load(&mut conn)
             .await
             .map_err(db_error)?;
-        Ok(rows.into_iter().map(DueDelivery::from).collect())
+        rows.into_iter().map(DueDelivery::try_from).collect()
     }
 
     async fn record_attempt(&self, id: i64, outcome: &AttemptOutcome) -> Result<(), StoreError> {
-        let (status, retry_in) = match outcome.next {
-            NextStep::Delivered => ("delivered", 0.0),
-            NextStep::RetryIn(after) => ("pending", after.as_secs_f64()),
-            NextStep::GiveUp => ("failed", 0.0),
+        let retry_in = match outcome.next {
+            NextStep::RetryIn(after) => after.as_secs_f64(),
+            NextStep::Delivered | NextStep::GiveUp => 0.0,
         };
         let mut conn = self.conn().await?;
         diesel::sql_query(RECORD)
             .bind::<BigInt, _>(id)
             .bind::<Nullable<Integer>, _>(outcome.status_code)
             .bind::<Nullable<Text>, _>(outcome.error.as_deref())
-            .bind::<Text, _>(status)
+            .bind::<Text, _>(outcome.next.status().as_str())
             .bind::<Double, _>(retry_in)
             .execute(&mut conn)
             .await
@@ -213,7 +216,7 @@ impl WebhookStore for PgStore {
         let mut conn = self.conn().await?;
         let deleted = diesel::delete(
             webhook_deliveries::table
-                .filter(webhook_deliveries::status.ne("pending"))
+                .filter(webhook_deliveries::status.ne(DeliveryStatus::Pending.as_str()))
                 .filter(webhook_deliveries::created_at.lt(before)),
         )
         .execute(&mut conn)

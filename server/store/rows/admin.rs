@@ -2,14 +2,15 @@
 //! and their deliveries (see [`super`]).
 
 /// Defines the API key and webhook rows and their conversions in the module that calls
-/// [`super::sql_rows!`], which brings the tables and diesel's prelude into scope.
+/// [`super::sql_rows!`], which brings the tables, diesel's prelude, the backend's `STORE`,
+/// `parse_stored` and `StoreError` into scope.
 macro_rules! admin_rows {
     ($db:ident) => {
         use diesel::dsl::SqlTypeOf;
 
         use crate::config::Secret;
         use crate::store::{
-            ApiKeyRecord, DeliveryRecord, DueDelivery, WebhookEvent, WebhookRecord,
+            ApiKeyRecord, DeliveryRecord, DeliveryStatus, DueDelivery, WebhookEvent, WebhookRecord,
         };
 
         /// An API key, without its hash.
@@ -81,21 +82,25 @@ macro_rules! admin_rows {
             pub delivered_at: Option<chrono::DateTime<chrono::Utc>>,
         }
 
-        impl From<DeliveryRow> for DeliveryRecord {
-            fn from(r: DeliveryRow) -> Self {
-                Self {
+        impl TryFrom<DeliveryRow> for DeliveryRecord {
+            type Error = StoreError;
+
+            fn try_from(r: DeliveryRow) -> Result<Self, StoreError> {
+                let status = parse_stored(STORE, "webhook_deliveries.status", &r.status)?;
+                Ok(Self {
                     id: r.id,
                     event_id: r.event_id,
                     incident_id: r.incident_id,
-                    kind: r.kind,
-                    next_attempt_at: (r.status == "pending").then_some(r.next_attempt_at),
-                    status: r.status,
+                    kind: parse_stored(STORE, "incident_events.kind", &r.kind)?,
+                    next_attempt_at: (status == DeliveryStatus::Pending)
+                        .then_some(r.next_attempt_at),
+                    status,
                     attempts: r.attempts,
                     last_status_code: r.last_status_code,
                     last_error: r.last_error,
                     created_at: r.created_at,
                     delivered_at: r.delivered_at,
-                }
+                })
             }
         }
 
@@ -146,9 +151,11 @@ macro_rules! admin_rows {
             pub methodology: String,
         }
 
-        impl From<ClaimRow> for DueDelivery {
-            fn from(r: ClaimRow) -> Self {
-                Self {
+        impl TryFrom<ClaimRow> for DueDelivery {
+            type Error = StoreError;
+
+            fn try_from(r: ClaimRow) -> Result<Self, StoreError> {
+                Ok(Self {
                     id: r.id,
                     webhook_id: r.webhook_id,
                     url: r.url,
@@ -158,16 +165,16 @@ macro_rules! admin_rows {
                         id: r.event_id,
                         incident_id: r.incident_id,
                         service: r.service,
-                        scope: r.scope,
-                        kind: r.kind,
-                        state: r.state,
+                        scope: parse_stored(STORE, "incidents.scope", &r.scope)?,
+                        kind: parse_stored(STORE, "incident_events.kind", &r.kind)?,
+                        state: parse_stored(STORE, "incident_events.state", &r.state)?,
                         observed: r.observed,
                         expected: r.expected,
                         score: r.score,
                         at: r.at,
                         methodology: r.methodology,
                     },
-                }
+                })
             }
         }
     };

@@ -16,7 +16,9 @@ use super::{AsOrg, CountryLevel};
 
 /// Defines the row types both SQL backends read, with their conversions to the contract types,
 /// in the module that calls it: `sql_rows!(Pg)` or `sql_rows!(Sqlite)`, where `$db` names the
-/// backend and `super::schema` is that backend's tables.
+/// backend and `super::schema` is that backend's tables. Stored words (scopes, states, kinds,
+/// statuses) become their types with `parse_stored`, naming the backend's `super::STORE`: an
+/// unknown one fails the read with `StoreError::Failed` naming the column.
 macro_rules! sql_rows {
     ($db:ident) => {
         use diesel::prelude::*;
@@ -25,9 +27,10 @@ macro_rules! sql_rows {
             api_keys, detector_series, incident_events, incidents, reports, rollups, services,
             webhook_deliveries, webhooks,
         };
+        use super::STORE;
         use crate::store::{
-            IncidentEventRecord, IncidentPeriod, IncidentRecord, NewReport, OpenIncident,
-            RollupRow, SavedTracker,
+            parse_stored, IncidentEventRecord, IncidentPeriod, IncidentRecord, NewReport,
+            OpenIncident, RollupRow, SavedTracker, StoreError,
         };
 
         /// A service of the catalog.
@@ -124,14 +127,16 @@ macro_rules! sql_rows {
             pub updated_at: chrono::DateTime<chrono::Utc>,
         }
 
-        impl From<IncidentRow> for IncidentRecord {
-            fn from(r: IncidentRow) -> Self {
-                Self {
+        impl TryFrom<IncidentRow> for IncidentRecord {
+            type Error = StoreError;
+
+            fn try_from(r: IncidentRow) -> Result<Self, StoreError> {
+                Ok(Self {
                     id: r.id,
                     service: r.service,
-                    scope: r.scope,
-                    status: r.status,
-                    severity: r.severity,
+                    scope: parse_stored(STORE, "incidents.scope", &r.scope)?,
+                    status: parse_stored(STORE, "incidents.status", &r.status)?,
+                    severity: parse_stored(STORE, "incidents.severity", &r.severity)?,
                     started_at: r.started_at,
                     escalated_at: r.escalated_at,
                     resolved_at: r.resolved_at,
@@ -143,7 +148,7 @@ macro_rules! sql_rows {
                     methodology: r.methodology,
                     updated_at: r.updated_at,
                     evidence: r.evidence,
-                }
+                })
             }
         }
 
@@ -159,16 +164,18 @@ macro_rules! sql_rows {
             pub score: f64,
         }
 
-        impl From<IncidentEventRow> for IncidentEventRecord {
-            fn from(r: IncidentEventRow) -> Self {
-                Self {
+        impl TryFrom<IncidentEventRow> for IncidentEventRecord {
+            type Error = StoreError;
+
+            fn try_from(r: IncidentEventRow) -> Result<Self, StoreError> {
+                Ok(Self {
                     at: r.at,
-                    kind: r.kind,
-                    state: r.state,
+                    kind: parse_stored(STORE, "incident_events.kind", &r.kind)?,
+                    state: parse_stored(STORE, "incident_events.state", &r.state)?,
                     reports: r.observed,
                     expected: r.expected,
                     score: r.score,
-                }
+                })
             }
         }
 
@@ -184,16 +191,18 @@ macro_rules! sql_rows {
             pub peak_observed: f64,
         }
 
-        impl From<OpenIncidentRow> for OpenIncident {
-            fn from(r: OpenIncidentRow) -> Self {
-                Self {
+        impl TryFrom<OpenIncidentRow> for OpenIncident {
+            type Error = StoreError;
+
+            fn try_from(r: OpenIncidentRow) -> Result<Self, StoreError> {
+                Ok(Self {
                     id: r.id,
                     service: r.service,
-                    scope: r.scope,
-                    severity: r.severity,
+                    scope: parse_stored(STORE, "incidents.scope", &r.scope)?,
+                    severity: parse_stored(STORE, "incidents.severity", &r.severity)?,
                     started_at: r.started_at,
                     peak_observed: r.peak_observed,
-                }
+                })
             }
         }
 
@@ -207,14 +216,16 @@ macro_rules! sql_rows {
             pub resolved_at: Option<chrono::DateTime<chrono::Utc>>,
         }
 
-        impl From<IncidentPeriodRow> for IncidentPeriod {
-            fn from(r: IncidentPeriodRow) -> Self {
-                Self {
+        impl TryFrom<IncidentPeriodRow> for IncidentPeriod {
+            type Error = StoreError;
+
+            fn try_from(r: IncidentPeriodRow) -> Result<Self, StoreError> {
+                Ok(Self {
                     service: r.service,
-                    scope: r.scope,
+                    scope: parse_stored(STORE, "incidents.scope", &r.scope)?,
                     started_at: r.started_at,
                     resolved_at: r.resolved_at,
-                }
+                })
             }
         }
 
@@ -227,13 +238,15 @@ macro_rules! sql_rows {
             pub tracker: serde_json::Value,
         }
 
-        impl From<TrackerRow> for SavedTracker {
-            fn from(r: TrackerRow) -> Self {
-                Self {
+        impl TryFrom<TrackerRow> for SavedTracker {
+            type Error = StoreError;
+
+            fn try_from(r: TrackerRow) -> Result<Self, StoreError> {
+                Ok(Self {
                     service: r.service,
-                    scope: r.scope,
+                    scope: parse_stored(STORE, "detector_series.scope", &r.scope)?,
                     state: r.tracker,
-                }
+                })
             }
         }
 

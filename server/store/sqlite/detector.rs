@@ -18,9 +18,11 @@ use super::models::{IncidentPeriodRow, OpenIncidentRow, TrackerRow};
 use super::schema::{detector_series, incident_events, incidents};
 use super::types::{Micros, UnixMicros};
 use super::SqliteStore;
+use crate::domain::Severity;
 use crate::store::rows::AsOrgRow;
 use crate::store::{
-    AsOrg, DetectorStore, IncidentPeriod, IncidentTick, OpenIncident, SavedTracker, StoreError,
+    AsOrg, DetectorStore, IncidentEventKind, IncidentPeriod, IncidentStatus, IncidentTick,
+    OpenIncident, SavedTracker, StoreError,
 };
 
 /// The database files that have a leader in this process.
@@ -54,13 +56,18 @@ impl SqliteLeader {
 }
 
 /// Records an event, at most one per incident, kind and time.
-fn event(conn: &mut SqliteConnection, id: i64, kind: &str, t: &IncidentTick) -> QueryResult<usize> {
+fn event(
+    conn: &mut SqliteConnection,
+    id: i64,
+    kind: IncidentEventKind,
+    t: &IncidentTick,
+) -> QueryResult<usize> {
     diesel::insert_into(incident_events::table)
         .values((
             incident_events::incident_id.eq(id),
             incident_events::at.eq(Micros(t.at)),
-            incident_events::kind.eq(kind),
-            incident_events::state.eq(&t.severity),
+            incident_events::kind.eq(kind.as_str()),
+            incident_events::state.eq(t.severity.as_str()),
             incident_events::observed.eq(t.observed),
             incident_events::expected.eq(t.expected),
             incident_events::score.eq(t.score),
@@ -103,7 +110,7 @@ impl DetectorStore for SqliteLeader {
                     .load(conn)
             })
             .await?;
-        Ok(rows.into_iter().map(SavedTracker::from).collect())
+        rows.into_iter().map(SavedTracker::try_from).collect()
     }
 
     async fn save_trackers(
@@ -118,7 +125,7 @@ impl DetectorStore for SqliteLeader {
                     diesel::insert_into(detector_series::table)
                         .values((
                             detector_series::service.eq(&row.service),
-                            detector_series::scope.eq(&row.scope),
+                            detector_series::scope.eq(row.scope.as_str()),
                             detector_series::tracker.eq(&row.state),
                             detector_series::updated_at.eq(Micros(at)),
                         ))
@@ -140,12 +147,12 @@ impl DetectorStore for SqliteLeader {
             .store
             .read(|conn| {
                 incidents::table
-                    .filter(incidents::status.eq("open"))
+                    .filter(incidents::status.eq(IncidentStatus::Open.as_str()))
                     .select(OpenIncidentRow::as_select())
                     .load(conn)
             })
             .await?;
-        Ok(rows.into_iter().map(OpenIncident::from).collect())
+        rows.into_iter().map(OpenIncident::try_from).collect()
     }
 
     async fn open_incident(
@@ -164,11 +171,12 @@ impl DetectorStore for SqliteLeader {
                 diesel::insert_into(incidents::table)
                     .values((
                         incidents::service.eq(&t.service),
-                        incidents::scope.eq(&t.scope),
-                        incidents::status.eq("open"),
-                        incidents::severity.eq(&t.severity),
+                        incidents::scope.eq(t.scope.as_str()),
+                        incidents::status.eq(IncidentStatus::Open.as_str()),
+                        incidents::severity.eq(t.severity.as_str()),
                         incidents::started_at.eq(at),
-                        incidents::escalated_at.eq((t.severity == "problems").then_some(at)),
+                        incidents::escalated_at
+                            .eq((t.severity == Severity::Problems).then_some(at)),
                         incidents::peak_at.eq(at),
                         incidents::peak_observed.eq(t.observed),
                         incidents::peak_expected.eq(t.expected),
@@ -180,16 +188,16 @@ impl DetectorStore for SqliteLeader {
                     .on_conflict_do_nothing()
                     .execute(conn)?;
                 let row: OpenIncidentRow = incidents::table
-                    .filter(incidents::status.eq("open"))
+                    .filter(incidents::status.eq(IncidentStatus::Open.as_str()))
                     .filter(incidents::service.eq(&t.service))
-                    .filter(incidents::scope.eq(&t.scope))
+                    .filter(incidents::scope.eq(t.scope.as_str()))
                     .select(OpenIncidentRow::as_select())
                     .first(conn)?;
-                event(conn, row.id, "opened", &t)?;
+                event(conn, row.id, IncidentEventKind::Opened, &t)?;
                 Ok(row)
             })
             .await?;
-        Ok(row.into())
+        row.try_into()
     }
 
     async fn update_incident(
@@ -205,13 +213,14 @@ impl DetectorStore for SqliteLeader {
                 let at = Micros(t.at);
                 let target = incidents::table.find(id);
                 if escalated {
-                    diesel::update(target.filter(incidents::severity.ne("problems")))
+                    let problems = Severity::Problems.as_str();
+                    diesel::update(target.filter(incidents::severity.ne(problems)))
                         .set((
-                            incidents::severity.eq("problems"),
+                            incidents::severity.eq(problems),
                             incidents::escalated_at.eq(at),
                         ))
                         .execute(conn)?;
-                    event(conn, id, "escalated", &t)?;
+                    event(conn, id, IncidentEventKind::Escalated, &t)?;
                 }
                 diesel::update(target.filter(incidents::peak_observed.lt(t.observed)))
                     .set((
@@ -230,7 +239,7 @@ impl DetectorStore for SqliteLeader {
                     diesel::sql_query(UPDATED_EVENT)
                         .bind::<BigInt, _>(id)
                         .bind::<UnixMicros, _>(at)
-                        .bind::<Text, _>(&t.severity)
+                        .bind::<Text, _>(t.severity.as_str())
                         .bind::<Double, _>(t.observed)
                         .bind::<Double, _>(t.expected)
                         .bind::<Double, _>(t.score)
@@ -249,15 +258,15 @@ impl DetectorStore for SqliteLeader {
                 diesel::update(
                     incidents::table
                         .find(id)
-                        .filter(incidents::status.eq("open")),
+                        .filter(incidents::status.eq(IncidentStatus::Open.as_str())),
                 )
                 .set((
-                    incidents::status.eq("resolved"),
+                    incidents::status.eq(IncidentStatus::Resolved.as_str()),
                     incidents::resolved_at.eq(Micros(t.at)),
                     incidents::updated_at.eq(Micros(Utc::now())),
                 ))
                 .execute(conn)?;
-                event(conn, id, "resolved", &t)?;
+                event(conn, id, IncidentEventKind::Resolved, &t)?;
                 Ok(())
             })
             .await
@@ -280,7 +289,7 @@ impl DetectorStore for SqliteLeader {
                     .load(conn)
             })
             .await?;
-        Ok(rows.into_iter().map(IncidentPeriod::from).collect())
+        rows.into_iter().map(IncidentPeriod::try_from).collect()
     }
 
     async fn as_orgs(&mut self, asns: &[i32]) -> Result<Vec<AsOrg>, StoreError> {

@@ -24,10 +24,10 @@ impl IncidentReader for SqliteStore {
                     query = query.filter(incidents::service.eq(service));
                 }
                 if let Some(scope) = f.scope {
-                    query = query.filter(incidents::scope.eq(scope));
+                    query = query.filter(incidents::scope.eq(scope.as_str().to_owned()));
                 }
                 if let Some(status) = f.status {
-                    query = query.filter(incidents::status.eq(status));
+                    query = query.filter(incidents::status.eq(status.as_str()));
                 }
                 if let Some(to) = f.to {
                     query = query.filter(incidents::started_at.lt(Micros(to)));
@@ -53,7 +53,7 @@ impl IncidentReader for SqliteStore {
                     .load(conn)
             })
             .await?;
-        Ok(rows.into_iter().map(IncidentRecord::from).collect())
+        rows.into_iter().map(IncidentRecord::try_from).collect()
     }
 
     async fn get_incident(&self, id: i64) -> Result<Option<IncidentDetail>, StoreError> {
@@ -81,9 +81,12 @@ impl IncidentReader for SqliteStore {
         let Some((row, events)) = found else {
             return Ok(None);
         };
-        let timeline = events.into_iter().map(IncidentEventRecord::from).collect();
+        let timeline = events
+            .into_iter()
+            .map(IncidentEventRecord::try_from)
+            .collect::<Result<_, _>>()?;
         Ok(Some(IncidentDetail {
-            incident: IncidentRecord::from(row),
+            incident: IncidentRecord::try_from(row)?,
             events: timeline,
         }))
     }

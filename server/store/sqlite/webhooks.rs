@@ -13,8 +13,8 @@ use super::schema::{incident_events, incidents, webhook_deliveries, webhooks};
 use super::types::Micros;
 use super::SqliteStore;
 use crate::store::{
-    AttemptOutcome, DeliveryRecord, DueDelivery, NewWebhook, NextStep, StoreError, WebhookRecord,
-    WebhookStore,
+    AttemptOutcome, DeliveryRecord, DeliveryStatus, DueDelivery, NewWebhook, NextStep, StoreError,
+    WebhookRecord, WebhookStore,
 };
 
 /// Most events queued per webhook in one call.
@@ -87,10 +87,10 @@ impl WebhookStore for SqliteStore {
             diesel::update(
                 webhook_deliveries::table
                     .filter(webhook_deliveries::webhook_id.eq(id))
-                    .filter(webhook_deliveries::status.eq("pending")),
+                    .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending.as_str())),
             )
             .set((
-                webhook_deliveries::status.eq("failed"),
+                webhook_deliveries::status.eq(DeliveryStatus::Failed.as_str()),
                 webhook_deliveries::last_error.eq("webhook deleted"),
             ))
             .execute(conn)?;
@@ -121,7 +121,8 @@ impl WebhookStore for SqliteStore {
                     .map(Some)
             })
             .await?;
-        Ok(rows.map(|rows| rows.into_iter().map(DeliveryRecord::from).collect()))
+        rows.map(|rows| rows.into_iter().map(DeliveryRecord::try_from).collect())
+            .transpose()
     }
 
     async fn enqueue_deliveries(&self) -> Result<usize, StoreError> {
@@ -183,7 +184,7 @@ impl WebhookStore for SqliteStore {
         let due = move || {
             webhook_deliveries::table
                 .inner_join(webhooks::table)
-                .filter(webhook_deliveries::status.eq("pending"))
+                .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending.as_str()))
                 .filter(webhook_deliveries::next_attempt_at.le(Micros(now)))
                 .filter(webhooks::disabled_at.is_null())
         };
@@ -215,30 +216,31 @@ impl WebhookStore for SqliteStore {
                     .load(conn)
             })
             .await?;
-        Ok(rows.into_iter().map(DueDelivery::from).collect())
+        rows.into_iter().map(DueDelivery::try_from).collect()
     }
 
     async fn record_attempt(&self, id: i64, outcome: &AttemptOutcome) -> Result<(), StoreError> {
         let now = Utc::now();
-        let (status, next_at) = match outcome.next {
-            NextStep::Delivered => ("delivered", now),
-            NextStep::RetryIn(after) => ("pending", later(now, after)),
-            NextStep::GiveUp => ("failed", now),
+        let status = outcome.next.status();
+        let next_at = match outcome.next {
+            NextStep::RetryIn(after) => later(now, after),
+            NextStep::Delivered | NextStep::GiveUp => now,
         };
         let outcome = outcome.clone();
         self.write(move |conn| {
             diesel::update(
                 webhook_deliveries::table
                     .find(id)
-                    .filter(webhook_deliveries::status.eq("pending")),
+                    .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending.as_str())),
             )
             .set((
                 webhook_deliveries::attempts.eq(webhook_deliveries::attempts + 1),
                 webhook_deliveries::last_status_code.eq(outcome.status_code),
                 webhook_deliveries::last_error.eq(outcome.error),
-                webhook_deliveries::status.eq(status),
+                webhook_deliveries::status.eq(status.as_str()),
                 webhook_deliveries::next_attempt_at.eq(Micros(next_at)),
-                webhook_deliveries::delivered_at.eq((status == "delivered").then_some(Micros(now))),
+                webhook_deliveries::delivered_at
+                    .eq((status == DeliveryStatus::Delivered).then_some(Micros(now))),
             ))
             .execute(conn)
         })
@@ -251,7 +253,7 @@ impl WebhookStore for SqliteStore {
             .write(move |conn| {
                 diesel::delete(
                     webhook_deliveries::table
-                        .filter(webhook_deliveries::status.ne("pending"))
+                        .filter(webhook_deliveries::status.ne(DeliveryStatus::Pending.as_str()))
                         .filter(webhook_deliveries::created_at.lt(Micros(before))),
                 )
                 .execute(conn)

@@ -6,15 +6,16 @@ use std::time::Duration;
 use super::super::board::{EVENTS_KEPT, READ_COUNT};
 use super::super::MemoryStore;
 use super::{at, TestClock, T0};
-use crate::store::{LiveEvent, LoggedEvent, StatusBoard, StoreError};
+use crate::domain::{Scope, State};
+use crate::store::{LiveEvent, LiveEventKind, LoggedEvent, StatusBoard, StoreError};
 
 fn event(n: i64) -> LiveEvent {
     LiveEvent {
-        kind: "state-changed".into(),
+        kind: LiveEventKind::StateChanged,
         service: format!("service-{n}"),
-        scope: "global".into(),
+        scope: Scope::Global,
         incident_id: Some(n),
-        state: "problems".into(),
+        state: State::Problems,
         at: at(T0 + n),
     }
 }

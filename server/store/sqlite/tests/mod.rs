@@ -4,6 +4,7 @@
 //! `tests/store_conformance/`.
 
 mod detector;
+mod incidents;
 mod retention;
 mod rollups;
 
