@@ -126,6 +126,33 @@ pub trait IncidentReader: Send + Sync {
     async fn get_incident(&self, id: i64) -> Result<Option<IncidentDetail>, StoreError>;
 }
 
+impl IncidentFilter {
+    /// The same filter with its times in the stores' precision, whole microseconds: `from` and
+    /// `to` rounded up, which a stored time compares with exactly as with the finer time (a
+    /// stored `x` is `< t` exactly when `x < ceil(t)`, `>= t` exactly when `x >= ceil(t)`),
+    /// where the database would truncate them; a finer cursor becomes the first microsecond
+    /// after it, with no id left there.
+    pub fn in_stored_precision(&self) -> Self {
+        let exact = |t: DateTime<Utc>| t.timestamp_subsec_nanos().is_multiple_of(1000);
+        let ceil = |t: DateTime<Utc>| {
+            let us = t.timestamp_micros().saturating_add(i64::from(!exact(t)));
+            DateTime::from_timestamp_micros(us).unwrap_or(t)
+        };
+        Self {
+            from: self.from.map(ceil),
+            to: self.to.map(ceil),
+            after: self.after.map(|(started, id)| {
+                if exact(started) {
+                    (started, id)
+                } else {
+                    (ceil(started), i64::MIN)
+                }
+            }),
+            ..self.clone()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,6 +22,7 @@ mod incidents;
 mod rate;
 mod reports;
 mod rollups;
+mod rows;
 mod webhooks;
 
 pub use api_keys::*;

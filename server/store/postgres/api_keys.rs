@@ -5,35 +5,10 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
+use super::models::ApiKeyRow;
 use super::schema::api_keys;
 use super::{db_error, PgStore};
 use crate::store::{ApiKeyRecord, ApiKeyStore, NewApiKey, StoreError};
-
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = api_keys, check_for_backend(diesel::pg::Pg))]
-struct ApiKeyRow {
-    id: i64,
-    name: String,
-    prefix: String,
-    rate_per_minute: Option<i32>,
-    created_at: DateTime<Utc>,
-    last_used_at: Option<DateTime<Utc>>,
-    revoked_at: Option<DateTime<Utc>>,
-}
-
-impl From<ApiKeyRow> for ApiKeyRecord {
-    fn from(r: ApiKeyRow) -> Self {
-        ApiKeyRecord {
-            id: r.id,
-            name: r.name,
-            prefix: r.prefix,
-            rate_per_minute: r.rate_per_minute,
-            created_at: r.created_at,
-            last_used_at: r.last_used_at,
-            revoked_at: r.revoked_at,
-        }
-    }
-}
 
 #[async_trait]
 impl ApiKeyStore for PgStore {

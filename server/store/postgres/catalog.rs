@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 
-use super::models::ServiceRow;
+use super::models::{NewServiceRow, ServiceRow};
 use super::schema::services;
 use super::{db_error, PgStore};
 use crate::catalog::Service;
@@ -25,7 +25,7 @@ impl CatalogStore for PgStore {
 
     async fn seed_services(&self, seed: &[Service]) -> Result<usize, StoreError> {
         let mut conn = self.conn().await?;
-        let rows: Vec<ServiceRow> = seed.iter().map(ServiceRow::from).collect();
+        let rows: Vec<NewServiceRow> = seed.iter().map(NewServiceRow::from).collect();
         diesel::insert_into(services::table)
             .values(&rows)
             .on_conflict_do_nothing()
@@ -37,7 +37,7 @@ impl CatalogStore for PgStore {
     async fn create_service(&self, service: &Service) -> Result<(), StoreError> {
         let mut conn = self.conn().await?;
         diesel::insert_into(services::table)
-            .values(ServiceRow::from(service))
+            .values(NewServiceRow::from(service))
             .execute(&mut conn)
             .await
             .map_err(db_error)?;
@@ -48,7 +48,7 @@ impl CatalogStore for PgStore {
         let mut conn = self.conn().await?;
         let n = diesel::update(services::table.find(&service.slug))
             .set((
-                ServiceRow::from(service),
+                NewServiceRow::from(service),
                 services::updated_at.eq(diesel::dsl::now),
             ))
             .execute(&mut conn)

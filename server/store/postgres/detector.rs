@@ -7,14 +7,15 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use serde_json::Value;
 
+use super::models::{IncidentPeriodRow, OpenIncidentRow, TrackerRow};
 use super::schema::{detector_series, incident_events, incidents};
 use super::{db_error, STORE};
 use crate::domain::Severity;
+use crate::store::rows::AsOrgRow;
 use crate::store::{
-    parse_stored, AsOrg, DetectorStore, IncidentEventKind, IncidentPeriod, IncidentStatus,
-    IncidentTick, OpenIncident, SavedTracker, StoreError,
+    AsOrg, DetectorStore, IncidentEventKind, IncidentPeriod, IncidentStatus, IncidentTick,
+    OpenIncident, SavedTracker, StoreError,
 };
 
 /// The advisory lock key of the detector leader ("dw-detect" in ASCII).
@@ -49,37 +50,6 @@ impl PgLeader {
     }
 }
 
-type IncidentRow = (i64, String, String, String, DateTime<Utc>, f64);
-
-fn to_open(r: IncidentRow) -> Result<OpenIncident, StoreError> {
-    Ok(OpenIncident {
-        id: r.0,
-        scope: parse_stored(STORE, "incidents.scope", &r.2)?,
-        severity: parse_stored(STORE, "incidents.severity", &r.3)?,
-        service: r.1,
-        started_at: r.4,
-        peak_observed: r.5,
-    })
-}
-
-fn open_columns() -> (
-    incidents::id,
-    incidents::service,
-    incidents::scope,
-    incidents::severity,
-    incidents::started_at,
-    incidents::peak_observed,
-) {
-    (
-        incidents::id,
-        incidents::service,
-        incidents::scope,
-        incidents::severity,
-        incidents::started_at,
-        incidents::peak_observed,
-    )
-}
-
 impl PgLeader {
     async fn event(
         &mut self,
@@ -112,24 +82,12 @@ impl PgLeader {
 #[async_trait]
 impl DetectorStore for PgLeader {
     async fn load_trackers(&mut self) -> Result<Vec<SavedTracker>, StoreError> {
-        let rows: Vec<(String, String, Value)> = detector_series::table
-            .select((
-                detector_series::service,
-                detector_series::scope,
-                detector_series::tracker,
-            ))
+        let rows: Vec<TrackerRow> = detector_series::table
+            .select(TrackerRow::as_select())
             .load(&mut self.conn)
             .await
             .map_err(db_error)?;
-        rows.into_iter()
-            .map(|(service, scope, state)| {
-                Ok(SavedTracker {
-                    scope: parse_stored(STORE, "detector_series.scope", &scope)?,
-                    service,
-                    state,
-                })
-            })
-            .collect()
+        rows.into_iter().map(SavedTracker::try_from).collect()
     }
 
     async fn save_trackers(
@@ -165,13 +123,13 @@ impl DetectorStore for PgLeader {
     }
 
     async fn open_incidents(&mut self) -> Result<Vec<OpenIncident>, StoreError> {
-        let rows: Vec<IncidentRow> = incidents::table
+        let rows: Vec<OpenIncidentRow> = incidents::table
             .filter(incidents::status.eq(IncidentStatus::Open.as_str()))
-            .select(open_columns())
+            .select(OpenIncidentRow::as_select())
             .load(&mut self.conn)
             .await
             .map_err(db_error)?;
-        rows.into_iter().map(to_open).collect()
+        rows.into_iter().map(OpenIncident::try_from).collect()
     }
 
     async fn open_incident(
@@ -179,7 +137,7 @@ impl DetectorStore for PgLeader {
         tick: &IncidentTick,
         methodology: &str,
     ) -> Result<OpenIncident, StoreError> {
-        let inserted: Option<IncidentRow> = diesel::insert_into(incidents::table)
+        let inserted: Option<OpenIncidentRow> = diesel::insert_into(incidents::table)
             .values((
                 incidents::service.eq(&tick.service),
                 incidents::scope.eq(tick.scope.as_str()),
@@ -196,24 +154,23 @@ impl DetectorStore for PgLeader {
                 incidents::methodology.eq(methodology),
             ))
             .on_conflict_do_nothing()
-            .returning(open_columns())
+            .returning(OpenIncidentRow::as_returning())
             .get_result(&mut self.conn)
             .await
             .optional()
             .map_err(db_error)?;
-        let open = match inserted {
-            Some(row) => to_open(row)?,
+        let open: OpenIncident = match inserted {
+            Some(row) => row.try_into()?,
             // Already open (a replayed tick after a failover): carry on with that one.
-            None => to_open(
-                incidents::table
-                    .filter(incidents::status.eq(IncidentStatus::Open.as_str()))
-                    .filter(incidents::service.eq(&tick.service))
-                    .filter(incidents::scope.eq(tick.scope.as_str()))
-                    .select(open_columns())
-                    .first::<IncidentRow>(&mut self.conn)
-                    .await
-                    .map_err(db_error)?,
-            )?,
+            None => incidents::table
+                .filter(incidents::status.eq(IncidentStatus::Open.as_str()))
+                .filter(incidents::service.eq(&tick.service))
+                .filter(incidents::scope.eq(tick.scope.as_str()))
+                .select(OpenIncidentRow::as_select())
+                .first::<OpenIncidentRow>(&mut self.conn)
+                .await
+                .map_err(db_error)?
+                .try_into()?,
         };
         self.event(open.id, IncidentEventKind::Opened, tick)
             .await
@@ -314,42 +271,21 @@ impl DetectorStore for PgLeader {
         &mut self,
         since: DateTime<Utc>,
     ) -> Result<Vec<IncidentPeriod>, StoreError> {
-        let rows: Vec<(String, String, DateTime<Utc>, Option<DateTime<Utc>>)> = incidents::table
+        let rows: Vec<IncidentPeriodRow> = incidents::table
             .filter(
                 incidents::resolved_at
                     .is_null()
                     .or(incidents::resolved_at.ge(since)),
             )
-            .select((
-                incidents::service,
-                incidents::scope,
-                incidents::started_at,
-                incidents::resolved_at,
-            ))
+            .select(IncidentPeriodRow::as_select())
             .load(&mut self.conn)
             .await
             .map_err(db_error)?;
-        rows.into_iter()
-            .map(|(service, scope, started_at, resolved_at)| {
-                Ok(IncidentPeriod {
-                    scope: parse_stored(STORE, "incidents.scope", &scope)?,
-                    service,
-                    started_at,
-                    resolved_at,
-                })
-            })
-            .collect()
+        rows.into_iter().map(IncidentPeriod::try_from).collect()
     }
 
     async fn as_orgs(&mut self, asns: &[i32]) -> Result<Vec<AsOrg>, StoreError> {
-        #[derive(QueryableByName)]
-        struct Org {
-            #[diesel(sql_type = diesel::sql_types::Integer)]
-            asn: i32,
-            #[diesel(sql_type = diesel::sql_types::Text)]
-            as_org: String,
-        }
-        let rows: Vec<Org> = diesel::sql_query(
+        let rows: Vec<AsOrgRow> = diesel::sql_query(
             "SELECT DISTINCT ON (asn) asn, as_org FROM reports
              WHERE asn = ANY($1) AND as_org IS NOT NULL
                AND received_at > now() - interval '2 days'
@@ -359,13 +295,7 @@ impl DetectorStore for PgLeader {
         .load(&mut self.conn)
         .await
         .map_err(db_error)?;
-        Ok(rows
-            .into_iter()
-            .map(|o| AsOrg {
-                asn: o.asn,
-                org: o.as_org,
-            })
-            .collect())
+        Ok(rows.into_iter().map(AsOrg::from).collect())
     }
 
     async fn still_leader(&mut self) -> bool {

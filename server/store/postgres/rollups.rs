@@ -6,8 +6,10 @@ use diesel::prelude::*;
 use diesel::sql_types::Timestamptz;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
+use super::models::HistoryRow;
 use super::schema::{rollup_watermark, rollups};
 use super::{db_error, PgStore};
+use crate::store::rows::TypicalRow;
 use crate::store::{
     quarter_of, CountryLevel, Period, QuarterTotal, RollupRow, RollupStore, StoreError,
 };
@@ -153,13 +155,6 @@ impl RollupStore for PgStore {
         at: DateTime<Utc>,
         window_minutes: i64,
     ) -> Result<Vec<CountryLevel>, StoreError> {
-        #[derive(QueryableByName)]
-        struct Typical {
-            #[diesel(sql_type = diesel::sql_types::Text)]
-            country: String,
-            #[diesel(sql_type = diesel::sql_types::Double)]
-            expected: f64,
-        }
         let mut conn = self.conn().await?;
         // The same window of time on each of the previous 7 days, averaged over the days
         // that history covers.
@@ -175,7 +170,7 @@ impl RollupStore for PgStore {
             })
             .collect::<Vec<_>>()
             .join(" OR ");
-        let rows: Vec<Typical> = diesel::sql_query(format!(
+        let rows: Vec<TypicalRow> = diesel::sql_query(format!(
             "WITH days AS (
                  SELECT LEAST(7, GREATEST(1, floor(extract(epoch FROM ($2 - min(bucket))) / 86400)))::float8 AS n
                  FROM rollups)
@@ -195,13 +190,7 @@ impl RollupStore for PgStore {
         .load(&mut conn)
         .await
         .map_err(db_error)?;
-        Ok(rows
-            .into_iter()
-            .map(|t| CountryLevel {
-                country: t.country,
-                typical: t.expected,
-            })
-            .collect())
+        Ok(rows.into_iter().map(CountryLevel::from).collect())
     }
 
     async fn history(
@@ -215,32 +204,14 @@ impl RollupStore for PgStore {
             .filter(rollups::symptom.eq("*"))
             .filter(rollups::bucket.ge(from))
             .filter(rollups::bucket.lt(to))
-            .select((
-                rollups::service,
-                rollups::bucket,
-                rollups::country,
-                rollups::reports,
-                rollups::unique_reporters,
-            ))
+            .select(HistoryRow::as_select())
             .order((rollups::service, rollups::bucket))
             .into_boxed();
         if let Some(services) = services {
             query = query.filter(rollups::service.eq_any(services.to_vec()));
         }
-        let rows: Vec<(String, DateTime<Utc>, String, i32, i32)> =
-            query.load(&mut conn).await.map_err(db_error)?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(service, bucket, country, reports, unique_reporters)| RollupRow {
-                    service,
-                    bucket,
-                    country,
-                    reports,
-                    unique_reporters,
-                },
-            )
-            .collect())
+        let rows: Vec<HistoryRow> = query.load(&mut conn).await.map_err(db_error)?;
+        Ok(rows.into_iter().map(RollupRow::from).collect())
     }
 
     async fn quarter_totals(

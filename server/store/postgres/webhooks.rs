@@ -11,35 +11,13 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Double, Integer, Nullable, Text, Timestamptz};
 use diesel_async::RunQueryDsl;
 
+use super::models::{ClaimRow, DeliveryRow, WebhookRow};
 use super::schema::{incident_events, webhook_deliveries, webhooks};
-use super::{db_error, PgStore, STORE};
-use crate::secret::Secret;
+use super::{db_error, PgStore};
 use crate::store::{
-    parse_stored, AttemptOutcome, DeliveryRecord, DeliveryStatus, DueDelivery, NewWebhook,
-    NextStep, StoreError, WebhookEvent, WebhookRecord, WebhookStore,
+    AttemptOutcome, DeliveryRecord, DeliveryStatus, DueDelivery, NewWebhook, NextStep, StoreError,
+    WebhookRecord, WebhookStore,
 };
-
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = webhooks, check_for_backend(diesel::pg::Pg))]
-struct WebhookRow {
-    id: i64,
-    url: String,
-    description: Option<String>,
-    created_at: DateTime<Utc>,
-    disabled_at: Option<DateTime<Utc>>,
-}
-
-impl From<WebhookRow> for WebhookRecord {
-    fn from(r: WebhookRow) -> Self {
-        WebhookRecord {
-            id: r.id,
-            url: r.url,
-            description: r.description,
-            created_at: r.created_at,
-            disabled_at: r.disabled_at,
-        }
-    }
-}
 
 /// Queues the events after each live webhook's `enqueued_through` (at most 1000 pairs a call,
 /// oldest events first, so that each webhook's mark can move to the newest event taken).
@@ -87,69 +65,6 @@ const CLAIM: &str = "
     JOIN incidents i ON i.id = e.incident_id
     ORDER BY c.id";
 
-#[derive(QueryableByName)]
-struct ClaimRow {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-    #[diesel(sql_type = BigInt)]
-    webhook_id: i64,
-    #[diesel(sql_type = Integer)]
-    attempts: i32,
-    #[diesel(sql_type = Text)]
-    url: String,
-    #[diesel(sql_type = Text)]
-    secret: String,
-    #[diesel(sql_type = BigInt)]
-    event_id: i64,
-    #[diesel(sql_type = BigInt)]
-    incident_id: i64,
-    #[diesel(sql_type = Text)]
-    service: String,
-    #[diesel(sql_type = Text)]
-    scope: String,
-    #[diesel(sql_type = Text)]
-    kind: String,
-    #[diesel(sql_type = Text)]
-    state: String,
-    #[diesel(sql_type = Double)]
-    observed: f64,
-    #[diesel(sql_type = Double)]
-    expected: f64,
-    #[diesel(sql_type = Double)]
-    score: f64,
-    #[diesel(sql_type = Timestamptz)]
-    at: DateTime<Utc>,
-    #[diesel(sql_type = Text)]
-    methodology: String,
-}
-
-impl TryFrom<ClaimRow> for DueDelivery {
-    type Error = StoreError;
-
-    fn try_from(r: ClaimRow) -> Result<Self, StoreError> {
-        Ok(DueDelivery {
-            id: r.id,
-            webhook_id: r.webhook_id,
-            url: r.url,
-            secret: Secret::new(r.secret),
-            attempts: r.attempts,
-            event: WebhookEvent {
-                id: r.event_id,
-                incident_id: r.incident_id,
-                scope: parse_stored(STORE, "incidents.scope", &r.scope)?,
-                kind: parse_stored(STORE, "incident_events.kind", &r.kind)?,
-                state: parse_stored(STORE, "incident_events.state", &r.state)?,
-                service: r.service,
-                observed: r.observed,
-                expected: r.expected,
-                score: r.score,
-                at: r.at,
-                methodology: r.methodology,
-            },
-        })
-    }
-}
-
 /// Records an attempt: one more, its answer, and what comes next ($4: the new status; $5:
 /// seconds until the next attempt when it stays pending).
 const RECORD: &str = "
@@ -168,20 +83,6 @@ struct Count {
     #[diesel(sql_type = BigInt)]
     n: i64,
 }
-
-type DeliveryRow = (
-    i64,
-    i64,
-    i64,
-    String,
-    String,
-    i32,
-    Option<i32>,
-    Option<String>,
-    DateTime<Utc>,
-    DateTime<Utc>,
-    Option<DateTime<Utc>>,
-);
 
 #[async_trait]
 impl WebhookStore for PgStore {
@@ -258,41 +159,14 @@ impl WebhookStore for PgStore {
             .filter(webhook_deliveries::webhook_id.eq(webhook_id))
             .order(webhook_deliveries::id.desc())
             .limit(limit)
-            .select((
-                webhook_deliveries::id,
-                webhook_deliveries::event_id,
-                incident_events::incident_id,
-                incident_events::kind,
-                webhook_deliveries::status,
-                webhook_deliveries::attempts,
-                webhook_deliveries::last_status_code,
-                webhook_deliveries::last_error,
-                webhook_deliveries::next_attempt_at,
-                webhook_deliveries::created_at,
-                webhook_deliveries::delivered_at,
-            ))
+            .select(DeliveryRow::as_select())
             .load(&mut conn)
             .await
             .map_err(db_error)?;
         let deliveries = rows
             .into_iter()
-            .map(|r| {
-                let status = parse_stored(STORE, "webhook_deliveries.status", &r.4)?;
-                Ok(DeliveryRecord {
-                    id: r.0,
-                    event_id: r.1,
-                    incident_id: r.2,
-                    kind: parse_stored(STORE, "incident_events.kind", &r.3)?,
-                    next_attempt_at: (status == DeliveryStatus::Pending).then_some(r.8),
-                    status,
-                    attempts: r.5,
-                    last_status_code: r.6,
-                    last_error: r.7,
-                    created_at: r.9,
-                    delivered_at: r.10,
-                })
-            })
-            .collect::<Result<_, StoreError>>()?;
+            .map(DeliveryRecord::try_from)
+            .collect::<Result<_, _>>()?;
         Ok(Some(deliveries))
     }
 

@@ -158,6 +158,10 @@ impl RedisStore {
 #[async_trait]
 impl BucketStore for RedisStore {
     async fn apply(&self, reports: &[NewReport]) -> Result<(), StoreError> {
+        if !reports.iter().any(|r| r.counted) {
+            // Nothing to add (a batch of repeats): Redis refuses an empty pipeline.
+            return Ok(());
+        }
         let mut pipe = redis::pipe();
         let last_seen = self.add_reports(&mut pipe, reports, true);
         self.mark_active(&mut pipe, last_seen);

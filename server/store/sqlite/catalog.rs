@@ -3,9 +3,10 @@
 use async_trait::async_trait;
 use diesel::prelude::*;
 
-use super::models::ServiceRow;
+use super::models::{NewServiceRow, ServiceRow};
 use super::schema::services;
-use super::{now_micros, SqliteStore};
+use super::types::Micros;
+use super::SqliteStore;
 use crate::catalog::Service;
 use crate::store::{CatalogStore, StoreError};
 
@@ -20,11 +21,11 @@ impl CatalogStore for SqliteStore {
                     .load(conn)
             })
             .await?;
-        rows.into_iter().map(Service::try_from).collect()
+        Ok(rows.into_iter().map(Service::from).collect())
     }
 
     async fn seed_services(&self, seed: &[Service]) -> Result<usize, StoreError> {
-        let rows: Vec<ServiceRow> = seed.iter().map(ServiceRow::from).collect();
+        let rows: Vec<NewServiceRow> = seed.iter().map(NewServiceRow::from).collect();
         self.write(move |conn| {
             let mut added = 0;
             for row in &rows {
@@ -39,7 +40,7 @@ impl CatalogStore for SqliteStore {
     }
 
     async fn create_service(&self, service: &Service) -> Result<(), StoreError> {
-        let row = ServiceRow::from(service);
+        let row = NewServiceRow::from(service);
         self.write(move |conn| {
             diesel::insert_into(services::table)
                 .values(&row)
@@ -50,12 +51,12 @@ impl CatalogStore for SqliteStore {
     }
 
     async fn update_service(&self, service: &Service) -> Result<bool, StoreError> {
-        let row = ServiceRow::from(service);
-        let now = now_micros();
+        let row = NewServiceRow::from(service);
+        let now = chrono::Utc::now();
         let n = self
             .write(move |conn| {
                 diesel::update(services::table.find(&row.slug))
-                    .set((&row, services::updated_at.eq(now)))
+                    .set((&row, services::updated_at.eq(Micros(now))))
                     .execute(conn)
             })
             .await?;

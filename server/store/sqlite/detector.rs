@@ -12,15 +12,17 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Double, Integer, Json, Text};
-use serde_json::Value;
+use diesel::sql_types::{BigInt, Double, Json, Text};
 
+use super::models::{IncidentPeriodRow, OpenIncidentRow, TrackerRow};
 use super::schema::{detector_series, incident_events, incidents};
-use super::{from_micros, micros, now_micros, SqliteStore, STORE};
+use super::types::{Micros, UnixMicros};
+use super::SqliteStore;
 use crate::domain::Severity;
+use crate::store::rows::AsOrgRow;
 use crate::store::{
-    parse_stored, AsOrg, DetectorStore, IncidentEventKind, IncidentPeriod, IncidentStatus,
-    IncidentTick, OpenIncident, SavedTracker, StoreError,
+    AsOrg, DetectorStore, IncidentEventKind, IncidentPeriod, IncidentStatus, IncidentTick,
+    OpenIncident, SavedTracker, StoreError,
 };
 
 /// The database files that have a leader in this process.
@@ -53,37 +55,6 @@ impl SqliteLeader {
     }
 }
 
-type IncidentRow = (i64, String, String, String, i64, f64);
-
-fn to_open(r: IncidentRow) -> Result<OpenIncident, StoreError> {
-    Ok(OpenIncident {
-        id: r.0,
-        service: r.1,
-        scope: parse_stored(STORE, "incidents.scope", &r.2)?,
-        severity: parse_stored(STORE, "incidents.severity", &r.3)?,
-        started_at: from_micros(r.4)?,
-        peak_observed: r.5,
-    })
-}
-
-fn open_columns() -> (
-    incidents::id,
-    incidents::service,
-    incidents::scope,
-    incidents::severity,
-    incidents::started_at,
-    incidents::peak_observed,
-) {
-    (
-        incidents::id,
-        incidents::service,
-        incidents::scope,
-        incidents::severity,
-        incidents::started_at,
-        incidents::peak_observed,
-    )
-}
-
 /// Records an event, at most one per incident, kind and time.
 fn event(
     conn: &mut SqliteConnection,
@@ -94,7 +65,7 @@ fn event(
     diesel::insert_into(incident_events::table)
         .values((
             incident_events::incident_id.eq(id),
-            incident_events::at.eq(micros(t.at)),
+            incident_events::at.eq(Micros(t.at)),
             incident_events::kind.eq(kind.as_str()),
             incident_events::state.eq(t.severity.as_str()),
             incident_events::observed.eq(t.observed),
@@ -131,27 +102,15 @@ const UPDATED_EVENT: &str = "INSERT INTO incident_events
 #[async_trait]
 impl DetectorStore for SqliteLeader {
     async fn load_trackers(&mut self) -> Result<Vec<SavedTracker>, StoreError> {
-        let rows: Vec<(String, String, Value)> = self
+        let rows: Vec<TrackerRow> = self
             .store
             .read(|conn| {
                 detector_series::table
-                    .select((
-                        detector_series::service,
-                        detector_series::scope,
-                        detector_series::tracker,
-                    ))
+                    .select(TrackerRow::as_select())
                     .load(conn)
             })
             .await?;
-        rows.into_iter()
-            .map(|(service, scope, state)| {
-                Ok(SavedTracker {
-                    scope: parse_stored(STORE, "detector_series.scope", &scope)?,
-                    service,
-                    state,
-                })
-            })
-            .collect()
+        rows.into_iter().map(SavedTracker::try_from).collect()
     }
 
     async fn save_trackers(
@@ -160,7 +119,6 @@ impl DetectorStore for SqliteLeader {
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let rows = rows.to_vec();
-        let at = micros(at);
         self.store
             .write(move |conn| {
                 for row in &rows {
@@ -169,13 +127,13 @@ impl DetectorStore for SqliteLeader {
                             detector_series::service.eq(&row.service),
                             detector_series::scope.eq(row.scope.as_str()),
                             detector_series::tracker.eq(&row.state),
-                            detector_series::updated_at.eq(at),
+                            detector_series::updated_at.eq(Micros(at)),
                         ))
                         .on_conflict((detector_series::service, detector_series::scope))
                         .do_update()
                         .set((
                             detector_series::tracker.eq(&row.state),
-                            detector_series::updated_at.eq(at),
+                            detector_series::updated_at.eq(Micros(at)),
                         ))
                         .execute(conn)?;
                 }
@@ -185,16 +143,16 @@ impl DetectorStore for SqliteLeader {
     }
 
     async fn open_incidents(&mut self) -> Result<Vec<OpenIncident>, StoreError> {
-        let rows: Vec<IncidentRow> = self
+        let rows: Vec<OpenIncidentRow> = self
             .store
             .read(|conn| {
                 incidents::table
                     .filter(incidents::status.eq(IncidentStatus::Open.as_str()))
-                    .select(open_columns())
+                    .select(OpenIncidentRow::as_select())
                     .load(conn)
             })
             .await?;
-        rows.into_iter().map(to_open).collect()
+        rows.into_iter().map(OpenIncident::try_from).collect()
     }
 
     async fn open_incident(
@@ -207,7 +165,7 @@ impl DetectorStore for SqliteLeader {
         let row = self
             .store
             .write(move |conn| {
-                let at = micros(t.at);
+                let at = Micros(t.at);
                 // Does nothing when one is already open for this service and scope (a tick
                 // replayed after a restart): carry on with that one.
                 diesel::insert_into(incidents::table)
@@ -225,21 +183,21 @@ impl DetectorStore for SqliteLeader {
                         incidents::peak_score.eq(t.score),
                         incidents::evidence.eq(&t.evidence),
                         incidents::methodology.eq(&methodology),
-                        incidents::updated_at.eq(now_micros()),
+                        incidents::updated_at.eq(Micros(Utc::now())),
                     ))
                     .on_conflict_do_nothing()
                     .execute(conn)?;
-                let row: IncidentRow = incidents::table
+                let row: OpenIncidentRow = incidents::table
                     .filter(incidents::status.eq(IncidentStatus::Open.as_str()))
                     .filter(incidents::service.eq(&t.service))
                     .filter(incidents::scope.eq(t.scope.as_str()))
-                    .select(open_columns())
+                    .select(OpenIncidentRow::as_select())
                     .first(conn)?;
-                event(conn, row.0, IncidentEventKind::Opened, &t)?;
+                event(conn, row.id, IncidentEventKind::Opened, &t)?;
                 Ok(row)
             })
             .await?;
-        to_open(row)
+        row.try_into()
     }
 
     async fn update_incident(
@@ -252,7 +210,7 @@ impl DetectorStore for SqliteLeader {
         let t = tick.clone();
         self.store
             .write(move |conn| {
-                let at = micros(t.at);
+                let at = Micros(t.at);
                 let target = incidents::table.find(id);
                 if escalated {
                     let problems = Severity::Problems.as_str();
@@ -274,13 +232,13 @@ impl DetectorStore for SqliteLeader {
                     ))
                     .execute(conn)?;
                 diesel::sql_query(TOTAL_REPORTS)
-                    .bind::<BigInt, _>(now_micros())
+                    .bind::<UnixMicros, _>(Utc::now())
                     .bind::<BigInt, _>(id)
                     .execute(conn)?;
                 if with_event {
                     diesel::sql_query(UPDATED_EVENT)
                         .bind::<BigInt, _>(id)
-                        .bind::<BigInt, _>(at)
+                        .bind::<UnixMicros, _>(at)
                         .bind::<Text, _>(t.severity.as_str())
                         .bind::<Double, _>(t.observed)
                         .bind::<Double, _>(t.expected)
@@ -304,8 +262,8 @@ impl DetectorStore for SqliteLeader {
                 )
                 .set((
                     incidents::status.eq(IncidentStatus::Resolved.as_str()),
-                    incidents::resolved_at.eq(micros(t.at)),
-                    incidents::updated_at.eq(now_micros()),
+                    incidents::resolved_at.eq(Micros(t.at)),
+                    incidents::updated_at.eq(Micros(Utc::now())),
                 ))
                 .execute(conn)?;
                 event(conn, id, IncidentEventKind::Resolved, &t)?;
@@ -318,50 +276,28 @@ impl DetectorStore for SqliteLeader {
         &mut self,
         since: DateTime<Utc>,
     ) -> Result<Vec<IncidentPeriod>, StoreError> {
-        let since = micros(since);
-        let rows: Vec<(String, String, i64, Option<i64>)> = self
+        let rows: Vec<IncidentPeriodRow> = self
             .store
             .read(move |conn| {
                 incidents::table
                     .filter(
                         incidents::resolved_at
                             .is_null()
-                            .or(incidents::resolved_at.ge(since)),
+                            .or(incidents::resolved_at.ge(Micros(since))),
                     )
-                    .select((
-                        incidents::service,
-                        incidents::scope,
-                        incidents::started_at,
-                        incidents::resolved_at,
-                    ))
+                    .select(IncidentPeriodRow::as_select())
                     .load(conn)
             })
             .await?;
-        rows.into_iter()
-            .map(|(service, scope, started, resolved)| {
-                Ok(IncidentPeriod {
-                    service,
-                    scope: parse_stored(STORE, "incidents.scope", &scope)?,
-                    started_at: from_micros(started)?,
-                    resolved_at: resolved.map(from_micros).transpose()?,
-                })
-            })
-            .collect()
+        rows.into_iter().map(IncidentPeriod::try_from).collect()
     }
 
     async fn as_orgs(&mut self, asns: &[i32]) -> Result<Vec<AsOrg>, StoreError> {
-        #[derive(QueryableByName)]
-        struct Org {
-            #[diesel(sql_type = Integer)]
-            asn: i32,
-            #[diesel(sql_type = Text)]
-            as_org: String,
-        }
         let asns = serde_json::Value::from(asns.to_vec()).to_string();
-        let since = micros(Utc::now() - TimeDelta::days(2));
+        let since = Utc::now() - TimeDelta::days(2);
         // SQLite takes the bare column `as_org` from the row holding max(received_at):
         // the latest name of each AS, as DISTINCT ON … ORDER BY received_at DESC in Postgres.
-        let rows: Vec<Org> = self
+        let rows: Vec<AsOrgRow> = self
             .store
             .read(move |conn| {
                 diesel::sql_query(
@@ -371,17 +307,11 @@ impl DetectorStore for SqliteLeader {
                      GROUP BY asn ORDER BY asn",
                 )
                 .bind::<Text, _>(asns)
-                .bind::<BigInt, _>(since)
+                .bind::<UnixMicros, _>(since)
                 .load(conn)
             })
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|o| AsOrg {
-                asn: o.asn,
-                org: o.as_org,
-            })
-            .collect())
+        Ok(rows.into_iter().map(AsOrg::from).collect())
     }
 
     async fn still_leader(&mut self) -> bool {

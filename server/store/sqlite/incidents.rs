@@ -1,28 +1,20 @@
 //! Reading incidents and their timelines: the semantics of `postgres::incidents`.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use super::models::{IncidentEventRow, IncidentRow};
 use super::schema::{incident_events, incidents};
-use super::{micros, SqliteStore};
+use super::types::Micros;
+use super::SqliteStore;
 use crate::store::{
     IncidentDetail, IncidentEventRecord, IncidentFilter, IncidentReader, IncidentRecord, StoreError,
 };
 
-/// The smallest stored time (whole microseconds) at or after `t`: a stored `x` is `>= t`
-/// exactly when `x >= ceil_micros(t)`, and `< t` exactly when `x < ceil_micros(t)`, as
-/// Postgres compares its microsecond timestamps with a finer `t`.
-fn ceil_micros(t: DateTime<Utc>) -> i64 {
-    let exact = t.timestamp_subsec_nanos().is_multiple_of(1000);
-    micros(t).saturating_add(i64::from(!exact))
-}
-
 #[async_trait]
 impl IncidentReader for SqliteStore {
     async fn list_incidents(&self, f: &IncidentFilter) -> Result<Vec<IncidentRecord>, StoreError> {
-        let f = f.clone();
+        let f = f.in_stored_precision();
         let rows: Vec<IncidentRow> = self
             .read(move |conn| {
                 let mut query = incidents::table
@@ -38,27 +30,22 @@ impl IncidentReader for SqliteStore {
                     query = query.filter(incidents::status.eq(status.as_str()));
                 }
                 if let Some(to) = f.to {
-                    query = query.filter(incidents::started_at.lt(ceil_micros(to)));
+                    query = query.filter(incidents::started_at.lt(Micros(to)));
                 }
                 if let Some(from) = f.from {
                     query = query.filter(
                         incidents::resolved_at
                             .is_null()
-                            .or(incidents::resolved_at.ge(ceil_micros(from))),
+                            .or(incidents::resolved_at.ge(Micros(from))),
                     );
                 }
                 if let Some((started, id)) = f.after {
-                    let bound = ceil_micros(started);
-                    query = if bound == micros(started) {
-                        query.filter(
-                            incidents::started_at
-                                .lt(bound)
-                                .or(incidents::started_at.eq(bound).and(incidents::id.lt(id))),
-                        )
-                    } else {
-                        // No stored time equals a cursor finer than a microsecond.
-                        query.filter(incidents::started_at.lt(bound))
-                    };
+                    let started = Micros(started);
+                    query = query.filter(
+                        incidents::started_at
+                            .lt(started)
+                            .or(incidents::started_at.eq(started).and(incidents::id.lt(id))),
+                    );
                 }
                 query
                     .order((incidents::started_at.desc(), incidents::id.desc()))

@@ -23,6 +23,7 @@ mod rollups;
 pub mod schema;
 #[cfg(test)]
 mod tests;
+pub mod types;
 mod webhooks;
 
 pub use election::SqliteElection;
@@ -31,7 +32,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use deadpool::managed::{self, Metrics, Object, Pool, PoolError, RecycleResult};
 use deadpool::Runtime;
 use diesel::connection::SimpleConnection;
@@ -237,18 +237,4 @@ fn db_error(e: diesel::result::Error) -> StoreError {
         }
         other => failed(other.to_string()),
     }
-}
-
-/// A time as stored: microseconds since the Unix epoch.
-fn micros(t: DateTime<Utc>) -> i64 {
-    t.timestamp_micros()
-}
-
-/// A stored time back as a `DateTime`.
-fn from_micros(us: i64) -> Result<DateTime<Utc>, StoreError> {
-    DateTime::from_timestamp_micros(us).ok_or_else(|| failed(format!("time {us} out of range")))
-}
-
-fn now_micros() -> i64 {
-    micros(Utc::now())
 }

@@ -6,7 +6,8 @@ use diesel::prelude::*;
 
 use super::models::{NewReportRow, ReportRow};
 use super::schema::{bucket_repairs, reports};
-use super::{from_micros, micros, now_micros, SqliteStore};
+use super::types::Micros;
+use super::SqliteStore;
 use crate::store::{Expired, NewReport, ReportLog, ServiceMinute, StoreError};
 
 diesel::define_sql_function! {
@@ -42,13 +43,12 @@ impl ReportLog for SqliteStore {
         to: DateTime<Utc>,
         service: Option<&str>,
     ) -> Result<Vec<NewReport>, StoreError> {
-        let (from, to) = (micros(from), micros(to));
         let service = service.map(str::to_owned);
         let rows: Vec<ReportRow> = self
             .read(move |conn| {
                 let mut query = reports::table
-                    .filter(reports::received_at.ge(from))
-                    .filter(reports::received_at.lt(to))
+                    .filter(reports::received_at.ge(Micros(from)))
+                    .filter(reports::received_at.lt(Micros(to)))
                     .filter(reports::counted.eq(true))
                     .select(ReportRow::as_select())
                     .order((reports::received_at, reports::id))
@@ -59,7 +59,7 @@ impl ReportLog for SqliteStore {
                 query.load(conn)
             })
             .await?;
-        rows.into_iter().map(NewReport::try_from).collect()
+        Ok(rows.into_iter().map(NewReport::from).collect())
     }
 
     /// SQLite has no partitions: nothing to do.
@@ -75,18 +75,15 @@ impl ReportLog for SqliteStore {
         if minutes.is_empty() {
             return Ok(());
         }
-        let rows: Vec<(String, i64)> = minutes
-            .iter()
-            .map(|m| (m.service.clone(), micros(m.minute)))
-            .collect();
-        let noted_at = now_micros();
+        let rows = minutes.to_vec();
+        let noted_at = Utc::now();
         self.write(move |conn| {
-            for (service, minute) in &rows {
+            for row in &rows {
                 diesel::insert_into(bucket_repairs::table)
                     .values((
-                        bucket_repairs::service.eq(service),
-                        bucket_repairs::minute.eq(minute),
-                        bucket_repairs::noted_at.eq(noted_at),
+                        bucket_repairs::service.eq(&row.service),
+                        bucket_repairs::minute.eq(Micros(row.minute)),
+                        bucket_repairs::noted_at.eq(Micros(noted_at)),
                     ))
                     .on_conflict_do_nothing()
                     .execute(conn)?;
@@ -97,7 +94,7 @@ impl ReportLog for SqliteStore {
     }
 
     async fn pending_bucket_repairs(&self, limit: i64) -> Result<Vec<ServiceMinute>, StoreError> {
-        let rows: Vec<(String, i64)> = self
+        let rows: Vec<(String, DateTime<Utc>)> = self
             .read(move |conn| {
                 bucket_repairs::table
                     .select((bucket_repairs::service, bucket_repairs::minute))
@@ -106,27 +103,21 @@ impl ReportLog for SqliteStore {
                     .load(conn)
             })
             .await?;
-        rows.into_iter()
-            .map(|(service, minute)| {
-                Ok(ServiceMinute {
-                    service,
-                    minute: from_micros(minute)?,
-                })
-            })
-            .collect()
+        Ok(rows
+            .into_iter()
+            .map(|(service, minute)| ServiceMinute { service, minute })
+            .collect())
     }
 
     async fn clear_bucket_repairs(&self, minutes: &[ServiceMinute]) -> Result<(), StoreError> {
         if minutes.is_empty() {
             return Ok(());
         }
-        let rows: Vec<(String, i64)> = minutes
-            .iter()
-            .map(|m| (m.service.clone(), micros(m.minute)))
-            .collect();
+        let rows = minutes.to_vec();
         self.write(move |conn| {
-            for (service, minute) in &rows {
-                diesel::delete(bucket_repairs::table.find((service, minute))).execute(conn)?;
+            for row in &rows {
+                diesel::delete(bucket_repairs::table.find((&row.service, Micros(row.minute))))
+                    .execute(conn)?;
             }
             Ok(())
         })

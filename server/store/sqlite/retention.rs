@@ -2,22 +2,26 @@
 //! deleted, but only once the rollups are verified to hold every counted report of that day
 //! (the same rule as Postgres' dropped partitions). Rollups and incidents are kept.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use tracing::{info, warn};
 
 use super::rollups::watermark;
 use super::schema::{reports, rollups};
-use super::{micros, SqliteStore};
+use super::types::{Micros, UnixMicros};
+use super::SqliteStore;
 use crate::store::{Expired, StoreError};
-
-const DAY_MICROS: i64 = 86_400_000_000;
 
 #[derive(diesel::QueryableByName)]
 struct Day {
     #[diesel(sql_type = BigInt)]
     day: i64,
+}
+
+/// The start of a day counted from the Unix epoch.
+fn day_start(day: i64) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(day.checked_mul(86_400)?, 0)
 }
 
 impl SqliteStore {
@@ -29,22 +33,20 @@ impl SqliteStore {
         let Some(keep_from) = keep_from.and_hms_opt(0, 0, 0).map(|t| t.and_utc()) else {
             return Ok(Vec::new());
         };
-        let keep_from = micros(keep_from);
         self.write(move |conn| {
             let days: Vec<Day> = diesel::sql_query(
                 "SELECT DISTINCT received_at / 86400000000 AS day FROM reports
                  WHERE received_at < ? ORDER BY 1",
             )
-            .bind::<BigInt, _>(keep_from)
+            .bind::<UnixMicros, _>(keep_from)
             .load(conn)?;
             let done = watermark(conn)?;
             let mut outcomes = Vec::new();
             for Day { day } in days {
-                let (start, end) = (day * DAY_MICROS, (day + 1) * DAY_MICROS);
-                let Some(date) = chrono::DateTime::from_timestamp_micros(start).map(|t| t.date_naive())
-                else {
+                let (Some(start), Some(end)) = (day_start(day), day_start(day + 1)) else {
                     continue;
                 };
+                let date = start.date_naive();
                 if done.is_none_or(|w| w < end) {
                     outcomes.push(Expired::Kept {
                         day: date,
@@ -53,15 +55,15 @@ impl SqliteStore {
                     continue;
                 }
                 let logged: i64 = reports::table
-                    .filter(reports::received_at.ge(start))
-                    .filter(reports::received_at.lt(end))
+                    .filter(reports::received_at.ge(Micros(start)))
+                    .filter(reports::received_at.lt(Micros(end)))
                     .filter(reports::counted.eq(true))
                     .count()
                     .get_result(conn)?;
                 let rolled: Option<i64> = rollups::table
                     .filter(rollups::symptom.eq("*"))
-                    .filter(rollups::bucket.ge(start))
-                    .filter(rollups::bucket.lt(end))
+                    .filter(rollups::bucket.ge(Micros(start)))
+                    .filter(rollups::bucket.lt(Micros(end)))
                     .select(diesel::dsl::sum(rollups::reports))
                     .first(conn)?;
                 let rolled = rolled.unwrap_or(0);
@@ -75,8 +77,8 @@ impl SqliteStore {
                 }
                 let deleted = diesel::delete(
                     reports::table
-                        .filter(reports::received_at.ge(start))
-                        .filter(reports::received_at.lt(end)),
+                        .filter(reports::received_at.ge(Micros(start)))
+                        .filter(reports::received_at.lt(Micros(end))),
                 )
                 .execute(conn)?;
                 info!(%date, reports = deleted, "expired reports deleted; their rollups remain");

@@ -1,24 +1,16 @@
 //! 15-minute rollups of counted reports, maintained incrementally behind a watermark.
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Double, Integer, Nullable, Text};
+use diesel::sql_types::{BigInt, Nullable, Text};
 
+use super::models::HistoryRow;
 use super::schema::{reports, rollup_watermark, rollups};
-use super::{from_micros, micros, SqliteStore};
-use crate::store::{CountryLevel, Period, RollupRow, RollupStore, StoreError};
-
-/// A 15-minute bucket in microseconds.
-const QUARTER_US: i64 = 900_000_000;
-
-/// An hour in microseconds: `rebuild_rollups` works an hour at a time.
-const HOUR_US: i64 = 3_600_000_000;
-
-/// The start of the 15-minute bucket holding `us` (as `quarter_of`, on microseconds).
-fn quarter_micros(us: i64) -> i64 {
-    us - us.rem_euclid(QUARTER_US)
-}
+use super::types::{Micros, UnixMicros};
+use super::SqliteStore;
+use crate::store::rows::TypicalRow;
+use crate::store::{quarter_of, CountryLevel, Period, RollupRow, RollupStore, StoreError};
 
 /// Adds the counted reports of `[?1, ?2)` to the rollups: one row per service, bucket and
 /// country for all symptoms ('*'), and one per symptom. Buckets are aligned on the epoch,
@@ -66,84 +58,71 @@ WHERE symptom = '*' AND (?1 IS NULL OR service = ?1)
 GROUP BY country
 "#;
 
-fn add_period(conn: &mut SqliteConnection, from: i64, to: i64) -> QueryResult<usize> {
+fn add_period(
+    conn: &mut SqliteConnection,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> QueryResult<usize> {
     diesel::sql_query(ADD_PERIOD)
-        .bind::<BigInt, _>(from)
-        .bind::<BigInt, _>(to)
+        .bind::<UnixMicros, _>(from)
+        .bind::<UnixMicros, _>(to)
         .execute(conn)
 }
 
-pub(super) fn watermark(conn: &mut SqliteConnection) -> QueryResult<Option<i64>> {
+pub(super) fn watermark(conn: &mut SqliteConnection) -> QueryResult<Option<DateTime<Utc>>> {
     rollup_watermark::table
         .select(rollup_watermark::done_to)
         .first(conn)
         .optional()
 }
 
-#[derive(QueryableByName)]
-struct HistoryRow {
-    #[diesel(sql_type = Text)]
-    service: String,
-    #[diesel(sql_type = BigInt)]
-    bucket: i64,
-    #[diesel(sql_type = Text)]
-    country: String,
-    #[diesel(sql_type = Integer)]
-    reports: i32,
-    #[diesel(sql_type = Integer)]
-    unique_reporters: i32,
-}
-
 #[async_trait]
 impl RollupStore for SqliteStore {
     async fn roll_up(&self, to: DateTime<Utc>) -> Result<Option<Period>, StoreError> {
-        let to = micros(to);
         // The IMMEDIATE transaction holds the write lock: no concurrent roll-up can interleave.
-        let done = self
-            .write(move |conn| {
-                let from = match watermark(conn)? {
-                    Some(d) => d,
-                    None => {
-                        let first: Option<i64> = reports::table
-                            .select(diesel::dsl::min(reports::received_at))
-                            .first(conn)?;
-                        quarter_micros(first.unwrap_or(to))
-                    }
-                };
-                if from >= to {
-                    return Ok(None);
+        self.write(move |conn| {
+            let from = match watermark(conn)? {
+                Some(d) => d,
+                None => {
+                    let first: Option<DateTime<Utc>> = reports::table
+                        .select(diesel::dsl::min(reports::received_at))
+                        .first(conn)?;
+                    quarter_of(first.unwrap_or(to))
                 }
-                add_period(conn, from, to)?;
-                diesel::insert_into(rollup_watermark::table)
-                    .values((rollup_watermark::id.eq(1), rollup_watermark::done_to.eq(to)))
-                    .on_conflict(rollup_watermark::id)
-                    .do_update()
-                    .set(rollup_watermark::done_to.eq(to))
-                    .execute(conn)?;
-                Ok(Some((from, to)))
-            })
-            .await?;
-        done.map(|(from, to)| {
-            Ok(Period {
-                from: from_micros(from)?,
-                to: from_micros(to)?,
-            })
+            };
+            if from >= to {
+                return Ok(None);
+            }
+            add_period(conn, from, to)?;
+            diesel::insert_into(rollup_watermark::table)
+                .values((
+                    rollup_watermark::id.eq(1),
+                    rollup_watermark::done_to.eq(Micros(to)),
+                ))
+                .on_conflict(rollup_watermark::id)
+                .do_update()
+                .set(rollup_watermark::done_to.eq(Micros(to)))
+                .execute(conn)?;
+            Ok(Some(Period { from, to }))
         })
-        .transpose()
+        .await
     }
 
     async fn rebuild_rollups(&self, since: DateTime<Utc>) -> Result<u64, StoreError> {
-        let from = quarter_micros(micros(since));
+        let from = quarter_of(since);
         self.write(move |conn| {
             let Some(to) = watermark(conn)? else {
                 return Ok(0);
             };
-            diesel::delete(rollups::table.filter(rollups::bucket.ge(from))).execute(conn)?;
+            diesel::delete(rollups::table.filter(rollups::bucket.ge(Micros(from))))
+                .execute(conn)?;
             // Hour by hour keeps each statement's temporary b-trees small.
             let mut rows = 0u64;
             let mut start = from;
             while start < to {
-                let end = start.saturating_add(HOUR_US).min(to);
+                let end = start
+                    .checked_add_signed(TimeDelta::hours(1))
+                    .map_or(to, |end| end.min(to));
                 rows += add_period(conn, start, end)? as u64;
                 start = end;
             }
@@ -153,19 +132,16 @@ impl RollupStore for SqliteStore {
     }
 
     async fn watermark(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let done = self.read(watermark).await?;
-        done.map(from_micros).transpose()
+        self.read(watermark).await
     }
 
     async fn history_start(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let first: Option<i64> = self
-            .read(|conn| {
-                rollups::table
-                    .select(diesel::dsl::min(rollups::bucket))
-                    .first(conn)
-            })
-            .await?;
-        first.map(from_micros).transpose()
+        self.read(|conn| {
+            rollups::table
+                .select(diesel::dsl::min(rollups::bucket))
+                .first(conn)
+        })
+        .await
     }
 
     async fn typical_by_country(
@@ -174,31 +150,17 @@ impl RollupStore for SqliteStore {
         at: DateTime<Utc>,
         window_minutes: i64,
     ) -> Result<Vec<CountryLevel>, StoreError> {
-        #[derive(QueryableByName)]
-        struct Typical {
-            #[diesel(sql_type = Text)]
-            country: String,
-            #[diesel(sql_type = Double)]
-            expected: f64,
-        }
         let service = service.map(str::to_owned);
-        let at = micros(at);
-        let rows: Vec<Typical> = self
+        let rows: Vec<TypicalRow> = self
             .read(move |conn| {
                 diesel::sql_query(TYPICAL_BY_COUNTRY)
                     .bind::<Nullable<Text>, _>(service)
-                    .bind::<BigInt, _>(at)
+                    .bind::<UnixMicros, _>(at)
                     .bind::<BigInt, _>(window_minutes)
                     .load(conn)
             })
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|t| CountryLevel {
-                country: t.country,
-                typical: t.expected,
-            })
-            .collect())
+        Ok(rows.into_iter().map(CountryLevel::from).collect())
     }
 
     async fn history(
@@ -207,7 +169,6 @@ impl RollupStore for SqliteStore {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<RollupRow>, StoreError> {
-        let (from, to) = (micros(from), micros(to));
         // One JSON parameter for the list: no limit on the number of services.
         let services = services.map(|s| serde_json::Value::from(s.to_vec()).to_string());
         let rows: Vec<HistoryRow> = self
@@ -219,27 +180,17 @@ impl RollupStore for SqliteStore {
                     Some(list) => diesel::sql_query(format!(
                         "{columns} AND service IN (SELECT value FROM json_each(?)) {order}"
                     ))
-                    .bind::<BigInt, _>(from)
-                    .bind::<BigInt, _>(to)
+                    .bind::<UnixMicros, _>(from)
+                    .bind::<UnixMicros, _>(to)
                     .bind::<Text, _>(list)
                     .load(conn),
                     None => diesel::sql_query(format!("{columns} {order}"))
-                        .bind::<BigInt, _>(from)
-                        .bind::<BigInt, _>(to)
+                        .bind::<UnixMicros, _>(from)
+                        .bind::<UnixMicros, _>(to)
                         .load(conn),
                 }
             })
             .await?;
-        rows.into_iter()
-            .map(|r| {
-                Ok(RollupRow {
-                    bucket: from_micros(r.bucket)?,
-                    service: r.service,
-                    country: r.country,
-                    reports: r.reports,
-                    unique_reporters: r.unique_reporters,
-                })
-            })
-            .collect()
+        Ok(rows.into_iter().map(RollupRow::from).collect())
     }
 }

@@ -1,26 +1,36 @@
-//! Diesel table definitions, matching `migrations_sqlite/`. Every timestamp is a `BigInt` of
-//! microseconds since the Unix epoch; arrays are JSON `Text`.
+//! Diesel table definitions, matching `migrations_sqlite/`. Every timestamp is INTEGER
+//! microseconds since the Unix epoch ([`UnixMicros`]: `DateTime<Utc>` in Rust); lists of
+//! strings are JSON text ([`TextList`]: `Vec<String>`).
+
+#[cfg(doc)]
+use super::types::{TextList, UnixMicros};
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::store::sqlite::types::{TextList, UnixMicros};
+
     services (slug) {
         slug -> Text,
         name -> Text,
         category -> Text,
-        aliases -> Text,
+        aliases -> TextList,
         url -> Nullable<Text>,
         country -> Nullable<Text>,
-        symptoms -> Text,
-        created_at -> BigInt,
-        updated_at -> BigInt,
+        symptoms -> TextList,
+        created_at -> UnixMicros,
+        updated_at -> UnixMicros,
     }
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::store::sqlite::types::{TextList, UnixMicros};
+
     reports (id) {
         id -> BigInt,
-        received_at -> BigInt,
+        received_at -> UnixMicros,
         service -> Text,
-        symptoms -> Text,
+        symptoms -> TextList,
         counted -> Bool,
         reporter -> Binary,
         subnet -> Binary,
@@ -36,17 +46,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::store::sqlite::types::{TextList, UnixMicros};
+
     bucket_repairs (service, minute) {
         service -> Text,
-        minute -> BigInt,
-        noted_at -> BigInt,
+        minute -> UnixMicros,
+        noted_at -> UnixMicros,
     }
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::store::sqlite::types::{TextList, UnixMicros};
+
     rollups (service, bucket, country, symptom) {
         service -> Text,
-        bucket -> BigInt,
+        bucket -> UnixMicros,
         country -> Text,
         symptom -> Text,
         reports -> Integer,
@@ -55,38 +71,47 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::store::sqlite::types::{TextList, UnixMicros};
+
     rollup_watermark (id) {
         id -> Integer,
-        done_to -> BigInt,
+        done_to -> UnixMicros,
     }
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::store::sqlite::types::{TextList, UnixMicros};
+
     incidents (id) {
         id -> BigInt,
         service -> Text,
         scope -> Text,
         status -> Text,
         severity -> Text,
-        started_at -> BigInt,
-        escalated_at -> Nullable<BigInt>,
-        resolved_at -> Nullable<BigInt>,
-        peak_at -> BigInt,
+        started_at -> UnixMicros,
+        escalated_at -> Nullable<UnixMicros>,
+        resolved_at -> Nullable<UnixMicros>,
+        peak_at -> UnixMicros,
         peak_observed -> Double,
         peak_expected -> Double,
         peak_score -> Double,
         total_reports -> BigInt,
         evidence -> Json,
         methodology -> Text,
-        updated_at -> BigInt,
+        updated_at -> UnixMicros,
     }
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::store::sqlite::types::{TextList, UnixMicros};
+
     incident_events (id) {
         id -> BigInt,
         incident_id -> BigInt,
-        at -> BigInt,
+        at -> UnixMicros,
         kind -> Text,
         state -> Text,
         observed -> Double,
@@ -97,11 +122,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::store::sqlite::types::{TextList, UnixMicros};
+
     detector_series (service, scope) {
         service -> Text,
         scope -> Text,
         tracker -> Json,
-        updated_at -> BigInt,
+        updated_at -> UnixMicros,
     }
 }
 
@@ -114,31 +142,40 @@ diesel::allow_tables_to_appear_in_same_query!(
 );
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::store::sqlite::types::{TextList, UnixMicros};
+
     api_keys (id) {
         id -> BigInt,
         name -> Text,
         prefix -> Text,
         key_hash -> Binary,
         rate_per_minute -> Nullable<Integer>,
-        created_at -> BigInt,
-        last_used_at -> Nullable<BigInt>,
-        revoked_at -> Nullable<BigInt>,
+        created_at -> UnixMicros,
+        last_used_at -> Nullable<UnixMicros>,
+        revoked_at -> Nullable<UnixMicros>,
     }
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::store::sqlite::types::{TextList, UnixMicros};
+
     webhooks (id) {
         id -> BigInt,
         url -> Text,
         secret -> Text,
         description -> Nullable<Text>,
-        created_at -> BigInt,
-        disabled_at -> Nullable<BigInt>,
+        created_at -> UnixMicros,
+        disabled_at -> Nullable<UnixMicros>,
         enqueued_through -> BigInt,
     }
 }
 
 diesel::table! {
+    use diesel::sql_types::*;
+    use crate::store::sqlite::types::{TextList, UnixMicros};
+
     webhook_deliveries (id) {
         id -> BigInt,
         webhook_id -> BigInt,
@@ -147,9 +184,9 @@ diesel::table! {
         status -> Text,
         last_status_code -> Nullable<Integer>,
         last_error -> Nullable<Text>,
-        next_attempt_at -> BigInt,
-        created_at -> BigInt,
-        delivered_at -> Nullable<BigInt>,
+        next_attempt_at -> UnixMicros,
+        created_at -> UnixMicros,
+        delivered_at -> Nullable<UnixMicros>,
     }
 }
 

@@ -5,118 +5,34 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use diesel::prelude::*;
 
+use super::models::{ClaimRow, DeliveryRow, WebhookRow};
 use super::schema::{incident_events, incidents, webhook_deliveries, webhooks};
-use super::{from_micros, now_micros, SqliteStore, STORE};
-use crate::secret::Secret;
+use super::types::Micros;
+use super::SqliteStore;
 use crate::store::{
-    parse_stored, AttemptOutcome, DeliveryRecord, DeliveryStatus, DueDelivery, NewWebhook,
-    NextStep, StoreError, WebhookEvent, WebhookRecord, WebhookStore,
+    AttemptOutcome, DeliveryRecord, DeliveryStatus, DueDelivery, NewWebhook, NextStep, StoreError,
+    WebhookRecord, WebhookStore,
 };
 
 /// Most events queued per webhook in one call.
 const ENQUEUE_BATCH: i64 = 1000;
 
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = webhooks, check_for_backend(diesel::sqlite::Sqlite))]
-struct WebhookRow {
-    id: i64,
-    url: String,
-    description: Option<String>,
-    created_at: i64,
-    disabled_at: Option<i64>,
-}
-
-impl TryFrom<WebhookRow> for WebhookRecord {
-    type Error = StoreError;
-
-    fn try_from(r: WebhookRow) -> Result<Self, StoreError> {
-        Ok(WebhookRecord {
-            id: r.id,
-            url: r.url,
-            description: r.description,
-            created_at: from_micros(r.created_at)?,
-            disabled_at: r.disabled_at.map(from_micros).transpose()?,
-        })
-    }
-}
-
-type ClaimRow = (
-    (i64, i64, i32, String, String),
-    (i64, i64, String, String, String, String),
-    (f64, f64, f64, i64, String),
-);
-
-fn due_delivery(r: ClaimRow) -> Result<DueDelivery, StoreError> {
-    let ((id, webhook_id, attempts, url, secret), ids, figures) = r;
-    let (event_id, incident_id, service, scope, kind, state) = ids;
-    let (observed, expected, score, at, methodology) = figures;
-    Ok(DueDelivery {
-        id,
-        webhook_id,
-        url,
-        secret: Secret::new(secret),
-        attempts,
-        event: WebhookEvent {
-            id: event_id,
-            incident_id,
-            service,
-            scope: parse_stored(STORE, "incidents.scope", &scope)?,
-            kind: parse_stored(STORE, "incident_events.kind", &kind)?,
-            state: parse_stored(STORE, "incident_events.state", &state)?,
-            observed,
-            expected,
-            score,
-            at: from_micros(at)?,
-            methodology,
-        },
-    })
-}
-
-type DeliveryRow = (
-    i64,
-    i64,
-    i64,
-    String,
-    String,
-    i32,
-    Option<i32>,
-    Option<String>,
-    i64,
-    i64,
-    Option<i64>,
-);
-
-fn delivery_record(r: DeliveryRow) -> Result<DeliveryRecord, StoreError> {
-    let status = parse_stored(STORE, "webhook_deliveries.status", &r.4)?;
-    Ok(DeliveryRecord {
-        id: r.0,
-        event_id: r.1,
-        incident_id: r.2,
-        kind: parse_stored(STORE, "incident_events.kind", &r.3)?,
-        next_attempt_at: (status == DeliveryStatus::Pending)
-            .then(|| from_micros(r.8))
-            .transpose()?,
-        status,
-        attempts: r.5,
-        last_status_code: r.6,
-        last_error: r.7,
-        created_at: from_micros(r.9)?,
-        delivered_at: r.10.map(from_micros).transpose()?,
-    })
-}
-
-fn micros_of(d: Duration) -> i64 {
-    i64::try_from(d.as_micros()).unwrap_or(i64::MAX)
+/// `d` after `t`, or the latest time there is.
+fn later(t: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+    TimeDelta::from_std(d)
+        .ok()
+        .and_then(|d| t.checked_add_signed(d))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 #[async_trait]
 impl WebhookStore for SqliteStore {
     async fn create_webhook(&self, hook: &NewWebhook) -> Result<WebhookRecord, StoreError> {
         let hook = hook.clone();
-        let now = now_micros();
+        let now = Utc::now();
         let row: WebhookRow = self
             .write(move |conn| {
                 let newest: Option<i64> = incident_events::table
@@ -127,7 +43,7 @@ impl WebhookStore for SqliteStore {
                         webhooks::url.eq(&hook.url),
                         webhooks::secret.eq(hook.secret.expose()),
                         webhooks::description.eq(&hook.description),
-                        webhooks::created_at.eq(now),
+                        webhooks::created_at.eq(Micros(now)),
                         webhooks::enqueued_through.eq(newest.unwrap_or(0)),
                     ))
                     .execute(conn)?;
@@ -141,7 +57,7 @@ impl WebhookStore for SqliteStore {
                     .get_result(conn)
             })
             .await?;
-        row.try_into()
+        Ok(row.into())
     }
 
     async fn list_webhooks(&self) -> Result<Vec<WebhookRecord>, StoreError> {
@@ -153,11 +69,11 @@ impl WebhookStore for SqliteStore {
                     .load(conn)
             })
             .await?;
-        rows.into_iter().map(WebhookRecord::try_from).collect()
+        Ok(rows.into_iter().map(WebhookRecord::from).collect())
     }
 
     async fn disable_webhook(&self, id: i64) -> Result<bool, StoreError> {
-        let now = now_micros();
+        let now = Utc::now();
         self.write(move |conn| {
             let exists = diesel::select(diesel::dsl::exists(webhooks::table.find(id)))
                 .get_result::<bool>(conn)?;
@@ -166,7 +82,7 @@ impl WebhookStore for SqliteStore {
                     .find(id)
                     .filter(webhooks::disabled_at.is_null()),
             )
-            .set(webhooks::disabled_at.eq(now))
+            .set(webhooks::disabled_at.eq(Micros(now)))
             .execute(conn)?;
             diesel::update(
                 webhook_deliveries::table
@@ -200,24 +116,12 @@ impl WebhookStore for SqliteStore {
                     .filter(webhook_deliveries::webhook_id.eq(webhook_id))
                     .order(webhook_deliveries::id.desc())
                     .limit(limit)
-                    .select((
-                        webhook_deliveries::id,
-                        webhook_deliveries::event_id,
-                        incident_events::incident_id,
-                        incident_events::kind,
-                        webhook_deliveries::status,
-                        webhook_deliveries::attempts,
-                        webhook_deliveries::last_status_code,
-                        webhook_deliveries::last_error,
-                        webhook_deliveries::next_attempt_at,
-                        webhook_deliveries::created_at,
-                        webhook_deliveries::delivered_at,
-                    ))
+                    .select(DeliveryRow::as_select())
                     .load(conn)
                     .map(Some)
             })
             .await?;
-        rows.map(|rows| rows.into_iter().map(delivery_record).collect())
+        rows.map(|rows| rows.into_iter().map(DeliveryRecord::try_from).collect())
             .transpose()
     }
 
@@ -233,7 +137,7 @@ impl WebhookStore for SqliteStore {
         if !pending {
             return Ok(0);
         }
-        let now = now_micros();
+        let now = Utc::now();
         self.write(move |conn| {
             let hooks: Vec<(i64, i64)> = webhooks::table
                 .filter(webhooks::disabled_at.is_null())
@@ -255,8 +159,8 @@ impl WebhookStore for SqliteStore {
                         .values((
                             webhook_deliveries::webhook_id.eq(hook),
                             webhook_deliveries::event_id.eq(event),
-                            webhook_deliveries::next_attempt_at.eq(now),
-                            webhook_deliveries::created_at.eq(now),
+                            webhook_deliveries::next_attempt_at.eq(Micros(now)),
+                            webhook_deliveries::created_at.eq(Micros(now)),
                         ))
                         .on_conflict((webhook_deliveries::webhook_id, webhook_deliveries::event_id))
                         .do_nothing()
@@ -276,12 +180,12 @@ impl WebhookStore for SqliteStore {
         limit: i64,
         lease: Duration,
     ) -> Result<Vec<DueDelivery>, StoreError> {
-        let now = now_micros();
+        let now = Utc::now();
         let due = move || {
             webhook_deliveries::table
                 .inner_join(webhooks::table)
                 .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending.as_str()))
-                .filter(webhook_deliveries::next_attempt_at.le(now))
+                .filter(webhook_deliveries::next_attempt_at.le(Micros(now)))
                 .filter(webhooks::disabled_at.is_null())
         };
         let any: bool = self
@@ -290,7 +194,7 @@ impl WebhookStore for SqliteStore {
         if !any {
             return Ok(Vec::new());
         }
-        let until = now.saturating_add(micros_of(lease));
+        let until = later(now, lease);
         let rows: Vec<ClaimRow> = self
             .write(move |conn| {
                 let ids: Vec<i64> = due()
@@ -301,48 +205,25 @@ impl WebhookStore for SqliteStore {
                 diesel::update(
                     webhook_deliveries::table.filter(webhook_deliveries::id.eq_any(&ids)),
                 )
-                .set(webhook_deliveries::next_attempt_at.eq(until))
+                .set(webhook_deliveries::next_attempt_at.eq(Micros(until)))
                 .execute(conn)?;
                 webhook_deliveries::table
                     .inner_join(webhooks::table)
                     .inner_join(incident_events::table.inner_join(incidents::table))
                     .filter(webhook_deliveries::id.eq_any(&ids))
                     .order(webhook_deliveries::id)
-                    .select((
-                        (
-                            webhook_deliveries::id,
-                            webhook_deliveries::webhook_id,
-                            webhook_deliveries::attempts,
-                            webhooks::url,
-                            webhooks::secret,
-                        ),
-                        (
-                            incident_events::id,
-                            incident_events::incident_id,
-                            incidents::service,
-                            incidents::scope,
-                            incident_events::kind,
-                            incident_events::state,
-                        ),
-                        (
-                            incident_events::observed,
-                            incident_events::expected,
-                            incident_events::score,
-                            incident_events::at,
-                            incidents::methodology,
-                        ),
-                    ))
+                    .select(ClaimRow::as_select())
                     .load(conn)
             })
             .await?;
-        rows.into_iter().map(due_delivery).collect()
+        rows.into_iter().map(DueDelivery::try_from).collect()
     }
 
     async fn record_attempt(&self, id: i64, outcome: &AttemptOutcome) -> Result<(), StoreError> {
-        let now = now_micros();
+        let now = Utc::now();
         let status = outcome.next.status();
         let next_at = match outcome.next {
-            NextStep::RetryIn(after) => now.saturating_add(micros_of(after)),
+            NextStep::RetryIn(after) => later(now, after),
             NextStep::Delivered | NextStep::GiveUp => now,
         };
         let outcome = outcome.clone();
@@ -357,9 +238,9 @@ impl WebhookStore for SqliteStore {
                 webhook_deliveries::last_status_code.eq(outcome.status_code),
                 webhook_deliveries::last_error.eq(outcome.error),
                 webhook_deliveries::status.eq(status.as_str()),
-                webhook_deliveries::next_attempt_at.eq(next_at),
+                webhook_deliveries::next_attempt_at.eq(Micros(next_at)),
                 webhook_deliveries::delivered_at
-                    .eq((status == DeliveryStatus::Delivered).then_some(now)),
+                    .eq((status == DeliveryStatus::Delivered).then_some(Micros(now))),
             ))
             .execute(conn)
         })
@@ -368,13 +249,12 @@ impl WebhookStore for SqliteStore {
     }
 
     async fn prune_deliveries(&self, before: DateTime<Utc>) -> Result<u64, StoreError> {
-        let before = before.timestamp_micros();
         let deleted = self
             .write(move |conn| {
                 diesel::delete(
                     webhook_deliveries::table
                         .filter(webhook_deliveries::status.ne(DeliveryStatus::Pending.as_str()))
-                        .filter(webhook_deliveries::created_at.lt(before)),
+                        .filter(webhook_deliveries::created_at.lt(Micros(before))),
                 )
                 .execute(conn)
             })

@@ -1,29 +1,13 @@
-//! The status board: statuses replaced per service, the capped event log and its ids,
-//! resuming after an id, and blocking reads.
+//! The status board's event log: ids from the clock (as `XADD *`), the cap, resuming after
+//! ids Redis would accept, every blocked reader woken, concurrent publishers.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::super::board::{EVENTS_KEPT, READ_COUNT};
 use super::super::MemoryStore;
 use super::{at, TestClock, T0};
 use crate::domain::{Scope, State};
-use crate::store::{LiveEvent, LiveEventKind, LoggedEvent, ServiceStatus, StatusBoard, StoreError};
-
-fn status(service: &str, state: &str, reports: i64) -> ServiceStatus {
-    let state: State = state.parse().expect("a state");
-    ServiceStatus {
-        service: service.into(),
-        state,
-        since: (state != State::Ok).then(|| at(T0 - 600)),
-        reports,
-        expected: 3.0,
-        ratio: reports as f64 / 3.0,
-        score: 0.5,
-        window_minutes: 15,
-        at: at(T0),
-        open_incidents: Vec::new(),
-    }
-}
+use crate::store::{LiveEvent, LiveEventKind, LoggedEvent, StatusBoard, StoreError};
 
 fn event(n: i64) -> LiveEvent {
     LiveEvent {
@@ -57,37 +41,6 @@ async fn read_all(store: &MemoryStore) -> Vec<(String, LiveEvent)> {
         last = Some(newest.id.clone());
         all.extend(pairs(page));
     }
-}
-
-#[tokio::test]
-async fn statuses_are_replaced_per_service_and_the_others_kept() {
-    let (store, _) = TestClock::store(T0);
-    assert_eq!(store.status("netflix").await.expect("status"), None);
-    assert!(store.statuses().await.expect("statuses").is_empty());
-    store
-        .publish_statuses(&[
-            status("spotify", "ok", 1),
-            status("netflix", "problems", 40),
-        ])
-        .await
-        .expect("publish");
-    store
-        .publish_statuses(&[status("netflix", "possible-problems", 12)])
-        .await
-        .expect("publish");
-    assert_eq!(
-        store.status("netflix").await.expect("status"),
-        Some(status("netflix", "possible-problems", 12))
-    );
-    assert_eq!(
-        store.statuses().await.expect("statuses"),
-        [
-            status("netflix", "possible-problems", 12),
-            status("spotify", "ok", 1)
-        ]
-    );
-    store.publish_statuses(&[]).await.expect("nothing");
-    assert_eq!(store.statuses().await.expect("statuses").len(), 2);
 }
 
 #[tokio::test]
@@ -219,27 +172,6 @@ async fn a_reader_resumes_strictly_after_an_id() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_blocked_reader_wakes_up_when_an_event_is_published() {
-    let store = MemoryStore::new();
-    let first = store.publish_event(&event(0)).await.expect("publish");
-    let publisher = store.clone();
-    let task = tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        publisher.publish_event(&event(1)).await.expect("publish")
-    });
-    let started = Instant::now();
-    let got = store
-        .events_after(Some(&first), Duration::from_secs(10))
-        .await
-        .expect("read");
-    let waited = started.elapsed();
-    let second = task.await.expect("publisher");
-    assert_eq!(pairs(got), [(second, event(1))]);
-    assert!(waited >= Duration::from_millis(40), "{waited:?}");
-    assert!(waited < Duration::from_secs(5), "{waited:?}");
-}
-
 #[tokio::test]
 async fn every_blocked_reader_wakes_up_and_one_waiting_for_a_later_id_keeps_waiting() {
     let store = MemoryStore::new();
@@ -270,36 +202,6 @@ async fn every_blocked_reader_wakes_up_and_one_waiting_for_a_later_id_keeps_wait
     assert_eq!(pairs(a.await.expect("a")), [(id.clone(), event(7))]);
     assert_eq!(pairs(b.await.expect("b")), [(id, event(7))]);
     assert!(c.await.expect("c").is_empty());
-}
-
-#[tokio::test]
-async fn a_blocked_read_with_nothing_new_times_out_empty() {
-    let (store, _) = TestClock::store(T0);
-    let last = store.publish_event(&event(0)).await.expect("publish");
-    let started = Instant::now();
-    let got = store
-        .events_after(Some(&last), Duration::from_millis(150))
-        .await
-        .expect("read");
-    let waited = started.elapsed();
-    assert!(got.is_empty(), "{got:?}");
-    assert!(waited >= Duration::from_millis(150), "{waited:?}");
-    assert!(waited < Duration::from_secs(5), "{waited:?}");
-    // Without `block`, no wait at all.
-    let started = Instant::now();
-    let got = store
-        .events_after(Some(&last), Duration::ZERO)
-        .await
-        .expect("read");
-    assert!(got.is_empty());
-    assert!(started.elapsed() < Duration::from_millis(100));
-    // An empty log times out as well.
-    let (empty, _) = TestClock::store(T0);
-    let got = empty
-        .events_after(None, Duration::from_millis(20))
-        .await
-        .expect("read");
-    assert!(got.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -1,5 +1,8 @@
-//! The in-process hot store behaves like the Redis one (see tests/api/reports.rs): the abuse
-//! gate here, the minute buckets in `buckets`, the status board in `board`.
+//! What the in-process hot store does with time, on a hand-moved clock: windows and markers
+//! that end, buckets that expire and are swept, event ids from the clock. What it promises as
+//! every hot store does (and Redis with it) is tested in `tests/store_conformance/`. The abuse
+//! gate here, the minute buckets in `buckets`, the status board in `board`, the read rate
+//! limit's counters in `reads`.
 
 mod board;
 mod buckets;
@@ -74,30 +77,6 @@ pub(crate) fn report(service: &str, secs: i64, reporter: u8, country: Option<&st
 }
 
 #[tokio::test]
-async fn a_repeat_within_the_window_is_a_duplicate_but_another_service_counts() {
-    let (store, _) = TestClock::store(T0);
-    let outcomes = store
-        .check(
-            &[
-                check("a1", "netflix", "r1"),
-                check("a1", "netflix", "r1"),
-                check("a1", "spotify", "r1"),
-            ],
-            LIMITS,
-        )
-        .await
-        .expect("check");
-    assert_eq!(
-        outcomes,
-        [
-            GateOutcome::Counted,
-            GateOutcome::Duplicate,
-            GateOutcome::Counted
-        ]
-    );
-}
-
-#[tokio::test]
 async fn the_dedupe_marker_expires_after_its_window() {
     let (store, clock) = TestClock::store(T0);
     let c = [check("a1", "netflix", "r1")];
@@ -160,43 +139,5 @@ async fn an_address_over_its_limit_is_refused_with_the_remaining_window_and_noth
     assert_eq!(
         store.check(&steam, LIMITS).await.expect("check"),
         [GateOutcome::Counted]
-    );
-}
-
-#[tokio::test]
-async fn release_forgets_a_counted_report_and_its_share_of_the_rate_limit() {
-    let (store, _) = TestClock::store(T0);
-    let limits = GateLimits {
-        rate_limit: 2,
-        ..LIMITS
-    };
-    let first = check("a1", "netflix", "r1");
-    let outcomes = store
-        .check(&[first.clone(), first.clone()], limits)
-        .await
-        .expect("check");
-    assert_eq!(outcomes, [GateOutcome::Counted, GateOutcome::Duplicate]);
-    let limited = GateOutcome::RateLimited {
-        retry_after_secs: 3600,
-    };
-    store
-        .release(&[
-            (first.clone(), GateOutcome::Counted),
-            (first.clone(), GateOutcome::Duplicate),
-            (first.clone(), limited),
-        ])
-        .await
-        .expect("release");
-    // Marker gone and both requests given back: two more fit, the third does not.
-    let outcomes = store
-        .check(
-            &[first.clone(), check("a1", "spotify", "r1"), first],
-            limits,
-        )
-        .await
-        .expect("check");
-    assert_eq!(
-        outcomes,
-        [GateOutcome::Counted, GateOutcome::Counted, limited]
     );
 }
