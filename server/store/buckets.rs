@@ -116,6 +116,27 @@ pub trait BucketStore: Send + Sync {
 /// How far back the minute buckets reach (the hot window), with a margin under their expiry.
 pub const HOT_WINDOW_MINUTES: i64 = 25 * 60;
 
+/// The counter fields one report adds to its minute bucket, the same in every backend:
+/// `total`, `sym:*`, `cc:*`, `sd:*`, `asn:*` and `pt:<lat>,<lon>` (one decimal).
+pub(crate) fn bucket_fields(r: &NewReport) -> Vec<String> {
+    let mut fields = Vec::with_capacity(r.symptoms.len() + 4);
+    fields.push("total".to_owned());
+    fields.extend(r.symptoms.iter().map(|s| format!("sym:{s}")));
+    if let Some(c) = &r.country {
+        fields.push(format!("cc:{c}"));
+    }
+    if let Some(s) = &r.subdivision {
+        fields.push(format!("sd:{s}"));
+    }
+    if let Some(a) = r.asn {
+        fields.push(format!("asn:{a}"));
+    }
+    if let (Some(lat), Some(lon)) = (r.lat, r.lon) {
+        fields.push(format!("pt:{lat:.1},{lon:.1}"));
+    }
+    fields
+}
+
 /// The pseudo-service whose minute buckets add up every service (for the all-services map).
 pub const ALL_SERVICES: &str = "*";
 

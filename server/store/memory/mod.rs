@@ -93,27 +93,6 @@ fn secs_until(now: DateTime<Utc>, end: DateTime<Utc>) -> u64 {
     u64::try_from(micros).unwrap_or(0).div_ceil(1_000_000)
 }
 
-/// The counter fields one report adds to its minute bucket (as in `redis::buckets`):
-/// `total`, `sym:*`, `cc:*`, `sd:*`, `asn:*` and `pt:<lat>,<lon>` (one decimal).
-fn bucket_fields(r: &NewReport) -> Vec<String> {
-    let mut fields = Vec::with_capacity(r.symptoms.len() + 4);
-    fields.push("total".to_owned());
-    fields.extend(r.symptoms.iter().map(|s| format!("sym:{s}")));
-    if let Some(c) = &r.country {
-        fields.push(format!("cc:{c}"));
-    }
-    if let Some(s) = &r.subdivision {
-        fields.push(format!("sd:{s}"));
-    }
-    if let Some(a) = r.asn {
-        fields.push(format!("asn:{a}"));
-    }
-    if let (Some(lat), Some(lon)) = (r.lat, r.lon) {
-        fields.push(format!("pt:{lat:.1},{lon:.1}"));
-    }
-    fields
-}
-
 /// The subnet field of one report: `<country or ZZ>:<first 6 bytes of the subnet hash, hex>`.
 fn subnet_field(r: &NewReport) -> String {
     format!(
@@ -197,7 +176,7 @@ impl State {
     fn add(&mut self, reports: &[NewReport], now: DateTime<Utc>, aggregate: bool) {
         for r in reports.iter().filter(|r| r.counted) {
             let minute = minute_of(r.received_at).timestamp();
-            let fields = bucket_fields(r);
+            let fields = crate::store::bucket_fields(r);
             if aggregate {
                 let all = self.bucket(ALL_SERVICES, minute, now);
                 for field in &fields {
@@ -312,7 +291,7 @@ impl BucketStore for MemoryStore {
             // Only the aggregate: each service's own buckets are rebuilt on their own.
             for r in own.iter().filter(|r| r.counted) {
                 let all = state.bucket(ALL_SERVICES, minute.timestamp(), now);
-                for field in bucket_fields(r) {
+                for field in crate::store::bucket_fields(r) {
                     *all.counters.entry(field).or_default() += 1;
                 }
             }

@@ -22,26 +22,6 @@ fn parse<T: redis::FromRedisValue>(value: Option<redis::Value>) -> Result<T, Sto
     })
 }
 
-/// The counter fields one report adds to its minute bucket.
-fn bucket_fields(r: &NewReport) -> Vec<String> {
-    let mut fields = Vec::with_capacity(r.symptoms.len() + 4);
-    fields.push("total".to_owned());
-    fields.extend(r.symptoms.iter().map(|s| format!("sym:{s}")));
-    if let Some(c) = &r.country {
-        fields.push(format!("cc:{c}"));
-    }
-    if let Some(s) = &r.subdivision {
-        fields.push(format!("sd:{s}"));
-    }
-    if let Some(a) = r.asn {
-        fields.push(format!("asn:{a}"));
-    }
-    if let (Some(lat), Some(lon)) = (r.lat, r.lon) {
-        fields.push(format!("pt:{lat:.1},{lon:.1}"));
-    }
-    fields
-}
-
 impl RedisStore {
     /// Adds `reports` to `pipe`, merging increments per key and field; `aggregate` also adds
     /// them to the all-services buckets. Answers each service's last report time, for
@@ -59,7 +39,7 @@ impl RedisStore {
             let minute = minute_of(r.received_at);
             let key = self.keys.minute(&r.service, minute);
             let all = self.keys.minute(ALL_SERVICES, minute);
-            for field in bucket_fields(r) {
+            for field in crate::store::bucket_fields(r) {
                 if aggregate {
                     *counters.entry((all.clone(), field.clone())).or_default() += 1;
                 }
@@ -199,7 +179,7 @@ impl BucketStore for RedisStore {
             let key = self.keys.minute(ALL_SERVICES, minute);
             let mut counters: HashMap<String, i64> = HashMap::new();
             for r in own.iter().filter(|r| r.counted) {
-                for field in bucket_fields(r) {
+                for field in crate::store::bucket_fields(r) {
                     *counters.entry(field).or_default() += 1;
                 }
             }
