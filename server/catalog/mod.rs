@@ -4,6 +4,7 @@
 //! so that validating a report never costs a database round trip.
 
 pub mod countries;
+pub mod dependencies;
 pub mod seed;
 pub mod symptoms;
 
@@ -24,6 +25,10 @@ pub struct Service {
     pub country: Option<String>,
     /// The symptom codes a report about this service may name.
     pub symptoms: Vec<String>,
+    /// The providers (slugs of other services: CDN, cloud, identity, payments…) it depends
+    /// on, as publicly documented; what the outage grouper names as a likely cause.
+    #[serde(default)]
+    pub depends_on: Vec<String>,
 }
 
 impl Service {

@@ -2,6 +2,7 @@
 
 use serde::Deserialize;
 
+use super::dependencies::{Dependencies, DepsError};
 use super::symptoms::{category_symptoms, is_symptom};
 use super::{countries, Service, ServiceSlug};
 
@@ -32,12 +33,23 @@ pub enum SeedError {
     Parse(#[from] toml::de::Error),
     #[error("services.toml: service {slug:?}: {reason}")]
     Invalid { slug: String, reason: String },
+    #[error(transparent)]
+    Dependencies(#[from] DepsError),
 }
 
-/// The seed services, with each one's symptoms resolved from its category when not given.
+/// The seed services, with each one's symptoms resolved from its category when not given and
+/// its providers from `dependencies.toml`.
 pub fn seed_services() -> Result<Vec<Service>, SeedError> {
     let file: SeedFile = toml::from_str(SEED)?;
-    file.service.into_iter().map(resolve).collect()
+    let deps = Dependencies::builtin()?.by_service();
+    file.service
+        .into_iter()
+        .map(|s| {
+            let mut service = resolve(s)?;
+            service.depends_on = deps.get(&service.slug).cloned().unwrap_or_default();
+            Ok(service)
+        })
+        .collect()
 }
 
 fn resolve(s: SeedService) -> Result<Service, SeedError> {
@@ -68,6 +80,7 @@ fn resolve(s: SeedService) -> Result<Service, SeedError> {
         url: s.url.clone(),
         country: s.country.clone(),
         symptoms,
+        depends_on: Vec::new(),
     })
 }
 

@@ -128,7 +128,8 @@ pub async fn get_service(
     "category": "streaming",
     "aliases": ["nflx"],
     "url": "https://www.netflix.com/",
-    "symptoms": ["login", "video-streaming"]
+    "symptoms": ["login", "video-streaming"],
+    "depends_on": ["aws"]
 }))]
 struct ServiceBody {
     /// Lowercase letters, digits and dashes, 2 to 48 characters. Required to create; on
@@ -148,6 +149,10 @@ struct ServiceBody {
     country: Option<String>,
     /// 1 to 16 known symptom codes; the category's when absent.
     symptoms: Option<Vec<String>>,
+    /// The providers it depends on (CDN, cloud, identity, payments…): at most 20 slugs of
+    /// other services of the catalog, used to name the likely cause of outage events.
+    #[serde(default)]
+    depends_on: Vec<String>,
 }
 
 /// Add a service to the catalog (admin)
@@ -183,7 +188,7 @@ pub async fn create_service(
         .slug
         .clone()
         .ok_or_else(|| ApiError::invalid("slug", "missing field `slug`"))?;
-    let service = to_service(slug, body)?;
+    let service = to_service(slug, body, &|s| state.catalog.get(s).is_some())?;
     state
         .stores
         .catalog
@@ -236,7 +241,7 @@ pub async fn update_service(
     if body.slug.as_ref().is_some_and(|s| s != slug.as_str()) {
         return Err(ApiError::invalid("slug", "a slug cannot be changed"));
     }
-    let service = to_service(slug.into_inner(), body)?;
+    let service = to_service(slug.into_inner(), body, &|s| state.catalog.get(s).is_some())?;
     if !state.stores.catalog.update_service(&service).await? {
         return Err(ApiError::NotFound {
             what: format!("service {:?}", service.slug),
@@ -246,7 +251,12 @@ pub async fn update_service(
     Ok(HttpResponse::Ok().json(&service))
 }
 
-fn to_service(slug: String, body: ServiceBody) -> Result<Service, ApiError> {
+/// Checks a service body; `exists` says whether a slug is in the catalog (for `depends_on`).
+fn to_service(
+    slug: String,
+    body: ServiceBody,
+    exists: &dyn Fn(&str) -> bool,
+) -> Result<Service, ApiError> {
     ServiceSlug::parse(&slug).map_err(|r| ApiError::invalid("slug", format!("slug {r}")))?;
     let name = body.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 80 {
@@ -297,6 +307,7 @@ fn to_service(slug: String, body: ServiceBody) -> Result<Service, ApiError> {
         }
         None => defaults.iter().map(|s| (*s).to_owned()).collect(),
     };
+    let depends_on = check_providers(&slug, body.depends_on, exists)?;
     Ok(Service {
         slug,
         name,
@@ -309,7 +320,35 @@ fn to_service(slug: String, body: ServiceBody) -> Result<Service, ApiError> {
         url: body.url,
         country,
         symptoms,
+        depends_on,
     })
+}
+
+/// At most 20 providers, each another service of the catalog, each once; sorted.
+fn check_providers(
+    slug: &str,
+    mut providers: Vec<String>,
+    exists: &dyn Fn(&str) -> bool,
+) -> Result<Vec<String>, ApiError> {
+    let invalid = |reason: String| ApiError::invalid("depends_on", reason);
+    if providers.len() > 20 {
+        return Err(invalid("name at most 20 providers".into()));
+    }
+    for p in &providers {
+        if p == slug {
+            return Err(invalid("a service cannot depend on itself".into()));
+        }
+        if !exists(p) {
+            return Err(invalid(format!("{p:?} is not a service of the catalog")));
+        }
+    }
+    providers.sort();
+    let before = providers.len();
+    providers.dedup();
+    if providers.len() != before {
+        return Err(invalid("a provider is named twice".into()));
+    }
+    Ok(providers)
 }
 
 /// Checks the bearer token against the configured admin token in constant time.

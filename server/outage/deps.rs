@@ -1,128 +1,10 @@
-//! Which services depend on which providers, as documented in public (a postmortem, the
-//! provider's case study, the service's own status page): `server/catalog/dependencies.toml`,
-//! one `[[dependency]]` per `service → provider` with its `source`. The table is far from
-//! complete — most dependencies are never published — so a member without a listed
-//! provider is evidence of nothing.
+//! How common each dependency is among the catalog's services: what a shared dependency is
+//! weighed against. The dependencies themselves are the catalog's (`Service::depends_on`,
+//! seeded from [`crate::catalog::dependencies`]).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashMap;
 
-use serde::Deserialize;
-
-use crate::catalog::ServiceSlug;
-
-const BUILTIN: &str = include_str!("../catalog/dependencies.toml");
-
-/// One documented dependency.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Dependency {
-    /// The service that depends (a catalog slug).
-    pub service: String,
-    /// The provider it depends on (a catalog slug).
-    pub provider: String,
-    /// Where the dependency is documented (https URL).
-    pub source: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DependencyFile {
-    #[serde(default)]
-    dependency: Vec<Dependency>,
-}
-
-/// A mistake in a dependency table.
-#[derive(Debug, thiserror::Error)]
-pub enum DepsError {
-    #[error("dependencies.toml does not parse: {0}")]
-    Parse(#[from] toml::de::Error),
-    #[error("dependencies.toml: {service} → {provider}: {reason}")]
-    Invalid {
-        service: String,
-        provider: String,
-        reason: &'static str,
-    },
-}
-
-/// The dependency table.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Dependencies {
-    edges: Vec<Dependency>,
-}
-
-impl Dependencies {
-    /// The table built into the binary.
-    pub fn builtin() -> Result<Self, DepsError> {
-        Self::parse(BUILTIN)
-    }
-
-    /// Parses and checks a table: slugs well formed, a service never its own provider, each
-    /// pair listed once, every source an https URL.
-    pub fn parse(text: &str) -> Result<Self, DepsError> {
-        let file: DependencyFile = toml::from_str(text)?;
-        let mut seen = HashSet::new();
-        for d in &file.dependency {
-            let invalid = |reason| DepsError::Invalid {
-                service: d.service.clone(),
-                provider: d.provider.clone(),
-                reason,
-            };
-            if ServiceSlug::parse(&d.service).is_err() || ServiceSlug::parse(&d.provider).is_err() {
-                return Err(invalid("not a slug"));
-            }
-            if d.service == d.provider {
-                return Err(invalid("a service cannot be its own provider"));
-            }
-            if !d.source.starts_with("https://") || d.source.contains(char::is_whitespace) {
-                return Err(invalid("the source must be an https URL"));
-            }
-            if !seen.insert((d.service.as_str(), d.provider.as_str())) {
-                return Err(invalid("listed twice"));
-            }
-        }
-        Ok(Self {
-            edges: file.dependency,
-        })
-    }
-
-    /// Every documented dependency.
-    pub fn edges(&self) -> &[Dependency] {
-        &self.edges
-    }
-
-    /// The providers of `service` (sorted).
-    pub fn providers_of(&self, service: &str) -> Vec<String> {
-        let mut out: Vec<String> = self
-            .edges
-            .iter()
-            .filter(|d| d.service == service)
-            .map(|d| d.provider.clone())
-            .collect();
-        out.sort();
-        out
-    }
-
-    /// Every service's providers, for filling [`super::Candidate::depends_on`].
-    pub fn by_service(&self) -> BTreeMap<String, Vec<String>> {
-        let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for d in &self.edges {
-            map.entry(d.service.clone())
-                .or_default()
-                .push(d.provider.clone());
-        }
-        map.values_mut().for_each(|v| v.sort());
-        map
-    }
-
-    /// How common each dependency is among `catalog_size` services.
-    pub fn stats(&self, catalog_size: usize) -> ProviderStats {
-        let mut dependents: HashMap<String, usize> = HashMap::new();
-        for d in &self.edges {
-            *dependents.entry(d.provider.clone()).or_default() += 1;
-        }
-        ProviderStats::new(catalog_size, dependents)
-    }
-}
+use crate::catalog::Service;
 
 /// How many services of the catalog depend on each provider: what a shared dependency is
 /// weighed against.
@@ -139,6 +21,19 @@ impl ProviderStats {
             catalog,
             dependents,
         }
+    }
+
+    /// Counts, over the whole catalog, the services that depend on each provider.
+    pub fn from_catalog<'a>(services: impl IntoIterator<Item = &'a Service>) -> Self {
+        let mut catalog = 0;
+        let mut dependents: HashMap<String, usize> = HashMap::new();
+        for s in services {
+            catalog += 1;
+            for p in &s.depends_on {
+                *dependents.entry(p.clone()).or_default() += 1;
+            }
+        }
+        Self::new(catalog, dependents)
     }
 
     /// Services in the catalog.
@@ -160,16 +55,16 @@ impl ProviderStats {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashSet;
+
+    use crate::catalog::dependencies::Dependencies;
     use crate::catalog::seed::seed_services;
 
     #[test]
     fn every_slug_of_the_builtin_table_is_in_the_catalog() {
         let deps = Dependencies::builtin().expect("dependencies.toml is valid");
-        let slugs: HashSet<String> = seed_services()
-            .expect("seed parses")
-            .into_iter()
-            .map(|s| s.slug)
-            .collect();
+        let seed = seed_services().expect("seed parses");
+        let slugs: HashSet<String> = seed.iter().map(|s| s.slug.clone()).collect();
         assert!(deps.edges().len() >= 15, "only {}", deps.edges().len());
         for d in deps.edges() {
             assert!(slugs.contains(&d.service), "unknown service {}", d.service);
@@ -188,24 +83,8 @@ mod tests {
         ] {
             assert!(slugs.contains(provider), "{provider} is not in the catalog");
         }
-        let stats = deps.stats(slugs.len());
+        let stats = ProviderStats::from_catalog(&seed);
+        assert_eq!(stats.catalog(), seed.len());
         assert!(stats.is_provider("aws") && stats.dependents("aws") <= stats.catalog());
-    }
-
-    #[test]
-    fn a_bad_table_is_refused_with_its_reason() {
-        let bad = |text: &str| Dependencies::parse(text).expect_err("refused").to_string();
-        let entry = |s: &str, p: &str, src: &str| {
-            format!("[[dependency]]\nservice = \"{s}\"\nprovider = \"{p}\"\nsource = \"{src}\"\n")
-        };
-        assert!(bad(&entry("netflix", "netflix", "https://a.example/")).contains("own provider"));
-        assert!(bad(&entry("netflix", "aws", "http://a.example/")).contains("https"));
-        assert!(bad(&entry("Netflix", "aws", "https://a.example/")).contains("slug"));
-        let twice = entry("netflix", "aws", "https://a.example/").repeat(2);
-        assert!(bad(&twice).contains("twice"));
-        assert!(bad("[[dependency]]\nservice = \"netflix\"\n").contains("parse"));
-        let ok = Dependencies::parse(&entry("netflix", "aws", "https://a.example/")).expect("ok");
-        assert_eq!(ok.providers_of("netflix"), vec!["aws".to_owned()]);
-        assert_eq!(ok.by_service()["netflix"], vec!["aws".to_owned()]);
     }
 }

@@ -44,7 +44,7 @@ mod tests;
 
 pub use background::BackgroundRate;
 pub use config::GroupingConfig;
-pub use deps::{Dependencies, Dependency, DepsError, ProviderStats};
+pub use deps::ProviderStats;
 pub use grouper::Grouper;
 pub use types::{
     Candidate, CauseKind, CountryShare, EventChange, LikelyCause, Member, MinuteSeries,

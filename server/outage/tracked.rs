@@ -30,6 +30,8 @@ pub struct Tracked {
     pub shapes: Vec<Option<Shape>>,
     counted_to: Vec<DateTime<Utc>>,
     totals: BTreeMap<DateTime<Utc>, f64>,
+    /// Reports normal for the members, per minute (the same minutes as `totals`).
+    expected: BTreeMap<DateTime<Utc>, f64>,
     by_country: BTreeMap<String, f64>,
     /// The latest onset of a member.
     pub last_onset: DateTime<Utc>,
@@ -80,6 +82,7 @@ impl Tracked {
             shapes: vec![None; n],
             counted_to: vec![now; n],
             totals: BTreeMap::from([(event.peak_at, event.peak_reports)]),
+            expected: BTreeMap::from([(event.peak_at, event.peak_expected)]),
             by_country: BTreeMap::new(),
             last_onset: last_onset.unwrap_or(event.start),
             published_at: now,
@@ -100,6 +103,7 @@ impl Tracked {
                 start,
                 peak_at: start,
                 peak_reports: 0.0,
+                peak_expected: 0.0,
                 end: None,
                 reports: 0.0,
                 countries: Vec::new(),
@@ -109,6 +113,7 @@ impl Tracked {
             shapes: Vec::new(),
             counted_to: Vec::new(),
             totals: BTreeMap::new(),
+            expected: BTreeMap::new(),
             by_country: BTreeMap::new(),
             last_onset: start,
             published_at: now,
@@ -153,6 +158,7 @@ impl Tracked {
             }
             let n = series.observed[i].max(0.0);
             *self.totals.entry(minute).or_default() += n;
+            *self.expected.entry(minute).or_default() += series.expected[i].max(0.0);
             self.event.members[m].reports += n;
             for share in &c.countries {
                 *self.by_country.entry(share.code.clone()).or_default() += n * share.share;
@@ -190,6 +196,7 @@ impl Tracked {
         {
             e.peak_at = *at;
             e.peak_reports = *n;
+            e.peak_expected = self.expected.get(at).copied().unwrap_or_default();
         }
         let total = e.reports.max(f64::MIN_POSITIVE);
         let mut countries: Vec<CountryShare> = self

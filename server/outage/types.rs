@@ -136,6 +136,10 @@ pub struct OutageEvent {
     /// The minute with the most reports over all members, and that many reports.
     pub peak_at: DateTime<Utc>,
     pub peak_reports: f64,
+    /// The reports normal at that minute for those members (the peak's ratio to normal is
+    /// `peak_reports / peak_expected`).
+    #[serde(default)]
+    pub peak_expected: f64,
     /// When the last member resolved (`None` while open).
     pub end: Option<DateTime<Utc>>,
     /// Reports to members since their incidents opened.

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::StoreError;
 use crate::domain::{Scope, Severity};
+use crate::outage::OutageEvent;
 
 /// An incident's figures at one tick, as the detector writes them.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,6 +93,15 @@ pub trait DetectorStore: Send {
     ) -> Result<Vec<IncidentPeriod>, StoreError>;
     /// The organisation names of autonomous systems, from recent reports.
     async fn as_orgs(&mut self, asns: &[i32]) -> Result<Vec<AsOrg>, StoreError>;
+    /// Saves an outage event as the grouper left it at `at` (an upsert by id, with its
+    /// members and countries): saving the same event again changes nothing.
+    async fn save_outage(
+        &mut self,
+        event: &OutageEvent,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// The open outage events, for a new leader to resume.
+    async fn open_outages(&mut self) -> Result<Vec<OutageEvent>, StoreError>;
     /// Whether this store still holds the leadership.
     async fn still_leader(&mut self) -> bool;
 }

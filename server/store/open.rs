@@ -12,8 +12,8 @@ use super::postgres::{run_migrations, PgElection, PgStore};
 use super::redis::RedisStore;
 use super::sqlite::{SqliteElection, SqliteStore};
 use super::{
-    AbuseGate, ApiKeyStore, BucketStore, CatalogStore, IncidentReader, LeaderElection, RateCounter,
-    ReportLog, RollupStore, StatusBoard, StoreError, WebhookStore,
+    AbuseGate, ApiKeyStore, BucketStore, CatalogStore, IncidentReader, LeaderElection,
+    OutageReader, RateCounter, ReportLog, RollupStore, StatusBoard, StoreError, WebhookStore,
 };
 
 /// Where Downwatch keeps its data.
@@ -62,6 +62,7 @@ pub struct Stores {
     pub catalog: Arc<dyn CatalogStore>,
     pub rollups: Arc<dyn RollupStore>,
     pub incidents: Arc<dyn IncidentReader>,
+    pub outages: Arc<dyn OutageReader>,
     pub gate: Arc<dyn AbuseGate>,
     pub buckets: Arc<dyn BucketStore>,
     pub board: Arc<dyn StatusBoard>,
@@ -116,6 +117,7 @@ pub async fn open(at: &Location<'_>) -> Result<Stores, OpenError> {
                 catalog: pg.clone(),
                 rollups: pg.clone(),
                 incidents: pg.clone(),
+                outages: pg.clone(),
                 api_keys: pg.clone(),
                 webhooks: pg.clone(),
                 read_counter: redis.clone(),
@@ -150,6 +152,7 @@ pub async fn open(at: &Location<'_>) -> Result<Stores, OpenError> {
                 catalog: sqlite.clone(),
                 rollups: sqlite.clone(),
                 incidents: sqlite.clone(),
+                outages: sqlite.clone(),
                 api_keys: sqlite.clone(),
                 webhooks: sqlite.clone(),
                 read_counter: memory.clone(),

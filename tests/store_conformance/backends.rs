@@ -9,7 +9,7 @@ use downwatch::store::redis::RedisStore;
 use downwatch::store::sqlite::{SqliteElection, SqliteStore};
 use downwatch::store::{
     AbuseGate, ApiKeyStore, BucketStore, CatalogStore, DetectorStore, IncidentReader,
-    LeaderElection, RateCounter, ReportLog, RollupStore, StatusBoard, WebhookStore,
+    LeaderElection, OutageReader, RateCounter, ReportLog, RollupStore, StatusBoard, WebhookStore,
 };
 
 use crate::throwaway::{redis_url, TestDb, TestPrefix};
@@ -20,6 +20,7 @@ pub struct Durable {
     pub catalog: Arc<dyn CatalogStore>,
     pub rollups: Arc<dyn RollupStore>,
     pub incidents: Arc<dyn IncidentReader>,
+    pub outages: Arc<dyn OutageReader>,
     pub api_keys: Arc<dyn ApiKeyStore>,
     pub webhooks: Arc<dyn WebhookStore>,
     pub election: Arc<dyn LeaderElection>,
@@ -53,6 +54,7 @@ impl Durable {
             catalog: store.clone(),
             rollups: store.clone(),
             incidents: store.clone(),
+            outages: store.clone(),
             api_keys: store.clone(),
             webhooks: store,
             election,
@@ -70,6 +72,7 @@ impl Durable {
             catalog: store.clone(),
             rollups: store.clone(),
             incidents: store.clone(),
+            outages: store.clone(),
             api_keys: store.clone(),
             webhooks: store,
             election: Arc::new(PgElection {

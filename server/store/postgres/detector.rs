@@ -12,6 +12,7 @@ use super::models::{IncidentPeriodRow, OpenIncidentRow, TrackerRow};
 use super::schema::{detector_series, incident_events, incidents};
 use super::{db_error, STORE};
 use crate::domain::Severity;
+use crate::outage::OutageEvent;
 use crate::store::rows::AsOrgRow;
 use crate::store::{
     AsOrg, DetectorStore, IncidentEventKind, IncidentPeriod, IncidentStatus, IncidentTick,
@@ -296,6 +297,18 @@ impl DetectorStore for PgLeader {
         .await
         .map_err(db_error)?;
         Ok(rows.into_iter().map(AsOrg::from).collect())
+    }
+
+    async fn save_outage(
+        &mut self,
+        event: &OutageEvent,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        super::outages::save_outage(&mut self.conn, event, at).await
+    }
+
+    async fn open_outages(&mut self) -> Result<Vec<OutageEvent>, StoreError> {
+        super::outages::open_outages(&mut self.conn).await
     }
 
     async fn still_leader(&mut self) -> bool {

@@ -19,6 +19,7 @@ pub struct NewServiceRow {
     pub url: Option<String>,
     pub country: Option<String>,
     pub symptoms: Vec<String>,
+    pub depends_on: Vec<String>,
 }
 
 impl From<&Service> for NewServiceRow {
@@ -31,6 +32,7 @@ impl From<&Service> for NewServiceRow {
             url: s.url.clone(),
             country: s.country.clone(),
             symptoms: s.symptoms.clone(),
+            depends_on: s.depends_on.clone(),
         }
     }
 }

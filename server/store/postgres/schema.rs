@@ -9,6 +9,7 @@ diesel::table! {
         url -> Nullable<Text>,
         country -> Nullable<Text>,
         symptoms -> Array<Text>,
+        depends_on -> Array<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
     }
@@ -154,3 +155,48 @@ diesel::table! {
 
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(webhook_deliveries -> incident_events (event_id));
+
+diesel::table! {
+    outage_events (id) {
+        id -> BigInt,
+        status -> Text,
+        started_at -> Timestamptz,
+        ended_at -> Nullable<Timestamptz>,
+        peak_at -> Timestamptz,
+        peak_reports -> Double,
+        reports -> Double,
+        members -> Integer,
+        cause_kind -> Nullable<Text>,
+        cause_key -> Nullable<Text>,
+        cause_confidence -> Nullable<Double>,
+        rank -> Double,
+        detail -> Jsonb,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    outage_members (incident_id) {
+        incident_id -> BigInt,
+        event_id -> BigInt,
+        service -> Text,
+    }
+}
+
+diesel::table! {
+    outage_countries (event_id, country) {
+        event_id -> BigInt,
+        country -> Text,
+        share -> Double,
+    }
+}
+
+diesel::joinable!(outage_members -> outage_events (event_id));
+diesel::joinable!(outage_countries -> outage_events (event_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    outage_events,
+    outage_members,
+    outage_countries,
+    services,
+    incidents
+);

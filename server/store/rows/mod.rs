@@ -7,8 +7,10 @@
 //! here. What each backend writes stays its own (`New*` in its `models`).
 
 mod admin;
+mod outages;
 
 pub(crate) use admin::admin_rows;
+pub(crate) use outages::outage_query;
 
 use diesel::sql_types::{Double, Integer, Text};
 
@@ -24,8 +26,8 @@ macro_rules! sql_rows {
         use diesel::prelude::*;
 
         use super::schema::{
-            api_keys, detector_series, incident_events, incidents, reports, rollups, services,
-            webhook_deliveries, webhooks,
+            api_keys, detector_series, incident_events, incidents, outage_events, reports, rollups,
+            services, webhook_deliveries, webhooks,
         };
         use super::STORE;
         use crate::store::{
@@ -44,6 +46,7 @@ macro_rules! sql_rows {
             pub url: Option<String>,
             pub country: Option<String>,
             pub symptoms: Vec<String>,
+            pub depends_on: Vec<String>,
         }
 
         impl From<ServiceRow> for crate::catalog::Service {
@@ -56,6 +59,7 @@ macro_rules! sql_rows {
                     url: r.url,
                     country: r.country,
                     symptoms: r.symptoms,
+                    depends_on: r.depends_on,
                 }
             }
         }
@@ -246,6 +250,31 @@ macro_rules! sql_rows {
                     service: r.service,
                     scope: parse_stored(STORE, "detector_series.scope", &r.scope)?,
                     state: r.tracker,
+                })
+            }
+        }
+
+        /// An outage event: the engine's event as JSON, and its rank.
+        #[derive(Queryable, Selectable)]
+        #[diesel(table_name = outage_events, check_for_backend($db))]
+        pub struct OutageRow {
+            pub rank: f64,
+            pub detail: serde_json::Value,
+            pub updated_at: chrono::DateTime<chrono::Utc>,
+        }
+
+        impl TryFrom<OutageRow> for crate::store::StoredOutage {
+            type Error = StoreError;
+
+            fn try_from(r: OutageRow) -> Result<Self, StoreError> {
+                let event = serde_json::from_value(r.detail).map_err(|e| StoreError::Failed {
+                    store: STORE,
+                    reason: format!("outage_events.detail: {e}"),
+                })?;
+                Ok(Self {
+                    event,
+                    rank: r.rank,
+                    updated_at: r.updated_at,
                 })
             }
         }

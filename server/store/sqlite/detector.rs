@@ -19,6 +19,7 @@ use super::schema::{detector_series, incident_events, incidents};
 use super::types::{Micros, UnixMicros};
 use super::SqliteStore;
 use crate::domain::Severity;
+use crate::outage::OutageEvent;
 use crate::store::rows::AsOrgRow;
 use crate::store::{
     AsOrg, DetectorStore, IncidentEventKind, IncidentPeriod, IncidentStatus, IncidentTick,
@@ -312,6 +313,18 @@ impl DetectorStore for SqliteLeader {
             })
             .await?;
         Ok(rows.into_iter().map(AsOrg::from).collect())
+    }
+
+    async fn save_outage(
+        &mut self,
+        event: &OutageEvent,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.store.save_outage(event, at).await
+    }
+
+    async fn open_outages(&mut self) -> Result<Vec<OutageEvent>, StoreError> {
+        self.store.open_outages().await
     }
 
     async fn still_leader(&mut self) -> bool {

@@ -20,6 +20,7 @@ pub struct NewServiceRow {
     pub url: Option<String>,
     pub country: Option<String>,
     pub symptoms: JsonList,
+    pub depends_on: JsonList,
 }
 
 impl From<&Service> for NewServiceRow {
@@ -32,6 +33,7 @@ impl From<&Service> for NewServiceRow {
             url: s.url.clone(),
             country: s.country.clone(),
             symptoms: JsonList(s.symptoms.clone()),
+            depends_on: JsonList(s.depends_on.clone()),
         }
     }
 }

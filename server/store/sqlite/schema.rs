@@ -17,6 +17,7 @@ diesel::table! {
         url -> Nullable<Text>,
         country -> Nullable<Text>,
         symptoms -> TextList,
+        depends_on -> TextList,
         created_at -> UnixMicros,
         updated_at -> UnixMicros,
     }
@@ -192,3 +193,57 @@ diesel::table! {
 
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(webhook_deliveries -> incident_events (event_id));
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::store::sqlite::types::UnixMicros;
+
+    outage_events (id) {
+        id -> BigInt,
+        status -> Text,
+        started_at -> UnixMicros,
+        ended_at -> Nullable<UnixMicros>,
+        peak_at -> UnixMicros,
+        peak_reports -> Double,
+        reports -> Double,
+        members -> Integer,
+        cause_kind -> Nullable<Text>,
+        cause_key -> Nullable<Text>,
+        cause_confidence -> Nullable<Double>,
+        rank -> Double,
+        detail -> Json,
+        updated_at -> UnixMicros,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::store::sqlite::types::UnixMicros;
+
+    outage_members (incident_id) {
+        incident_id -> BigInt,
+        event_id -> BigInt,
+        service -> Text,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::store::sqlite::types::UnixMicros;
+
+    outage_countries (event_id, country) {
+        event_id -> BigInt,
+        country -> Text,
+        share -> Double,
+    }
+}
+
+diesel::joinable!(outage_members -> outage_events (event_id));
+diesel::joinable!(outage_countries -> outage_events (event_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    outage_events,
+    outage_members,
+    outage_countries,
+    services,
+    incidents
+);
