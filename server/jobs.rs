@@ -43,7 +43,7 @@ pub fn spawn(config: &Config, stores: &Stores, catalog: Arc<CatalogCache>) -> Ve
             config.ingest.repair_every,
             config.ingest.repair_settle,
         )),
-        tokio::spawn(refresh_catalog(catalog, stores.clone())),
+        tokio::spawn(refresh_catalog(catalog.clone(), stores.clone())),
         tokio::spawn(crate::webhooks::run(
             stores.webhooks.clone(),
             config.webhooks,
@@ -61,6 +61,7 @@ pub fn spawn(config: &Config, stores: &Stores, catalog: Arc<CatalogCache>) -> Ve
             stores.buckets.clone(),
             stores.rollups.clone(),
             stores.board.clone(),
+            catalog,
         )));
     } else {
         info!("detector disabled in this process");

@@ -10,6 +10,7 @@ use tracing::{info, warn};
 
 use super::config::DetectConfig;
 use super::tick::Detector;
+use crate::catalog::CatalogCache;
 use crate::store::{minute_of, BucketStore, LeaderElection, RollupStore, StatusBoard};
 
 /// How often a follower tries to become the leader.
@@ -22,6 +23,7 @@ pub async fn run(
     buckets: Arc<dyn BucketStore>,
     rollups: Arc<dyn RollupStore>,
     board: Arc<dyn StatusBoard>,
+    catalog: Arc<CatalogCache>,
 ) {
     loop {
         match election.campaign().await {
@@ -33,7 +35,8 @@ pub async fn run(
                     buckets.clone(),
                     rollups.clone(),
                     board.clone(),
-                );
+                )
+                .with_catalog(catalog.clone());
                 lead(&mut detector, rollups.as_ref()).await;
                 warn!("detector leadership lost");
             }

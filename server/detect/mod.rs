@@ -26,6 +26,9 @@
 //! reads a CSV of counts and writes the score and state of every row ([`replay()`]), so that
 //! any flag can be checked. Country series follow local time ([`zones`]).
 //! The thresholds and constants are in [`config`], versioned by [`METHODOLOGY_VERSION`].
+//!
+//! After the incidents of a tick, [`outages`] groups the services in incident into outage
+//! events with likely causes (the engine is [`crate::outage`]).
 
 pub mod baseline;
 pub mod config;
@@ -35,6 +38,7 @@ pub mod evidence;
 pub mod incidents;
 pub mod leader;
 pub mod learn;
+pub mod outages;
 pub mod replay;
 #[cfg(test)]
 mod replay_props;

@@ -15,10 +15,12 @@ use tracing::{debug, info};
 use super::config::DetectConfig;
 use super::damping::damped_total;
 use super::evidence::{scoped_reports, scoped_subnets};
+use super::outages::Outages;
 use super::scope::{active_scopes, ScopeInputs};
 use super::score::{score, Score};
 use super::series::SeriesDetector;
 use super::state::{State, Tracker};
+use crate::catalog::CatalogCache;
 use crate::domain::{CountryCode, Scope};
 use crate::store::{
     minute_of, BucketStore, DetectorStore, LiveEvent, LiveEventKind, OpenIncident, RollupStore,
@@ -40,6 +42,8 @@ pub struct TickReport {
     pub escalated: Vec<i64>,
     pub resolved: Vec<i64>,
     pub transitions: usize,
+    /// Outage events that opened, grew, changed or ended.
+    pub outages: Vec<i64>,
     /// What the tick tells readers: one status per service, events of what changed.
     pub statuses: Vec<ServiceStatus>,
     pub events: Vec<LiveEvent>,
@@ -64,6 +68,8 @@ pub struct Detector {
     /// a series without reports since then was quiet, not unknown.
     pub(super) history_start: Option<DateTime<Utc>>,
     pub(super) last_update: HashMap<i64, DateTime<Utc>>,
+    /// Incidents of several services grouped into outage events.
+    pub(super) outages: Outages,
 }
 
 impl Detector {
@@ -87,7 +93,20 @@ impl Detector {
             learnt_to: None,
             history_start: None,
             last_update: HashMap::new(),
+            outages: Outages::new(None),
         }
+    }
+
+    /// Names the catalog the outage grouper reads providers and home countries from
+    /// (without it, no provider can be named as a cause).
+    pub fn with_catalog(mut self, catalog: Arc<CatalogCache>) -> Self {
+        self.outages = Outages::new(Some(catalog));
+        self
+    }
+
+    /// The open outage events.
+    pub fn open_outages(&self) -> impl Iterator<Item = &crate::outage::OutageEvent> {
+        self.outages.grouper().open_events()
     }
 
     pub fn config(&self) -> &DetectConfig {
@@ -116,7 +135,7 @@ impl Detector {
             self.open
                 .insert((incident.service.clone(), incident.scope), incident);
         }
-        Ok(())
+        self.resume_outages(Utc::now()).await
     }
 
     /// One tick for the window of minutes ending with the minute before `now`.
@@ -157,6 +176,7 @@ impl Detector {
         if !changed.is_empty() {
             self.store.save_trackers(&changed, at).await?;
         }
+        self.group_outages(at, &mut report).await?;
         self.board.publish_statuses(&report.statuses).await?;
         for event in &report.events {
             self.board.publish_event(event).await?;
@@ -235,6 +255,7 @@ impl Detector {
                     incident_id: None,
                     state: t.to,
                     at,
+                    outage_id: None,
                 });
                 info!(service = %key.0, scope = %key.1, from = ?t.from, to = ?t.to, "state changed");
             }

@@ -304,6 +304,9 @@ pub struct IncidentLinks {
     timeline_csv: String,
     /// The service's report series.
     series: String,
+    /// The outage event this incident is part of (incidents of several services that began
+    /// together), if any.
+    outage: Option<String>,
 }
 
 /// One incident, with its evidence and timeline
@@ -361,6 +364,12 @@ pub async fn get_incident(
         this: format!("/api/v1/incidents/{id}"),
         timeline_csv: format!("/api/v1/incidents/{id}?format=csv"),
         series: format!("/api/v1/services/{}/series", incident.service),
+        outage: state
+            .stores
+            .outages
+            .outage_of_incident(id)
+            .await?
+            .map(|o| format!("/api/v1/outages/{}", o.event.id)),
     };
     Ok(HttpResponse::Ok().json(IncidentResponse {
         incident,

@@ -20,6 +20,7 @@ pub(crate) mod health;
 pub(crate) mod incidents;
 pub(crate) mod map;
 pub(crate) mod openapi_json;
+pub(crate) mod outages;
 mod params;
 pub mod problem;
 #[cfg(test)]
@@ -75,6 +76,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(resource("/trending").get(status::trending))
             .service(resource("/incidents").get(incidents::list_incidents))
             .service(resource("/incidents/{id}").get(incidents::get_incident))
+            .service(resource("/outages").get(outages::list_outages))
+            .service(resource("/outages/{id}").get(outages::get_outage))
             .service(resource("/openapi.json").get(openapi_json::get_openapi))
             .service(
                 resource("/admin/api-keys")

@@ -36,6 +36,8 @@ use crate::store::LiveEvent;
         crate::http::status::trending,
         crate::http::incidents::list_incidents,
         crate::http::incidents::get_incident,
+        crate::http::outages::list_outages,
+        crate::http::outages::get_outage,
         crate::http::series::get_series,
         crate::http::breakdown::get_breakdown,
         crate::http::map::get_map,
@@ -62,6 +64,8 @@ use crate::store::LiveEvent;
         (name = "services", description = "The catalog of services people can report."),
         (name = "status", description = "What the detector says now."),
         (name = "incidents", description = "Incidents Downwatch declared, with their evidence."),
+        (name = "outages", description = "Outage events: incidents of several services that \
+            began together beyond chance, with their likely causes."),
         (name = "series", description = "Reports over time, by symptom and place, and the map."),
         (name = "events", description = "Live updates."),
         (name = "feeds", description = "Atom feeds and embeddable badges."),

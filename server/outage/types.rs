@@ -57,15 +57,17 @@ pub(crate) fn minutes(n: i64) -> TimeDelta {
 }
 
 /// How bad a service is, as its detector says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
+#[schema(as = OutageSeverity)]
 pub enum Severity {
     PossibleProblems,
     Problems,
 }
 
 /// The network (autonomous system) that most of a service's recent reports came from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = OutageNetworkShare)]
 pub struct NetworkShare {
     pub asn: u32,
     /// The organisation that runs it ("Telecom Italia"), as the ASN database names it.
@@ -77,7 +79,7 @@ pub struct NetworkShare {
 }
 
 /// A country and its share (0–1) of some reports.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CountryShare {
     /// ISO 3166-1 alpha-2.
     pub code: String,
@@ -108,7 +110,8 @@ pub struct Candidate {
 }
 
 /// A service that is part of an event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = OutageMember)]
 pub struct Member {
     pub service: String,
     pub incident_id: i64,
@@ -125,7 +128,7 @@ pub struct Member {
 }
 
 /// An outage event: incidents of several services that began together beyond chance.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OutageEvent {
     /// The incident id of the event's first member (earliest onset, then lowest id) when it
     /// opened: a new leader regrouping the same open incidents finds the same id.
@@ -168,7 +171,7 @@ impl OutageEvent {
 }
 
 /// What may have caused an event.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum CauseKind {
     /// A provider in the catalog (CDN, cloud, identity, payments…).
@@ -185,7 +188,7 @@ pub enum CauseKind {
 
 /// A likely cause, how confident the engine is (0–1, never 1: it sees correlations, not
 /// causes) and why.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LikelyCause {
     pub cause: CauseKind,
     pub confidence: f64,
@@ -193,8 +196,9 @@ pub struct LikelyCause {
 }
 
 /// One reason for a cause, as numbers that pages put in words.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
+#[schema(as = CauseReason)]
 pub enum Reason {
     /// `members` of the event's `of` services depend on the provider, when only
     /// `dependents` of the `catalog` services do: chance alone would pick that many

@@ -38,6 +38,10 @@ pub enum LiveEventKind {
     IncidentEscalated,
     IncidentResolved,
     StateChanged,
+    OutageOpened,
+    OutageGrew,
+    OutageUpdated,
+    OutageResolved,
 }
 
 words!(LiveEventKind, "live event kind", {
@@ -45,14 +49,21 @@ words!(LiveEventKind, "live event kind", {
     IncidentEscalated = "incident-escalated",
     IncidentResolved = "incident-resolved",
     StateChanged = "state-changed",
+    OutageOpened = "outage-opened",
+    OutageGrew = "outage-grew",
+    OutageUpdated = "outage-updated",
+    OutageResolved = "outage-resolved",
 });
 
-/// A live event: an incident opened, escalated or resolved, or a series' state change.
+/// A live event: an incident opened, escalated or resolved, a series' state change, or an
+/// outage event (incidents of several services grouped) opened, grew, changed or ended.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[schema(description = "The JSON `data` of one Server-Sent Event of `GET /api/v1/events`.")]
 pub struct LiveEvent {
-    /// `incident-opened`, `incident-escalated`, `incident-resolved` or `state-changed`
-    /// (also the SSE `event:` name).
+    /// `incident-opened`, `incident-escalated`, `incident-resolved`, `state-changed`,
+    /// `outage-opened`, `outage-grew`, `outage-updated` or `outage-resolved` (also the SSE
+    /// `event:` name). For an outage event, `service` and `incident_id` are its first
+    /// member's and `outage_id` is set.
     #[schema(value_type = String)]
     pub kind: LiveEventKind,
     pub service: String,
@@ -62,6 +73,9 @@ pub struct LiveEvent {
     pub incident_id: Option<i64>,
     pub state: State,
     pub at: DateTime<Utc>,
+    /// The outage event (`/api/v1/outages/{id}`), for `outage-*` events.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outage_id: Option<i64>,
 }
 
 /// A live event with its id in the event log.

@@ -15,6 +15,7 @@ mod hostile;
 mod metrics;
 mod nodes;
 mod openapi;
+mod outages;
 mod pages;
 mod read_api;
 mod reports;
