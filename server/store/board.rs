@@ -118,7 +118,11 @@ mod tests {
                 "incident-opened",
                 "incident-escalated",
                 "incident-resolved",
-                "state-changed"
+                "state-changed",
+                "outage-opened",
+                "outage-grew",
+                "outage-updated",
+                "outage-resolved",
             ]
         );
     }
