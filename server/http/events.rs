@@ -49,8 +49,10 @@ pub struct EventsQuery {
 /// Live incidents and state changes (Server-Sent Events)
 ///
 /// A `text/event-stream` that stays open: each event has an `id:`, an `event:` name
-/// (`incident-opened`, `incident-escalated`, `incident-resolved`, `state-changed`) and JSON
-/// `data:` of the `LiveEvent` schema. A comment line is sent every 15 seconds of silence.
+/// (`incident-opened`, `incident-escalated`, `incident-resolved`, `state-changed`, and for
+/// outage events `outage-opened`, `outage-grew`, `outage-updated`, `outage-resolved`, which
+/// carry `outage_id`) and JSON `data:` of the `LiveEvent` schema. `?service=` keeps an outage
+/// event's news only for its first member. A comment line is sent every 15 seconds of silence.
 /// Reconnect with `Last-Event-ID` (browsers' `EventSource` does it) to first get the events
 /// missed since, as far as the shared log still holds them.
 #[utoipa::path(

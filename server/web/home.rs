@@ -6,13 +6,14 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
+use super::outage_words::{line, OutageLine};
 use super::service::{incident_line, IncidentLine};
 use super::view::{amount, state_label, Chrome};
 use super::{html, unavailable};
 use crate::app::AppState;
 use crate::catalog::Service;
 use crate::domain::State;
-use crate::store::{IncidentFilter, IncidentStatus};
+use crate::store::{IncidentFilter, IncidentStatus, OutageFilter};
 
 #[derive(Template)]
 #[template(path = "home.html")]
@@ -23,6 +24,7 @@ struct Home {
     results_heading: String,
     problems: Vec<Problem>,
     recent: Vec<IncidentLine>,
+    outages: Vec<OutageLine>,
     categories: Vec<Category>,
 }
 
@@ -102,6 +104,19 @@ pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
         Ok(p) => p,
         Err(err) => return unavailable(&req, &err),
     };
+    // Ongoing outage events first.
+    let open = OutageFilter {
+        status: Some(IncidentStatus::Open),
+        limit: 6,
+        ..OutageFilter::default()
+    };
+    let outages = match state.stores.outages.list_outages(&open).await {
+        Ok(o) => o
+            .iter()
+            .map(|o| line(&c, &state.catalog, &o.event))
+            .collect(),
+        Err(err) => return unavailable(&req, &err),
+    };
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for s in &services {
         *counts.entry(s.category.as_str()).or_default() += 1;
@@ -122,6 +137,7 @@ pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
         results_heading,
         problems,
         recent,
+        outages,
         categories,
     };
     html(&req, StatusCode::OK, &page)

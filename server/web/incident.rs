@@ -7,6 +7,7 @@ use askama::Template;
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use serde_json::Value;
 
+use super::outage_words::{self, WiderOutage};
 use super::service::{incident_line, incident_title, IncidentLine};
 use super::view::{amount, ChartSpec, Chrome, ShareRow, Stamp};
 use super::{error_page, html, unavailable};
@@ -32,6 +33,7 @@ struct IncidentPage {
     timeline: Vec<TimelineRow>,
     series_csv: String,
     embed_snippet: String,
+    wider: Option<WiderOutage>,
 }
 
 struct Breakdown {
@@ -61,7 +63,13 @@ pub async fn incident_page(
         Ok(None) => return error_page(&req, StatusCode::NOT_FOUND, &id.to_string()),
         Err(err) => return unavailable(&req, &err),
     };
+    let outage = match state.stores.outages.outage_of_incident(id).await {
+        Ok(o) => o,
+        Err(err) => return unavailable(&req, &err),
+    };
     let c = Chrome::new(&req);
+    let wider =
+        outage.map(|o| outage_words::wider(&c, &state.catalog, &o.event, &incident.service));
     let name = state
         .catalog
         .get(&incident.service)
@@ -245,6 +253,7 @@ pub async fn incident_page(
         timeline,
         series_csv,
         embed_snippet,
+        wider,
         name,
         c,
     };

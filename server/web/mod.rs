@@ -11,6 +11,8 @@ mod home;
 pub mod i18n;
 mod incident;
 mod map;
+mod outage_words;
+mod outages;
 pub(crate) mod reference;
 mod security;
 mod service;
@@ -31,6 +33,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/s/{slug}", read().to(service::service_page))
         .route("/map", read().to(map::map_page))
         .route("/incidents/{id}", read().to(incident::incident_page))
+        .route("/outages", read().to(outages::archive))
+        .route("/outages/{id}", read().to(outages::outage_page))
         .route("/embed/chart/{slug}", read().to(service::embed_chart))
         .route("/static/{path:.*}", read().to(assets::serve))
         .route("/feeds/incidents.atom", web::get().to(feeds::atom_all))

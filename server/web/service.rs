@@ -8,12 +8,15 @@ use askama::Template;
 use chrono::{DateTime, Utc};
 
 use super::map::{map_view, recent_counters, MapView};
+use super::outage_words::{self, WiderOutage};
 use super::view::{amount, state_label, ChartSpec, Chrome, ShareRow, Stamp};
 use super::{error_page, html, unavailable};
 use crate::app::AppState;
 use crate::domain::{Scope, State};
 use crate::read::breakdown::breakdown;
-use crate::store::{IncidentFilter, IncidentRecord, IncidentStatus, ServiceStatus, StoreError};
+use crate::store::{
+    IncidentFilter, IncidentRecord, IncidentStatus, OutageFilter, ServiceStatus, StoreError,
+};
 
 /// A network "dominates" when it sends at least this share of at least this many reports.
 const DOMINANT_SHARE: f64 = 0.5;
@@ -34,6 +37,7 @@ struct ServicePage {
     symptoms: Vec<SymptomChoice>,
     top_symptoms: Vec<ShareRow>,
     network_hint: Option<String>,
+    wider: Option<WiderOutage>,
     incidents: Vec<IncidentLine>,
     chart: ChartSpec,
     map: MapView,
@@ -87,9 +91,20 @@ pub async fn service_page(
         .await?;
         // The map reads the same window's counters: they are read once.
         let map = map_view(&state, &fields, Some(&service.slug), now).await?;
-        Ok::<_, StoreError>((status, fields, incidents, map))
+        // Part of an outage event going on now?
+        let wider = state
+            .stores
+            .outages
+            .list_outages(&OutageFilter {
+                status: Some(IncidentStatus::Open),
+                service: Some(service.slug.clone()),
+                limit: 1,
+                ..OutageFilter::default()
+            })
+            .await?;
+        Ok::<_, StoreError>((status, fields, incidents, map, wider))
     };
-    let (status, fields, incidents, map) = match loaded.await {
+    let (status, fields, incidents, map, wider) = match loaded.await {
         Ok(loaded) => loaded,
         Err(err) => return unavailable(&req, &err),
     };
@@ -147,7 +162,11 @@ pub async fn service_page(
             })
             .collect(),
         top_symptoms,
-        network_hint,
+        // Said by the outage event when there is one.
+        network_hint: network_hint.filter(|_| wider.is_empty()),
+        wider: wider
+            .first()
+            .map(|o| outage_words::wider(&c, &state.catalog, &o.event, &service.slug)),
         incidents: incidents
             .iter()
             .map(|i| incident_line(&c, &name, i))

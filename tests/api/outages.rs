@@ -179,6 +179,33 @@ crate::both_stacks! {
         assert!(lines.next().is_some_and(|row| row.contains("provider,cloudflare")), "{csv}");
         let members_csv = get(app, &format!("{url}?format=csv")).await.text().await.expect("csv");
         assert_eq!(members_csv.lines().count(), 6, "{members_csv}");
+
+        // The pages.
+        let page = |path: String| async move {
+            let res = get(app, &path).await;
+            assert_eq!(res.status(), 200, "{path}");
+            res.text().await.expect("html")
+        };
+        let home = page("/".into()).await;
+        assert!(home.contains("Wider outages now") && home.contains("Cloudflare?"), "home");
+        assert!(home.contains(&format!("href=\"/outages/{}\"", event.id)), "home links the event");
+        let archive = page(format!("/outages?year={year}&provider=cloudflare")).await;
+        assert!(archive.contains("Cloudflare?") && archive.contains("5 services with problems"));
+        let none = page("/outages?category=bank".into()).await;
+        assert!(none.contains("No outage matches"), "empty archive");
+        let detail = page(format!("/outages/{}", event.id)).await;
+        assert!(detail.contains("Probably a problem at Cloudflare"), "cause in words");
+        assert!(detail.contains("depend on it"), "the shared dependency as a reason");
+        for s in MEMBERS {
+            assert!(detail.contains(&format!("href=\"/s/{s}\"")), "member {s}");
+        }
+        let service = page("/s/netflix".into()).await;
+        assert!(service.contains("Part of a wider outage"), "service page");
+        assert!(service.contains("Probably a problem at Cloudflare, not only at Netflix"));
+        let incident_id = event.members.iter().find(|m| m.service == "spotify").expect("spotify").incident_id;
+        let incident_page = page(format!("/incidents/{incident_id}")).await;
+        assert!(incident_page.contains("not only at Spotify"), "incident page");
+        assert_eq!(get(app, "/outages/999999").await.status(), 404);
     }
 }
 
