@@ -10,6 +10,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use tracing::warn;
 
 use super::outages::Outage;
+use crate::catalog::CatalogCache;
 use crate::detect::config::DetectConfig;
 use crate::detect::tick::Detector;
 use crate::ingest::reconcile;
@@ -43,13 +44,16 @@ pub async fn replay(
     })));
     let buckets: Arc<dyn BucketStore> = scratch.clone();
     let board: Arc<dyn StatusBoard> = scratch;
+    let catalog = Arc::new(CatalogCache::default());
+    catalog.replace(stores.catalog.list_services().await?);
     let mut detector = Detector::new(
         cfg.clone(),
         session,
         buckets.clone(),
         stores.rollups.clone(),
         board,
-    );
+    )
+    .with_catalog(catalog);
     detector.resume().await?;
 
     let mut sorted: Vec<&Outage> = outages.iter().collect();

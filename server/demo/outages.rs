@@ -137,7 +137,8 @@ pub fn mobile_regional(pop: &Population, start: DateTime<Utc>, speed: f64) -> Op
     })
 }
 
-/// A broadband outage at Telecom Italia that its customers report as a Netflix outage.
+/// A broadband outage at Telecom Italia that its customers report as an outage of Netflix,
+/// YouTube, WhatsApp and Instagram: one outage event whose likely cause is the network.
 pub fn isp_blamed_on_streaming(
     pop: &Population,
     start: DateTime<Utc>,
@@ -164,6 +165,35 @@ pub fn isp_blamed_on_streaming(
             ],
         ),
     }];
+    // The same customers blame the other big services they use.
+    for (slug, symptoms) in [
+        (
+            "youtube",
+            &[("video-streaming", 0.6), ("app", 0.3), ("website", 0.1)][..],
+        ),
+        (
+            "whatsapp",
+            &[("messaging", 0.6), ("app", 0.3), ("voice-calls", 0.1)][..],
+        ),
+        (
+            "instagram",
+            &[("app", 0.6), ("website", 0.2), ("login", 0.2)][..],
+        ),
+    ] {
+        if let Some(k) = pop.index_of(slug) {
+            effects.push(Effect {
+                service: k,
+                scope: Scope::Country {
+                    iso: "IT",
+                    subdivisions: &[],
+                },
+                multiplier: 15.0,
+                floor_per_minute: 10.0,
+                network: Some((3269, 0.92)),
+                symptoms: allowed_shares(&pop.services[k], symptoms),
+            });
+        }
+    }
     // A few customers blame the right company.
     if let Some(tim) = pop.index_of("tim") {
         effects.push(Effect {
@@ -184,8 +214,9 @@ pub fn isp_blamed_on_streaming(
     Some(Outage {
         title: format!("Telecom Italia broadband outage blamed on {}", s.name),
         detail: format!(
-            "{} reports ×15 and more in Italy, almost all from AS3269 Telecom Italia: see \
-             the incident's evidence and /api/v1/services/{}/breakdown?by=asn",
+            "{} (and YouTube, WhatsApp, Instagram) reports ×15 and more in Italy, almost all \
+             from AS3269 Telecom Italia: see /outages, the incident's evidence and \
+             /api/v1/services/{}/breakdown?by=asn",
             s.name, s.slug
         ),
         start,

@@ -227,7 +227,8 @@ fn round_2_digits(n: u64) -> u64 {
     (n + scale / 2) / scale * scale
 }
 
-fn group(n: u64) -> String {
+/// `n` with a comma between groups of three digits.
+pub fn group(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, ch) in s.chars().enumerate() {

@@ -245,7 +245,10 @@ pub async fn outage_page(
         ),
         rank: c.f(
             "outage.rank",
-            &[("rank", &(stored.rank.round() as i64).to_string())],
+            &[(
+                "rank",
+                &super::outage_words::group(stored.rank.round().max(0.0) as u64),
+            )],
         ),
         line,
         c,

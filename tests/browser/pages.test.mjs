@@ -146,6 +146,21 @@ test("the home page lists the service among the problems", async (t) => {
   await shot(page, "home");
 });
 
+test("the outage archive lists the demo's ISP outage and its page names the network", async (t) => {
+  const page = await open(t, "/outages");
+  const card = page.locator(".cards.outages li").first();
+  assert.match(await card.innerText(), /Telecom Italia/);
+  await shot(page, "outages");
+  await Promise.all([page.waitForURL(/\/outages\/\d+$/), card.locator("a").first().click()]);
+  assert.match(await page.locator("h1").innerText(), /Telecom Italia/);
+  assert.match(await page.locator(".causes").innerText(), /Probably an outage at the network Telecom Italia/);
+  assert.ok(await page.locator('a[href="/s/netflix"]').count() === 1, "members link their service");
+  await shot(page, "outage");
+  // The filters narrow the list; an empty one says so.
+  await page.goto(BASE + "/outages?category=bank");
+  assert.match(await page.locator(".empty").innerText(), /No outage matches/);
+});
+
 test("Italian readers get Italian, and a 360 px phone gets no sideways scrolling", async (t) => {
   const page = await open(t, `/s/${SERVICE}`, { viewport: { width: 360, height: 780 }, locale: "it-IT", extraHTTPHeaders: { "Accept-Language": "it-IT,it;q=0.9" } });
   assert.equal(await page.getAttribute("html", "lang"), "it");
@@ -177,7 +192,7 @@ test("pages pass axe's accessibility rules (WCAG 2 A/AA: contrast, labels, landm
   const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
   const r = await fetch(`${BASE}/api/v1/incidents?service=${SERVICE}`);
   const { incidents } = await r.json();
-  const paths = ["/", `/s/${SERVICE}`, `/map?service=${SERVICE}`, `/incidents/${incidents[0].id}`, "/?lang=it"];
+  const paths = ["/", `/s/${SERVICE}`, `/map?service=${SERVICE}`, `/incidents/${incidents[0].id}`, "/?lang=it", "/outages"];
   for (const scheme of ["light", "dark"]) {
     // axe is injected as a script: the test context bypasses the pages' CSP for it alone.
     const context = await browser.newContext({ bypassCSP: true, colorScheme: scheme });
