@@ -43,6 +43,7 @@ use crate::store::LiveEvent;
         crate::http::map::get_map,
         crate::http::events::events,
         crate::web::feeds::atom_all,
+        crate::web::outage_feed::atom_outages,
         crate::web::feeds::atom_service,
         crate::web::badge::badge,
         crate::http::health::healthz,

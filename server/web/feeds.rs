@@ -96,9 +96,9 @@ pub(super) fn known_service(
 }
 
 /// What distinguishes one feed from another.
-struct FeedHead {
-    id: String,
-    title: String,
+pub(super) struct FeedHead {
+    pub id: String,
+    pub title: String,
 }
 
 fn atom_response(
@@ -127,18 +127,7 @@ fn atom(
     now: DateTime<Utc>,
 ) -> String {
     let updated = incidents.iter().map(|i| i.updated_at).max().unwrap_or(now);
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
-    out.push_str("<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
-    let _ = write!(
-        out,
-        "  <id>{}</id>\n  <title type=\"text\">{}</title>\n  <updated>{}</updated>\n  \
-         <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n  \
-         <author><name>Downwatch</name></author>\n",
-        esc(&head.id),
-        esc(&head.title),
-        rfc3339(updated),
-        esc(&format!("{base}{path}")),
-    );
+    let mut out = feed_start(base, path, head, updated);
     for i in incidents {
         let name = name_of(&i.service).unwrap_or_else(|| i.service.clone());
         let _ = write!(
@@ -160,6 +149,28 @@ fn atom(
         );
     }
     out.push_str("</feed>\n");
+    out
+}
+
+/// The XML declaration and the feed's own elements, up to its first entry.
+pub(super) fn feed_start(
+    base: &str,
+    path: &str,
+    head: &FeedHead,
+    updated: DateTime<Utc>,
+) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
+    out.push_str("<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
+    let _ = write!(
+        out,
+        "  <id>{}</id>\n  <title type=\"text\">{}</title>\n  <updated>{}</updated>\n  \
+         <link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n  \
+         <author><name>Downwatch</name></author>\n",
+        esc(&head.id),
+        esc(&head.title),
+        rfc3339(updated),
+        esc(&format!("{base}{path}")),
+    );
     out
 }
 
@@ -220,7 +231,7 @@ fn entry_summary(name: &str, i: &IncidentRecord) -> String {
     }
 }
 
-fn plural(n: i64, word: &str) -> String {
+pub(super) fn plural(n: i64, word: &str) -> String {
     if n == 1 {
         word.to_owned()
     } else {
@@ -228,7 +239,7 @@ fn plural(n: i64, word: &str) -> String {
     }
 }
 
-fn rfc3339(t: DateTime<Utc>) -> String {
+pub(super) fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 

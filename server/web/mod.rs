@@ -11,6 +11,7 @@ mod home;
 pub mod i18n;
 mod incident;
 mod map;
+pub(crate) mod outage_feed;
 mod outage_words;
 mod outages;
 pub(crate) mod reference;
@@ -38,6 +39,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/embed/chart/{slug}", read().to(service::embed_chart))
         .route("/static/{path:.*}", read().to(assets::serve))
         .route("/feeds/incidents.atom", web::get().to(feeds::atom_all))
+        .route(
+            "/feeds/outages.atom",
+            web::get().to(outage_feed::atom_outages),
+        )
         .route(
             "/feeds/services/{slug}.atom",
             web::get().to(feeds::atom_service),

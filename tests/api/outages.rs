@@ -206,6 +206,9 @@ crate::both_stacks! {
         let incident_page = page(format!("/incidents/{incident_id}")).await;
         assert!(incident_page.contains("not only at Spotify"), "incident page");
         assert_eq!(get(app, "/outages/999999").await.status(), 404);
+        let feed = page("/feeds/outages.atom".into()).await;
+        assert!(feed.contains(&format!("tag:downwatch,2026:outage:{}", event.id)), "{feed}");
+        assert!(feed.contains("Outage of 5 services, probably a problem at Cloudflare"), "{feed}");
     }
 }
 
