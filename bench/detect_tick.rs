@@ -103,11 +103,21 @@ async fn run(
     let mut rng = StdRng::seed_from_u64(42);
     let mut batch = Vec::new();
     let mut reports = 0usize;
+    // An outage: one service in 33 (about 300 of 10,000) gets far more reports in the last 3
+    // minutes, so that the tick opens their incidents and groups them into an outage event.
+    let mut outage = 0usize;
     for (i, slug) in slugs.iter().enumerate() {
         let per_minute = (400 / (i + 1)).max(1);
+        let failing = i % 33 == 16;
+        outage += usize::from(failing);
         for m in 0..5i64 {
             let minute = minute_of(now) - TimeDelta::minutes(m);
-            for _ in 0..per_minute {
+            let extra = if failing && m < 3 {
+                40 + 4 * per_minute
+            } else {
+                0
+            };
+            for _ in 0..per_minute + extra {
                 let r: u64 = rng.random();
                 let country = ["IT", "GB", "FR", "DE"][(r % 4) as usize];
                 batch.push(NewReport {
@@ -137,7 +147,7 @@ async fn run(
     reports += batch.len();
     redis.apply(&batch).await?;
     println!(
-        "buckets      {reports} counted reports over the last 5 minutes in {:.1?}",
+        "buckets      {reports} counted reports over the last 5 minutes ({outage} services failing in the last 3) in {:.1?}",
         started.elapsed()
     );
 
@@ -161,14 +171,16 @@ async fn run(
         let report = detector.tick(now + TimeDelta::minutes(1)).await?;
         times.push(started.elapsed());
         println!(
-            "tick         {} services, {} series, {} incidents opened: {:.1?}",
+            "tick         {} services, {} series, {} incidents opened, {} open in {} outage event(s): {:.1?}",
             report.services,
             report.series,
             report.opened.len(),
+            detector.open_outages().map(|e| e.members.len()).sum::<usize>(),
+            detector.open_outages().count(),
             started.elapsed()
         );
     }
     times.sort();
-    println!("RESULT       detector tick over {services} active services: median {:.0?} (target well under 1 s)", times[1]);
+    println!("RESULT       detector tick (with outage grouping) over {services} active services: median {:.0?} (target well under 1 s)", times[1]);
     Ok(())
 }
