@@ -5,6 +5,7 @@
 
 pub mod countries;
 pub mod dependencies;
+pub mod networks;
 pub mod seed;
 pub mod symptoms;
 

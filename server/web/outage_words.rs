@@ -240,9 +240,23 @@ pub fn group(n: u64) -> String {
     out
 }
 
+/// The catalog entry (slug, name) of the operator whose network is the event's most likely
+/// cause, when the catalog knows who runs it.
+pub fn operator(catalog: &CatalogCache, event: &OutageEvent) -> Option<(String, String)> {
+    let asn = match event.top_cause().map(|c| &c.cause) {
+        Some(CauseKind::Network { asn, .. }) => *asn,
+        _ => return None,
+    };
+    let slug = crate::catalog::networks::operator_of(asn)?;
+    let service = catalog.get(slug)?;
+    Some((service.slug.clone(), service.name.clone()))
+}
+
 /// The "part of a wider outage" box of a member's service and incident pages.
 pub struct WiderOutage {
     pub sentence: Phrase,
+    /// The operator of the failing network, when it is in the catalog (and not this service).
+    pub operator: Option<(String, String)>,
     pub line: OutageLine,
     /// The other members (slug, name).
     pub others: Vec<(String, String)>,
@@ -261,6 +275,7 @@ pub fn wider(
     let line = line(c, catalog, event);
     WiderOutage {
         sentence: member_sentence(c, catalog, event, &name),
+        operator: operator(catalog, event).filter(|(slug, _)| slug != service),
         others: line
             .services
             .iter()

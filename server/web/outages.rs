@@ -157,6 +157,7 @@ struct OutagePage {
     countries: Vec<ShareRow>,
     peak: String,
     rank: String,
+    operator: Option<(String, String)>,
 }
 
 struct Member {
@@ -243,6 +244,7 @@ pub async fn outage_page(
                 ("expected", &super::view::amount(event.peak_expected)),
             ],
         ),
+        operator: super::outage_words::operator(&state.catalog, event),
         rank: c.f(
             "outage.rank",
             &[(

@@ -155,6 +155,11 @@ test("the outage archive lists the demo's ISP outage and its page names the netw
   assert.match(await page.locator("h1").innerText(), /Telecom Italia/);
   assert.match(await page.locator(".causes").innerText(), /Probably an outage at the network Telecom Italia/);
   assert.ok(await page.locator('a[href="/s/netflix"]').count() === 1, "members link their service");
+  assert.ok(await page.locator('a[href="/s/tim"]').count() === 1, "the network's operator is linked");
+  await page.goto(BASE + "/s/netflix");
+  if (await page.locator(".wider-outage").count()) {
+    assert.match(await page.locator(".wider-outage").innerText(), /not at Netflix/);
+  }
   await shot(page, "outage");
   // The filters narrow the list; an empty one says so.
   await page.goto(BASE + "/outages?category=bank");
