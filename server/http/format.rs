@@ -69,3 +69,23 @@ pub fn csv_or_header<T: Serialize>(
     }
     csv(rows, filename)
 }
+
+/// A page of a CSV list: [`csv_or_header`], with the next page's cursor, if any, in
+/// `X-Next-Cursor`.
+pub fn csv_page<T: Serialize>(
+    rows: &[T],
+    header_row: &[&str],
+    filename: &str,
+    next_cursor: Option<&str>,
+) -> Result<HttpResponse, ApiError> {
+    let mut res = csv_or_header(rows, header_row, filename)?;
+    if let Some(v) =
+        next_cursor.and_then(|c| actix_web::http::header::HeaderValue::from_str(c).ok())
+    {
+        res.headers_mut().insert(
+            actix_web::http::header::HeaderName::from_static("x-next-cursor"),
+            v,
+        );
+    }
+    Ok(res)
+}

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::body::parse_query;
-use super::format::{csv_or_header, Format};
+use super::format::{csv_page, Format};
 use super::params::{parse_scope, parse_time};
 use super::problem::{ApiError, Problem};
 use super::responses::StoreUnavailable;
@@ -256,16 +256,7 @@ pub async fn list_incidents(
                     url: format!("/api/v1/incidents/{}", i.id),
                 })
                 .collect();
-            let mut res = csv_or_header(&rows, CSV_HEADER, "incidents")?;
-            if let Some(c) = &next_cursor {
-                if let Ok(v) = actix_web::http::header::HeaderValue::from_str(c) {
-                    res.headers_mut().insert(
-                        actix_web::http::header::HeaderName::from_static("x-next-cursor"),
-                        v,
-                    );
-                }
-            }
-            Ok(res)
+            csv_page(&rows, CSV_HEADER, "incidents", next_cursor.as_deref())
         }
         Format::Json => Ok(HttpResponse::Ok().json(IncidentListResponse {
             incidents: incidents.iter().map(IncidentSummary::from).collect(),
