@@ -207,6 +207,8 @@ impl Filler<'_> {
             lon: place.lon.map(|v| v as f32),
             asn: place.asn.and_then(|a| i32::try_from(a).ok()),
             as_org: place.as_org,
+            platform: None,
+            phrase: None,
         }
     }
 }

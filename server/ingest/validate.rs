@@ -5,18 +5,37 @@ use std::sync::Arc;
 use crate::catalog::countries::{is_country, is_subdivision_suffix};
 use crate::catalog::symptoms::is_symptom;
 use crate::catalog::{CatalogCache, Service, ServiceSlug};
+use crate::domain::Platform;
 
+use super::phrase::Phrase;
 use super::IngestError;
 
 /// Most symptoms one report may name.
 pub const MAX_SYMPTOMS: usize = 3;
 
 /// What a client sent, before validation (from JSON or an HTML form).
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct ReportInput {
     pub service: String,
     pub symptoms: Vec<String>,
     pub region: Option<String>,
+    /// Where the reporter uses the service (a [`Platform`] word).
+    pub platform: Option<String>,
+    /// What the screen said, as typed: normalised into a [`Phrase`] here and then dropped.
+    pub message: Option<String>,
+}
+
+// The raw message must never reach a log line: reports are printed with `{:?}` in places.
+impl std::fmt::Debug for ReportInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReportInput")
+            .field("service", &self.service)
+            .field("symptoms", &self.symptoms)
+            .field("region", &self.region)
+            .field("platform", &self.platform)
+            .field("message", &self.message.as_ref().map(|_| "<withheld>"))
+            .finish()
+    }
 }
 
 /// A region the reporter chose: an ISO 3166-1 country, optionally with an ISO 3166-2
@@ -64,6 +83,9 @@ pub struct ValidReport {
     pub service: Arc<Service>,
     pub symptoms: Vec<String>,
     pub region: Option<Region>,
+    pub platform: Option<Platform>,
+    /// The message's normalised phrase (the raw text is gone).
+    pub phrase: Option<Phrase>,
 }
 
 /// Validates `input` against the catalog.
@@ -112,10 +134,33 @@ pub fn validate(input: ReportInput, catalog: &CatalogCache) -> Result<ValidRepor
         None | Some("") => None,
         Some(raw) => Some(Region::parse(raw).map_err(|r| invalid("region", r))?),
     };
+    let platform = match input.platform.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => Some(
+            raw.to_ascii_lowercase()
+                .parse::<Platform>()
+                .map_err(|_| {
+                    invalid(
+                        "platform",
+                        format!(
+                            "{:?} is not a platform; one of: {}",
+                            truncate(raw),
+                            Platform::WORDS.join(", ")
+                        ),
+                    )
+                })?,
+        ),
+    };
+    let phrase = match input.message.as_deref() {
+        None => None,
+        Some(raw) => Phrase::parse(raw).map_err(|e| invalid("message", e.to_string()))?,
+    };
     Ok(ValidReport {
         service,
         symptoms,
         region,
+        platform,
+        phrase,
     })
 }
 
@@ -189,7 +234,7 @@ mod props {
             symptoms in proptest::collection::vec(text(&SYMPTOMS), 0..6),
             region in proptest::option::of(text(&["IT", "it-25", "GB", "XX", "IT-ABCD", ""])),
         ) {
-            let input = ReportInput { service, symptoms, region };
+            let input = ReportInput { service, symptoms, region, ..Default::default() };
             match validate(input.clone(), &catalog()) {
                 Ok(valid) => {
                     prop_assert_eq!(valid.service.slug.as_str(), "netflix");
@@ -218,6 +263,7 @@ mod props {
                 service: "netflix".into(),
                 symptoms: symptoms.iter().map(|s| (*s).to_owned()).collect(),
                 region: region.map(str::to_owned),
+                ..Default::default()
             };
             let valid = validate(input, &catalog()).map_err(|e| TestCaseError::fail(e.to_string()))?;
             prop_assert_eq!(valid.symptoms, symptoms);

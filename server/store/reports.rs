@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::StoreError;
+use crate::domain::Platform;
 
 /// A report ready to be written: validated, located, with its reporter hashed.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,6 +28,11 @@ pub struct NewReport {
     pub as_org: Option<String>,
     /// Where the region came from: `geoip`, `form` or `none`.
     pub region_source: &'static str,
+    /// Where the reporter uses the service, if they said.
+    pub platform: Option<Platform>,
+    /// The normalised phrase of what the reporter's screen said (never the raw text);
+    /// published only once enough reporters sent it ([`ReportLog::top_phrases`]).
+    pub phrase: Option<String>,
 }
 
 /// One service's minute bucket, e.g. one the buckets missed and that waits to be repaired.

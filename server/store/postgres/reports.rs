@@ -47,7 +47,7 @@ impl ReportLog for PgStore {
             query = query.filter(reports::service.eq(service.to_owned()));
         }
         let rows: Vec<ReportRow> = query.load(&mut conn).await.map_err(db_error)?;
-        Ok(rows.into_iter().map(NewReport::from).collect())
+        rows.into_iter().map(NewReport::try_from).collect()
     }
 
     async fn ensure_partitions(&self, first: NaiveDate, days: i32) -> Result<(), StoreError> {

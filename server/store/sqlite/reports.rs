@@ -59,7 +59,7 @@ impl ReportLog for SqliteStore {
                 query.load(conn)
             })
             .await?;
-        Ok(rows.into_iter().map(NewReport::from).collect())
+        rows.into_iter().map(NewReport::try_from).collect()
     }
 
     /// SQLite has no partitions: nothing to do.
