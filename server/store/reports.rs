@@ -35,6 +35,25 @@ pub struct NewReport {
     pub phrase: Option<String>,
 }
 
+/// A phrase of what reporters' screens said, with the distinct reporters who sent it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct PhraseCount {
+    /// The normalised phrase (lower case, numbers masked as `#`).
+    pub phrase: String,
+    /// Distinct reporters who sent it in the window (reporters are daily pseudonyms).
+    pub reporters: i64,
+}
+
+/// What people's screens said about one service in a window: only the phrases at least the
+/// threshold's number of distinct reporters sent; the others never leave the store.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Phrases {
+    /// Most reporters first, then alphabetically.
+    pub phrases: Vec<PhraseCount>,
+    /// Distinct reporters who sent any message in the window (published or not).
+    pub reporters: i64,
+}
+
 /// One service's minute bucket, e.g. one the buckets missed and that waits to be repaired.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ServiceMinute {
@@ -76,5 +95,16 @@ pub trait ReportLog: Send + Sync {
     async fn pending_bucket_repairs(&self, limit: i64) -> Result<Vec<ServiceMinute>, StoreError>;
     /// Forgets repaired minute buckets.
     async fn clear_bucket_repairs(&self, minutes: &[ServiceMinute]) -> Result<(), StoreError>;
+    /// The phrases of `service`'s reports received in `[from, to)` that at least
+    /// `min_reporters` distinct reporters sent, at most `limit` of them: k-anonymity is
+    /// applied here, so that a phrase fewer people sent is never read out of the store.
+    async fn top_phrases(
+        &self,
+        service: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        min_reporters: i64,
+        limit: i64,
+    ) -> Result<Phrases, StoreError>;
     async fn ping(&self) -> Result<(), StoreError>;
 }

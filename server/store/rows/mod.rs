@@ -7,8 +7,10 @@
 //! here. What each backend writes stays its own (`New*` in its `models`).
 
 mod admin;
+mod said;
 
 pub(crate) use admin::admin_rows;
+pub use said::{PhraseRow, PlatformTotalRow, ReportersRow};
 
 use diesel::sql_types::{Double, Integer, Text};
 
