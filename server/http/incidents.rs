@@ -12,6 +12,7 @@ use super::problem::{ApiError, Problem};
 use super::responses::StoreUnavailable;
 use super::schemas::FormatParam;
 use crate::app::AppState;
+use crate::read::phrases::{said, SaidPhrases, TOP_PHRASES};
 use crate::domain::{Scope, Severity};
 use crate::store::{
     IncidentDetail, IncidentEventRecord, IncidentFilter, IncidentRecord, IncidentStatus,
@@ -291,6 +292,12 @@ pub struct IncidentResponse {
     service_name: Option<String>,
     /// What happened, oldest first.
     timeline: Vec<IncidentEventRecord>,
+    /// What reporters' screens said from the start of the incident to its end (or now):
+    /// only phrases at least `min_reporters` distinct reporters sent; empty once the raw
+    /// reports have expired.
+    said: SaidPhrases,
+    /// The k of `said`.
+    min_reporters: u32,
     links: IncidentLinks,
 }
 
@@ -309,8 +316,8 @@ pub struct IncidentLinks {
 /// One incident, with its evidence and timeline
 ///
 /// The incident, the evidence behind it (observed **reports** against the expected level,
-/// top symptoms, countries, subdivisions and networks, the methodology version) and its
-/// timeline. `?format=csv` or `Accept: text/csv` gives the timeline as CSV
+/// top symptoms, platforms, countries, subdivisions and networks, the methodology version),
+/// its timeline, and what reporters' screens said (k-anonymous phrases). `?format=csv` or `Accept: text/csv` gives the timeline as CSV
 /// (`at,kind,state,reports,expected,score`).
 #[utoipa::path(
     get,
@@ -357,6 +364,16 @@ pub async fn get_incident(
         return super::format::csv(&timeline, &format!("incident-{id}-timeline"));
     }
     let service_name = state.catalog.get(&incident.service).map(|s| s.name.clone());
+    let min_reporters = state.config.phrase_min_reporters;
+    let said = said(
+        state.stores.log.as_ref(),
+        &incident.service,
+        incident.started_at,
+        incident.resolved_at.unwrap_or_else(Utc::now),
+        min_reporters,
+        TOP_PHRASES,
+    )
+    .await?;
     let links = IncidentLinks {
         this: format!("/api/v1/incidents/{id}"),
         timeline_csv: format!("/api/v1/incidents/{id}?format=csv"),
@@ -366,6 +383,8 @@ pub async fn get_incident(
         incident,
         service_name,
         timeline,
+        said,
+        min_reporters,
         links,
     }))
 }

@@ -130,6 +130,18 @@ impl Texts {
             .unwrap_or_else(|| code.replace('-', " "))
     }
 
+    /// A platform's label ("iPhone or iPad app").
+    pub fn platform(&self, code: &str) -> String {
+        self.label("platform", code)
+            .unwrap_or_else(|| code.replace('-', " "))
+    }
+
+    /// A platform after "on" ("on the iOS app"), for sentences.
+    pub fn platform_on(&self, code: &str) -> String {
+        self.label("platform_on", code)
+            .unwrap_or_else(|| self.platform(code))
+    }
+
     /// A category's label.
     pub fn category(&self, code: &str) -> String {
         self.label("category", code)

@@ -7,6 +7,7 @@ use askama::Template;
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use serde_json::Value;
 
+use super::said::{phrase_rows, phrases, platform_fact};
 use super::service::{incident_line, incident_title, IncidentLine};
 use super::view::{amount, ChartSpec, Chrome, ShareRow, Stamp};
 use super::{error_page, html, unavailable};
@@ -28,6 +29,8 @@ struct IncidentPage {
     chart: ChartSpec,
     facts: Vec<(String, String)>,
     breakdowns: Vec<Breakdown>,
+    phrases: Vec<ShareRow>,
+    phrases_note: String,
     methodology_text: String,
     timeline: Vec<TimelineRow>,
     series_csv: String,
@@ -151,6 +154,9 @@ pub async fn incident_page(
             c.f("incident.noise_value", &[("alpha", &format!("{alpha:.2}"))]),
         ));
     }
+    if let Some(fact) = platform_fact(&c, ev) {
+        facts.push((c.t("said.platform").to_owned(), fact));
+    }
     if let Some(w) = ev["window_minutes"].as_u64() {
         facts.push((c.t("incident.window").to_owned(), format!("{w} min")));
     }
@@ -180,6 +186,13 @@ pub async fn incident_page(
             country_codes: false,
             rows: shares("top_symptoms", &|r| {
                 (key_of(r), c.texts.symptom(&key_of(r)))
+            }),
+        },
+        Breakdown {
+            title: c.t("said.platforms_short").to_owned(),
+            country_codes: false,
+            rows: shares("top_platforms", &|r| {
+                (key_of(r), c.texts.platform(&key_of(r)))
             }),
         },
         Breakdown {
@@ -222,6 +235,12 @@ pub async fn incident_page(
             ("service", &name),
         ],
     );
+    // What screens said during the incident, while the reports are kept (k-anonymous).
+    let said = match phrases(&state, &incident.service, incident.started_at, end).await {
+        Ok(said) => said,
+        Err(err) => return unavailable(&req, &err),
+    };
+    let k = state.config.phrase_min_reporters.to_string();
     let title = incident_title(&c, &name, &incident);
     let page = IncidentPage {
         id,
@@ -238,6 +257,8 @@ pub async fn incident_page(
         },
         facts,
         breakdowns,
+        phrases: phrase_rows(&c, &said),
+        phrases_note: c.f("said.phrases_note", &[("k", &k)]),
         methodology_text: c.f(
             "incident.methodology",
             &[("version", &incident.methodology)],

@@ -12,6 +12,7 @@ pub mod i18n;
 mod incident;
 mod map;
 pub(crate) mod reference;
+mod said;
 mod security;
 mod service;
 mod view;

@@ -5,9 +5,10 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
-use super::map::{map_view, recent_counters, MapView};
+use super::map::{map_view, recent_counters, MapView, WINDOW_MINUTES};
+use super::said::{phrase_rows, phrases, platform_choices, platform_rows, PlatformChoice};
 use super::view::{amount, state_label, ChartSpec, Chrome, ShareRow, Stamp};
 use super::{error_page, html, unavailable};
 use crate::app::AppState;
@@ -32,7 +33,12 @@ struct ServicePage {
     reported: Option<String>,
     reported_class: &'static str,
     symptoms: Vec<SymptomChoice>,
+    platforms: Vec<PlatformChoice>,
+    message_note: String,
     top_symptoms: Vec<ShareRow>,
+    top_platforms: Vec<ShareRow>,
+    phrases: Vec<ShareRow>,
+    phrases_note: String,
     network_hint: Option<String>,
     incidents: Vec<IncidentLine>,
     chart: ChartSpec,
@@ -78,18 +84,24 @@ pub async fn service_page(
         ..IncidentFilter::default()
     };
     let loaded = async {
-        // Three independent reads (Redis, Redis, the database) at once.
-        let (status, fields, incidents) = futures_util::future::try_join3(
+        // Four independent reads (Redis, Redis, the database twice) at once.
+        let (status, fields, incidents, said) = futures_util::future::try_join4(
             state.stores.board.status(&service.slug),
             recent_counters(&state, Some(&service.slug), now),
             state.stores.incidents.list_incidents(&filter),
+            phrases(
+                &state,
+                &service.slug,
+                now - TimeDelta::minutes(WINDOW_MINUTES),
+                now,
+            ),
         )
         .await?;
         // The map reads the same window's counters: they are read once.
         let map = map_view(&state, &fields, Some(&service.slug), now).await?;
-        Ok::<_, StoreError>((status, fields, incidents, map))
+        Ok::<_, StoreError>((status, fields, incidents, said, map))
     };
-    let (status, fields, incidents, map) = match loaded.await {
+    let (status, fields, incidents, said, map) = match loaded.await {
         Ok(loaded) => loaded,
         Err(err) => return unavailable(&req, &err),
     };
@@ -129,7 +141,13 @@ pub async fn service_page(
                 ],
             )
         });
+    let k = state.config.phrase_min_reporters.to_string();
     let page = ServicePage {
+        platforms: platform_choices(&c),
+        message_note: c.f("report.message_note", &[("k", &k)]),
+        top_platforms: platform_rows(&c, &fields),
+        phrases: phrase_rows(&c, &said),
+        phrases_note: c.f("said.phrases_note", &[("k", &k)]),
         slug: service.slug.clone(),
         title: c.f("service.title", &who),
         heading: c.f("service.heading", &who),
