@@ -238,6 +238,7 @@ mod tests {
                 "thresholds",
                 "top_countries",
                 "top_networks",
+                "top_platforms",
                 "top_subdivisions",
                 "top_symptoms",
                 "unique_reporters",

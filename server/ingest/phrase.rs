@@ -48,8 +48,15 @@ impl Phrase {
             let unquoted: String = word.chars().filter(|c| !is_quote(*c)).collect();
             let ends_sentence = unquoted.ends_with(['.', '!', '?', ':', ';']);
             let core = unquoted.trim_matches(|c: char| !c.is_alphanumeric() && c != '#');
-            let kept = classify(core, sentence_start, title_case, after_cue);
-            after_cue = CUES.contains(&core.to_lowercase().as_str());
+            let kept = if unquoted.contains('@') {
+                // An e-mail address or a handle.
+                Word::Drop
+            } else {
+                classify(core, sentence_start, title_case, after_cue)
+            };
+            // A name goes on while capitalised words follow it ("Hi Anna Bianchi").
+            let name = matches!(kept, Word::Drop) && is_capitalised(core);
+            after_cue = CUES.contains(&core.to_lowercase().as_str()) || (name && !ends_sentence);
             sentence_start = ends_sentence;
             match kept {
                 Word::Drop => {}
@@ -132,17 +139,19 @@ fn is_capitalised(word: &str) -> bool {
     chars.next().is_some_and(char::is_uppercase) && chars.any(char::is_lowercase)
 }
 
-/// Whether most words are capitalised ("Something Went Wrong"): then capitals say nothing.
+/// Whether the words after the first are mostly capitalised ("Something Went Wrong",
+/// "NETWORK ERROR"): then capitals say nothing about names.
 fn mostly_capitalised(words: &[&str]) -> bool {
     let alpha: Vec<&&str> = words
         .iter()
+        .skip(1)
         .filter(|w| w.chars().any(char::is_alphabetic))
         .collect();
     let capitals = alpha
         .iter()
         .filter(|w| w.chars().find(|c| c.is_alphabetic()).is_some_and(char::is_uppercase))
         .count();
-    alpha.len() >= 2 && capitals * 5 >= alpha.len() * 3
+    !alpha.is_empty() && capitals * 3 >= alpha.len() * 2
 }
 
 /// `503`, `0x80070005`, `3f2a9c`, `123e4567-e89b-12d3`, `10:42`: numbers and hex runs.
@@ -179,7 +188,8 @@ fn without_phone_numbers(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
     while i < chars.len() {
-        if chars[i].is_ascii_digit() || chars[i] == '+' {
+        let word_start = i == 0 || !chars[i - 1].is_alphanumeric();
+        if word_start && (chars[i].is_ascii_digit() || chars[i] == '+') {
             let mut end = i;
             let mut last_digit = None;
             let mut digits = 0;
@@ -190,7 +200,8 @@ fn without_phone_numbers(text: &str) -> String {
                 }
                 end += 1;
             }
-            if let (true, Some(last)) = (digits >= 7, last_digit) {
+            let word_end = last_digit.is_some_and(|l| chars.get(l + 1).is_none_or(|c| !c.is_alphanumeric()));
+            if let (true, true, Some(last)) = (digits >= 7, word_end, last_digit) {
                 out.push(' ');
                 i = last + 1;
                 continue;

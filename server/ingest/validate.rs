@@ -172,6 +172,53 @@ fn truncate(s: &str) -> String {
 mod tests {
     use super::*;
 
+    fn netflix() -> CatalogCache {
+        super::props::catalog()
+    }
+
+    fn input(platform: Option<&str>, message: Option<&str>) -> ReportInput {
+        ReportInput {
+            service: "netflix".into(),
+            symptoms: vec!["login".into()],
+            platform: platform.map(str::to_owned),
+            message: message.map(str::to_owned),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn platforms_are_their_words_and_others_are_refused_naming_platform() {
+        let ok = validate(input(Some(" iOS "), None), &netflix()).expect("valid");
+        assert_eq!(ok.platform, Some(Platform::Ios));
+        let none = validate(input(Some(""), None), &netflix()).expect("valid");
+        assert_eq!(none.platform, None);
+        match validate(input(Some("ipad"), None), &netflix()) {
+            Err(IngestError::Invalid { field, reason }) => {
+                assert_eq!(field, "platform");
+                assert!(reason.contains("smart-tv"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_message_becomes_its_phrase_and_bad_ones_name_message() {
+        let ok = validate(input(None, Some("Something went WRONG (503)")), &netflix())
+            .expect("valid");
+        assert_eq!(
+            ok.phrase.as_ref().map(Phrase::as_str),
+            Some("something went wrong #")
+        );
+        for bad in ["x".repeat(81), "tab\there".into(), "bell\u{7}".into()] {
+            match validate(input(None, Some(&bad)), &netflix()) {
+                Err(IngestError::Invalid { field, .. }) => assert_eq!(field, "message"),
+                other => panic!("{bad:?}: {other:?}"),
+            }
+        }
+        let debug = format!("{:?}", input(None, Some("call +39 333 1234567")));
+        assert!(!debug.contains("333"), "the raw message is never printed: {debug}");
+    }
+
     #[test]
     fn regions_parse() {
         assert_eq!(
@@ -203,7 +250,7 @@ mod props {
 
     const SYMPTOMS: [&str; 4] = ["login", "app", "website", "payments"];
 
-    fn catalog() -> CatalogCache {
+    pub(super) fn catalog() -> CatalogCache {
         let cache = CatalogCache::default();
         cache.replace(vec![Service {
             slug: "netflix".into(),
@@ -233,8 +280,10 @@ mod props {
             service in text(&["netflix", "nope"]),
             symptoms in proptest::collection::vec(text(&SYMPTOMS), 0..6),
             region in proptest::option::of(text(&["IT", "it-25", "GB", "XX", "IT-ABCD", ""])),
+            platform in proptest::option::of(text(&["ios", "smart-tv", "WEB", "ipad", ""])),
+            message in proptest::option::of(text(&["Something went wrong", "call +39 333 1234567"])),
         ) {
-            let input = ReportInput { service, symptoms, region, ..Default::default() };
+            let input = ReportInput { service, symptoms, region, platform, message };
             match validate(input.clone(), &catalog()) {
                 Ok(valid) => {
                     prop_assert_eq!(valid.service.slug.as_str(), "netflix");
@@ -247,7 +296,9 @@ mod props {
                     }
                 }
                 Err(IngestError::Invalid { field, .. }) => {
-                    prop_assert!(["service", "symptoms", "region"].contains(&field));
+                    prop_assert!(
+                        ["service", "symptoms", "region", "platform", "message"].contains(&field)
+                    );
                 }
                 Err(IngestError::UnknownService(_)) => {}
                 Err(other) => prop_assert!(false, "unexpected {other:?} for {input:?}"),
