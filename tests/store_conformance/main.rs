@@ -68,6 +68,7 @@ mod incidents;
 mod reports;
 mod retention;
 mod rollups;
+mod said;
 mod webhooks;
 
 // The hot seams.
