@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::said::{phrase_rows, phrases, platform_fact};
 use super::service::{incident_line, incident_title, IncidentLine};
-use super::view::{amount, ChartSpec, Chrome, ShareRow, Stamp};
+use super::view::{ChartSpec, Chrome, ShareRow, Stamp};
 use super::{error_page, html, unavailable};
 use crate::app::AppState;
 use crate::detect::Surprise;
@@ -105,28 +105,28 @@ pub async fn incident_page(
         iso(to)
     );
 
-    let figure = |key: &str| ev[key].as_f64().map(amount);
+    let figure = |key: &str| ev[key].as_f64().map(|x| c.texts.amount(x));
     let mut facts = vec![
         (
             c.t("incident.peak").to_owned(),
             c.f(
                 "incident.peak_value",
                 &[
-                    ("reports", &amount(incident.peak_reports)),
-                    ("expected", &amount(incident.peak_expected)),
+                    ("reports", &c.texts.amount(incident.peak_reports)),
+                    ("expected", &c.texts.amount(incident.peak_expected)),
                 ],
             ),
         ),
         (
             c.t("incident.total_reports").to_owned(),
-            incident.total_reports.to_string(),
+            c.texts.number(incident.total_reports as f64, 0),
         ),
     ];
     if let Some(n) = figure("unique_reporters") {
         facts.push((c.t("incident.unique_reporters").to_owned(), n));
     }
     if let Some(r) = ev["ratio"].as_f64() {
-        facts.push((c.t("incident.ratio").to_owned(), format!("{r:.1}×")));
+        facts.push((c.t("incident.ratio").to_owned(), format!("{}×", c.texts.number(r, 1))));
     }
     if let Some(low) = ev["ratio_low"].as_f64() {
         let confidence = ev["confidence"].as_f64().unwrap_or(0.99);
@@ -135,7 +135,7 @@ pub async fn incident_page(
             c.f(
                 "incident.ratio_low_value",
                 &[
-                    ("ratio", &format!("{low:.1}")),
+                    ("ratio", &c.texts.number(low, 1)),
                     ("confidence", &format!("{:.0}", confidence * 100.0)),
                 ],
             ),
@@ -151,7 +151,10 @@ pub async fn incident_page(
     if let Some(alpha) = ev["dispersion"].as_f64() {
         facts.push((
             c.t("incident.noise").to_owned(),
-            c.f("incident.noise_value", &[("alpha", &format!("{alpha:.2}"))]),
+            c.f(
+                "incident.noise_value",
+                &[("alpha", &c.texts.number(alpha, 2))],
+            ),
         ));
     }
     if let Some(fact) = platform_fact(&c, ev) {
@@ -224,14 +227,14 @@ pub async fn incident_page(
             at: Stamp::new(e.at),
             kind: c.t(&format!("event.{}", e.kind)).to_owned(),
             state: super::view::state_label(&c.texts, e.state),
-            reports: amount(e.reports),
-            expected: amount(e.expected),
+            reports: c.texts.amount(e.reports),
+            expected: c.texts.amount(e.expected),
         })
         .collect();
     let summary = c.f(
         "incident.summary",
         &[
-            ("reports", &incident.total_reports.to_string()),
+            ("reports", &c.texts.number(incident.total_reports as f64, 0)),
             ("service", &name),
         ],
     );

@@ -9,7 +9,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use super::map::{map_view, recent_counters, MapView, WINDOW_MINUTES};
 use super::said::{phrase_rows, phrases, platform_choices, platform_rows, PlatformChoice};
-use super::view::{amount, state_label, ChartSpec, Chrome, ShareRow, Stamp};
+use super::view::{state_label, ChartSpec, Chrome, ShareRow, Stamp};
 use super::{error_page, html, unavailable};
 use crate::app::AppState;
 use crate::domain::{Scope, State};
@@ -197,9 +197,9 @@ pub(super) fn banner(c: &Chrome, name: &str, status: Option<&ServiceStatus>) -> 
         Some(s) => c.f(
             "status.detail",
             &[
-                ("reports", &s.reports.to_string()),
+                ("reports", &c.texts.number(s.reports as f64, 0)),
                 ("minutes", &s.window_minutes.to_string()),
-                ("expected", &amount(s.expected)),
+                ("expected", &c.texts.amount(s.expected)),
             ],
         ),
         None => c.t("status.no_recent").to_owned(),
