@@ -180,13 +180,7 @@ pub const CATEGORIES: &[(&str, &str, &[&str])] = &[
         "isp",
         "Internet and fixed-line providers",
         &[
-            "internet",
-            "fibre",
-            "landline",
-            "tv",
-            "email",
-            "website",
-            "login",
+            "internet", "fibre", "landline", "tv", "email", "website", "login",
         ],
     ),
     (
@@ -224,7 +218,12 @@ mod tests {
     #[test]
     fn categories_have_the_symptoms_their_services_fail_with() {
         let of = |c: &str| category_symptoms(c).unwrap_or_default();
-        for s in ["chat-responses", "image-generation", "sign-up", "voice-mode"] {
+        for s in [
+            "chat-responses",
+            "image-generation",
+            "sign-up",
+            "voice-mode",
+        ] {
             assert!(of("ai").contains(&s), "ai: {s}");
         }
         for s in ["card-payments", "transfers", "online-banking"] {

@@ -41,7 +41,9 @@ impl Config {
         }
         self.admin_token = self.admin_token.filter(|t| !t.expose().is_empty());
         if self.phrase_min_reporters < 2 {
-            return Err(ConfigError::PhraseThresholdTooLow(self.phrase_min_reporters));
+            return Err(ConfigError::PhraseThresholdTooLow(
+                self.phrase_min_reporters,
+            ));
         }
 
         let ingest = &mut self.ingest;
@@ -99,7 +101,9 @@ mod tests {
             phrase_min_reporters: 1,
             ..config()
         };
-        let err = one.validate().expect_err("k = 1 publishes one person's words");
+        let err = one
+            .validate()
+            .expect_err("k = 1 publishes one person's words");
         assert_eq!(err, ConfigError::PhraseThresholdTooLow(1));
         assert!(err.to_string().contains("DOWNWATCH_PHRASE_MIN_REPORTERS"));
     }

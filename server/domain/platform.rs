@@ -7,7 +7,9 @@ use super::words;
 
 /// Where the reporter uses the service. Optional on a report; counted in the minute buckets
 /// (`pf:<platform>`), the rollups and the breakdowns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 #[schema(
     description = "Where the reporter uses the service: `web`, `android`, `ios`, `desktop-app`, \
@@ -43,7 +45,15 @@ mod tests {
         assert_words_round_trip(Platform::ALL);
         assert_eq!(
             Platform::WORDS,
-            ["web", "android", "ios", "desktop-app", "smart-tv", "console", "other"]
+            [
+                "web",
+                "android",
+                "ios",
+                "desktop-app",
+                "smart-tv",
+                "console",
+                "other"
+            ]
         );
     }
 }

@@ -99,9 +99,14 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ApiEr
         // A string the lexer refuses (a control character, a lone surrogate) is the fault of
         // the field it is the value of, when the path names one.
         let bad_string = inner.is_syntax()
-            && ["control character", "surrogate", "escape", "unicode code point"]
-                .iter()
-                .any(|m| message.contains(m));
+            && [
+                "control character",
+                "surrogate",
+                "escape",
+                "unicode code point",
+            ]
+            .iter()
+            .any(|m| message.contains(m));
         let field = if bad_string && path != "." && !path.is_empty() {
             path
         } else if inner.is_syntax() || inner.is_eof() {

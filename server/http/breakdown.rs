@@ -90,10 +90,12 @@ pub async fn get_breakdown(
     let service = service_of(&state, &slug)?;
     let window = parse_minutes("window", q.window.as_deref().unwrap_or("1h"), 1, 24 * 60)?;
     let by = q.by.as_deref().unwrap_or("symptom");
-    let prefix = prefix_of(by)
-        .ok_or_else(|| {
-            ApiError::invalid("by", "must be symptom, country, subdivision, asn or platform")
-        })?;
+    let prefix = prefix_of(by).ok_or_else(|| {
+        ApiError::invalid(
+            "by",
+            "must be symptom, country, subdivision, asn or platform",
+        )
+    })?;
     let minutes = window_minutes(Utc::now(), window);
     let fields = counters(
         state.stores.buckets.as_ref(),

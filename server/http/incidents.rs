@@ -12,8 +12,8 @@ use super::problem::{ApiError, Problem};
 use super::responses::StoreUnavailable;
 use super::schemas::FormatParam;
 use crate::app::AppState;
-use crate::read::phrases::{said, SaidPhrases, TOP_PHRASES};
 use crate::domain::{Scope, Severity};
+use crate::read::phrases::{said, SaidPhrases, TOP_PHRASES};
 use crate::store::{
     IncidentDetail, IncidentEventRecord, IncidentFilter, IncidentRecord, IncidentStatus,
 };

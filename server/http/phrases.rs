@@ -88,7 +88,9 @@ pub async fn get_phrases(
     let window = parse_minutes("window", q.window.as_deref().unwrap_or("1h"), 1, 24 * 60)?;
     let minutes = window_minutes(Utc::now(), window);
     let from = minutes.first().copied().unwrap_or_else(Utc::now);
-    let to = minutes.last().map_or_else(Utc::now, |m| *m + TimeDelta::minutes(1));
+    let to = minutes
+        .last()
+        .map_or_else(Utc::now, |m| *m + TimeDelta::minutes(1));
     let k = state.config.phrase_min_reporters;
     let found = said(
         state.stores.log.as_ref(),

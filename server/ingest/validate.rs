@@ -136,20 +136,16 @@ pub fn validate(input: ReportInput, catalog: &CatalogCache) -> Result<ValidRepor
     };
     let platform = match input.platform.as_deref().map(str::trim) {
         None | Some("") => None,
-        Some(raw) => Some(
-            raw.to_ascii_lowercase()
-                .parse::<Platform>()
-                .map_err(|_| {
-                    invalid(
-                        "platform",
-                        format!(
-                            "{:?} is not a platform; one of: {}",
-                            truncate(raw),
-                            Platform::WORDS.join(", ")
-                        ),
-                    )
-                })?,
-        ),
+        Some(raw) => Some(raw.to_ascii_lowercase().parse::<Platform>().map_err(|_| {
+            invalid(
+                "platform",
+                format!(
+                    "{:?} is not a platform; one of: {}",
+                    truncate(raw),
+                    Platform::WORDS.join(", ")
+                ),
+            )
+        })?),
     };
     let phrase = match input.message.as_deref() {
         None => None,
@@ -203,8 +199,8 @@ mod tests {
 
     #[test]
     fn a_message_becomes_its_phrase_and_bad_ones_name_message() {
-        let ok = validate(input(None, Some("Something went WRONG (503)")), &netflix())
-            .expect("valid");
+        let ok =
+            validate(input(None, Some("Something went WRONG (503)")), &netflix()).expect("valid");
         assert_eq!(
             ok.phrase.as_ref().map(Phrase::as_str),
             Some("something went wrong #")
@@ -216,7 +212,10 @@ mod tests {
             }
         }
         let debug = format!("{:?}", input(None, Some("call +39 333 1234567")));
-        assert!(!debug.contains("333"), "the raw message is never printed: {debug}");
+        assert!(
+            !debug.contains("333"),
+            "the raw message is never printed: {debug}"
+        );
     }
 
     #[test]

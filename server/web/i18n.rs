@@ -277,7 +277,11 @@ mod tests {
             assert!(missing.is_empty(), "{} lacks {missing:?}", lang.code());
             let mut extra: Vec<&String> = texts.keys().filter(|k| !en.contains_key(*k)).collect();
             extra.sort();
-            assert!(extra.is_empty(), "{} has keys English lacks: {extra:?}", lang.code());
+            assert!(
+                extra.is_empty(),
+                "{} has keys English lacks: {extra:?}",
+                lang.code()
+            );
             for (key, text) in texts {
                 let holes = |t: &str| {
                     let mut names: Vec<String> = t

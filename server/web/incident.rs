@@ -126,7 +126,10 @@ pub async fn incident_page(
         facts.push((c.t("incident.unique_reporters").to_owned(), n));
     }
     if let Some(r) = ev["ratio"].as_f64() {
-        facts.push((c.t("incident.ratio").to_owned(), format!("{}×", c.texts.number(r, 1))));
+        facts.push((
+            c.t("incident.ratio").to_owned(),
+            format!("{}×", c.texts.number(r, 1)),
+        ));
     }
     if let Some(low) = ev["ratio_low"].as_f64() {
         let confidence = ev["confidence"].as_f64().unwrap_or(0.99);

@@ -220,7 +220,11 @@ async fn minute_buckets_count_platforms(hot: Hot) {
     assert_eq!(count("pf:ios"), 2);
     assert_eq!(count("pf:smart-tv"), 1);
     assert_eq!(
-        bucket.fields.iter().filter(|(k, _)| k.starts_with("pf:")).count(),
+        bucket
+            .fields
+            .iter()
+            .filter(|(k, _)| k.starts_with("pf:"))
+            .count(),
         2,
         "no field for reports without a platform"
     );
