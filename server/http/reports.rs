@@ -120,8 +120,9 @@ pub async fn create_report(
     responses(
         (status = 303, description = "Recorded; `Location` is the service's page, with \
             `?reported=thanks` (counted) or `?reported=already` (a repeat). A browser (one \
-            that accepts `text/html`) is also sent back with `?reported=limited` or \
-            `?reported=invalid` instead of a 429 or 400 for a known service.",
+            that accepts `text/html`) is also sent back with `?reported=limited`, \
+            `?reported=invalid` or `?reported=message` (the message is refused) instead of a \
+            429 or 400 for a known service.",
             headers(("Location" = String, description = "The service's page."))),
         (status = 400, description = "The report is invalid; `field` names the culprit.",
             body = Problem, content_type = "application/problem+json"),
@@ -153,8 +154,9 @@ pub async fn create_report_form(
         Err(ApiError::RateLimited { .. }) if wants_html(&req) && service.is_some() => {
             (service.unwrap_or_default(), "limited")
         }
-        Err(ApiError::Invalid { .. }) if wants_html(&req) && service.is_some() => {
-            (service.unwrap_or_default(), "invalid")
+        Err(ApiError::Invalid { field, .. }) if wants_html(&req) && service.is_some() => {
+            let outcome = if field == "message" { "message" } else { "invalid" };
+            (service.unwrap_or_default(), outcome)
         }
         Err(err) => return Err(err),
     };

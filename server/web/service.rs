@@ -116,6 +116,7 @@ pub async fn service_page(
         Some("already") => (Some(c.t("report.already").to_owned()), "ok"),
         Some("limited") => (Some(c.t("report.limited").to_owned()), "warn"),
         Some("invalid") => (Some(c.t("report.invalid").to_owned()), "warn"),
+        Some("message") => (Some(c.t("report.message_invalid").to_owned()), "warn"),
         _ => (None, ""),
     };
     let top_symptoms = breakdown(&fields, "sym:")

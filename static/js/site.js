@@ -125,7 +125,11 @@
           });
         }
         if (r.status === 429) say("msgLimited", true);
-        else if (r.status === 400) say("msgInvalid", true);
+        else if (r.status === 400) {
+          return r.json().then(function (problem) {
+            say(problem.field === "message" ? "msgMessage" : "msgInvalid", true);
+          }, function () { say("msgInvalid", true); });
+        }
         else say("msgError", true);
       }).catch(function () { say("msgError", true); })
         .then(function () { button.disabled = false; });

@@ -184,5 +184,20 @@ crate::both_stacks! {
             app.count("SELECT count(*) AS n FROM reports WHERE phrase = 'error #'").await,
             1
         );
+        // A browser without JavaScript is sent back to the page with a word about it.
+        let refused = app
+            .http
+            .post(app.url("/report"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "text/html")
+            .header("x-forwarded-for", "81.2.69.41")
+            .body(format!("service=chatgpt&symptoms=login&message={}", "x".repeat(81)))
+            .send()
+            .await
+            .expect("sent");
+        assert_eq!(refused.status(), 303);
+        assert_eq!(refused.headers()["location"], "/s/chatgpt?reported=message");
+        let html = page(app, "/s/chatgpt?reported=message&lang=de").await;
+        assert!(html.contains("Bildschirmtext auf 80 Zeichen"), "told in German");
     }
 }
