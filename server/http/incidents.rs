@@ -13,7 +13,7 @@ use super::responses::StoreUnavailable;
 use super::schemas::FormatParam;
 use crate::app::AppState;
 use crate::domain::{Scope, Severity};
-use crate::read::phrases::{said, SaidPhrases, TOP_PHRASES};
+use crate::read::phrases::{incident_period, said, SaidPhrases, TOP_PHRASES};
 use crate::store::{
     IncidentDetail, IncidentEventRecord, IncidentFilter, IncidentRecord, IncidentStatus,
 };
@@ -292,7 +292,8 @@ pub struct IncidentResponse {
     service_name: Option<String>,
     /// What happened, oldest first.
     timeline: Vec<IncidentEventRecord>,
-    /// What reporters' screens said from the start of the incident to its end (or now):
+    /// What reporters' screens said from the detection window that opened the incident to
+    /// its end (or now):
     /// only phrases at least `min_reporters` distinct reporters sent; empty once the raw
     /// reports have expired.
     said: SaidPhrases,
@@ -365,11 +366,16 @@ pub async fn get_incident(
     }
     let service_name = state.catalog.get(&incident.service).map(|s| s.name.clone());
     let min_reporters = state.config.phrase_min_reporters;
+    let (from, to) = incident_period(
+        incident.started_at,
+        incident.resolved_at,
+        &incident.evidence,
+    );
     let said = said(
         state.stores.log.as_ref(),
         &incident.service,
-        incident.started_at,
-        incident.resolved_at.unwrap_or_else(Utc::now),
+        from,
+        to,
         min_reporters,
         TOP_PHRASES,
     )

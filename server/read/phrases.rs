@@ -1,7 +1,7 @@
 //! What people's screens said: the k-anonymous phrases of a service's reports in a window,
 //! each with the share of the reporters who sent any message.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 
 use crate::store::{ReportLog, StoreError};
@@ -27,6 +27,20 @@ pub struct SaidPhrases {
     pub reporters: i64,
     /// The phrases at least `min_reporters` distinct reporters sent, most reporters first.
     pub phrases: Vec<PhraseShare>,
+}
+
+/// The period whose phrases an incident shows: from the start of the detection window that
+/// opened it (the reports that made it, `window_minutes` of its evidence) to its end, or now.
+pub fn incident_period(
+    started_at: DateTime<Utc>,
+    resolved_at: Option<DateTime<Utc>>,
+    evidence: &serde_json::Value,
+) -> (DateTime<Utc>, DateTime<Utc>) {
+    let window = evidence["window_minutes"].as_i64().unwrap_or(15).clamp(1, 24 * 60);
+    (
+        started_at - TimeDelta::minutes(window),
+        resolved_at.unwrap_or_else(Utc::now),
+    )
 }
 
 /// The phrases of `service`'s reports in `[from, to)` that at least `min_reporters`

@@ -13,6 +13,7 @@ use super::view::{ChartSpec, Chrome, ShareRow, Stamp};
 use super::{error_page, html, unavailable};
 use crate::app::AppState;
 use crate::detect::Surprise;
+use crate::read::phrases::incident_period;
 use crate::store::IncidentDetail;
 
 #[derive(Template)]
@@ -242,7 +243,9 @@ pub async fn incident_page(
         ],
     );
     // What screens said during the incident, while the reports are kept (k-anonymous).
-    let said = match phrases(&state, &incident.service, incident.started_at, end).await {
+    let (said_from, said_to) =
+        incident_period(incident.started_at, incident.resolved_at, &incident.evidence);
+    let said = match phrases(&state, &incident.service, said_from, said_to).await {
         Ok(said) => said,
         Err(err) => return unavailable(&req, &err),
     };
