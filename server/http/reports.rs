@@ -155,7 +155,11 @@ pub async fn create_report_form(
             (service.unwrap_or_default(), "limited")
         }
         Err(ApiError::Invalid { field, .. }) if wants_html(&req) && service.is_some() => {
-            let outcome = if field == "message" { "message" } else { "invalid" };
+            let outcome = if field == "message" {
+                "message"
+            } else {
+                "invalid"
+            };
             (service.unwrap_or_default(), outcome)
         }
         Err(err) => return Err(err),

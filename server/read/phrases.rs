@@ -36,7 +36,10 @@ pub fn incident_period(
     resolved_at: Option<DateTime<Utc>>,
     evidence: &serde_json::Value,
 ) -> (DateTime<Utc>, DateTime<Utc>) {
-    let window = evidence["window_minutes"].as_i64().unwrap_or(15).clamp(1, 24 * 60);
+    let window = evidence["window_minutes"]
+        .as_i64()
+        .unwrap_or(15)
+        .clamp(1, 24 * 60);
     (
         started_at - TimeDelta::minutes(window),
         resolved_at.unwrap_or_else(Utc::now),
