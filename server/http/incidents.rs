@@ -13,7 +13,7 @@ use super::responses::StoreUnavailable;
 use super::schemas::FormatParam;
 use crate::app::AppState;
 use crate::domain::{Scope, Severity};
-use crate::read::phrases::{incident_period, said, SaidPhrases, TOP_PHRASES};
+use crate::read::phrases::{incident_period, SaidPhrases};
 use crate::store::{
     IncidentDetail, IncidentEventRecord, IncidentFilter, IncidentRecord, IncidentStatus,
 };
@@ -366,20 +366,20 @@ pub async fn get_incident(
     }
     let service_name = state.catalog.get(&incident.service).map(|s| s.name.clone());
     let min_reporters = state.config.phrase_min_reporters;
-    let (from, to) = incident_period(
+    let period = incident_period(
         incident.started_at,
         incident.resolved_at,
         &incident.evidence,
     );
-    let said = said(
-        state.stores.log.as_ref(),
-        &incident.service,
-        from,
-        to,
-        min_reporters,
-        TOP_PHRASES,
-    )
-    .await?;
+    let said = state
+        .phrases
+        .said(
+            state.stores.log.as_ref(),
+            &incident.service,
+            period,
+            min_reporters,
+        )
+        .await?;
     let links = IncidentLinks {
         this: format!("/api/v1/incidents/{id}"),
         timeline_csv: format!("/api/v1/incidents/{id}?format=csv"),

@@ -2,7 +2,7 @@
 //! k distinct reporters sent (k-anonymous; rarer phrases are never answered).
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -14,8 +14,7 @@ use super::responses::StoreUnavailable;
 use super::schemas::FormatParam;
 use super::series::service_of;
 use crate::app::AppState;
-use crate::read::phrases::{said, PhraseShare, TOP_PHRASES};
-use crate::read::recent::window_minutes;
+use crate::read::phrases::{minute_window, PhraseShare};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -86,21 +85,12 @@ pub async fn get_phrases(
     let format = Format::of(&req, q.format.as_deref())?;
     let service = service_of(&state, &slug)?;
     let window = parse_minutes("window", q.window.as_deref().unwrap_or("1h"), 1, 24 * 60)?;
-    let minutes = window_minutes(Utc::now(), window);
-    let from = minutes.first().copied().unwrap_or_else(Utc::now);
-    let to = minutes
-        .last()
-        .map_or_else(Utc::now, |m| *m + TimeDelta::minutes(1));
+    let (from, to) = minute_window(Utc::now(), window);
     let k = state.config.phrase_min_reporters;
-    let found = said(
-        state.stores.log.as_ref(),
-        &service.slug,
-        from,
-        to,
-        k,
-        TOP_PHRASES,
-    )
-    .await?;
+    let found = state
+        .phrases
+        .said(state.stores.log.as_ref(), &service.slug, (from, to), k)
+        .await?;
     match format {
         Format::Csv => csv_or_header(
             &found.phrases,

@@ -1,10 +1,14 @@
 //! What people's screens said: the k-anonymous phrases of a service's reports in a window,
 //! each with the share of the reporters who sent any message.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 
-use crate::store::{ReportLog, StoreError};
+use crate::store::{minute_of, ReportLog, StoreError};
+use crate::sync::lock;
 
 /// Most phrases a page or an answer lists.
 pub const TOP_PHRASES: i64 = 10;
@@ -42,7 +46,7 @@ pub fn incident_period(
         .clamp(1, 24 * 60);
     (
         started_at - TimeDelta::minutes(window),
-        resolved_at.unwrap_or_else(Utc::now),
+        resolved_at.unwrap_or_else(|| minute_window(Utc::now(), 1).1),
     )
 }
 
@@ -72,4 +76,82 @@ pub async fn said(
             })
             .collect(),
     })
+}
+
+/// The phrases of the windows being read, kept for the minute they end in: a service page in
+/// an outage is read by many people at once, and each read would otherwise group the last
+/// hour's reports again. Windows are whole minutes (see [`minute_window`]); one ending in the
+/// current minute is at most a minute behind.
+#[derive(Default)]
+pub struct PhraseCache {
+    entries: Mutex<HashMap<PhraseKey, SaidPhrases>>,
+}
+
+/// (service, from, to, k).
+type PhraseKey = (String, DateTime<Utc>, DateTime<Utc>, u32);
+
+/// Entries kept at most (services being looked at × windows); all are forgotten beyond.
+const PHRASE_ENTRIES: usize = 512;
+
+impl PhraseCache {
+    /// [`said`] for `[from, to)` with at most [`TOP_PHRASES`], read once per key.
+    pub async fn said(
+        &self,
+        log: &dyn ReportLog,
+        service: &str,
+        (from, to): (DateTime<Utc>, DateTime<Utc>),
+        min_reporters: u32,
+    ) -> Result<SaidPhrases, StoreError> {
+        let key = (service.to_owned(), from, to, min_reporters);
+        if let Some(hit) = lock(&self.entries).get(&key) {
+            return Ok(hit.clone());
+        }
+        let found = said(log, service, from, to, min_reporters, TOP_PHRASES).await?;
+        let mut entries = lock(&self.entries);
+        if entries.len() >= PHRASE_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(key, found.clone());
+        Ok(found)
+    }
+}
+
+/// The last `minutes` whole minutes up to the end of the one holding `now`.
+pub fn minute_window(now: DateTime<Utc>, minutes: i64) -> (DateTime<Utc>, DateTime<Utc>) {
+    let end = minute_of(now) + TimeDelta::minutes(1);
+    (end - TimeDelta::minutes(minutes.max(1)), end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        s.parse().expect("a time")
+    }
+
+    #[test]
+    fn windows_are_whole_minutes_ending_after_now() {
+        let (from, to) = minute_window(at("2026-12-07T10:42:31Z"), 60);
+        assert_eq!(from, at("2026-12-07T09:43:00Z"));
+        assert_eq!(to, at("2026-12-07T10:43:00Z"));
+    }
+
+    #[test]
+    fn an_incident_shows_the_phrases_of_the_window_that_opened_it() {
+        let evidence = serde_json::json!({"window_minutes": 10});
+        let (from, to) = incident_period(
+            at("2026-12-07T10:00:00Z"),
+            Some(at("2026-12-07T11:00:00Z")),
+            &evidence,
+        );
+        assert_eq!(from, at("2026-12-07T09:50:00Z"));
+        assert_eq!(to, at("2026-12-07T11:00:00Z"));
+        let (from, _) = incident_period(at("2026-12-07T10:00:00Z"), None, &serde_json::json!({}));
+        assert_eq!(
+            from,
+            at("2026-12-07T09:45:00Z"),
+            "15 minutes when the evidence lacks it"
+        );
+    }
 }

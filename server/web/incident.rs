@@ -243,12 +243,12 @@ pub async fn incident_page(
         ],
     );
     // What screens said during the incident, while the reports are kept (k-anonymous).
-    let (said_from, said_to) = incident_period(
+    let period = incident_period(
         incident.started_at,
         incident.resolved_at,
         &incident.evidence,
     );
-    let said = match phrases(&state, &incident.service, said_from, said_to).await {
+    let said = match phrases(&state, &incident.service, period).await {
         Ok(said) => said,
         Err(err) => return unavailable(&req, &err),
     };

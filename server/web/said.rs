@@ -10,7 +10,7 @@ use super::view::{Chrome, ShareRow};
 use crate::app::AppState;
 use crate::domain::Platform;
 use crate::read::breakdown::breakdown;
-use crate::read::phrases::{said, SaidPhrases, TOP_PHRASES};
+use crate::read::phrases::SaidPhrases;
 use crate::store::StoreError;
 
 /// One platform button of the report form.
@@ -38,22 +38,21 @@ pub(super) fn platform_rows(c: &Chrome, fields: &HashMap<String, i64>) -> Vec<Sh
         .collect()
 }
 
-/// The phrases at least k reporters sent in `[from, to)`.
+/// The phrases at least k reporters sent in `[from, to)` (cached for the minute).
 pub(super) async fn phrases(
     state: &AppState,
     service: &str,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
+    period: (DateTime<Utc>, DateTime<Utc>),
 ) -> Result<SaidPhrases, StoreError> {
-    said(
-        state.stores.log.as_ref(),
-        service,
-        from,
-        to,
-        state.config.phrase_min_reporters,
-        TOP_PHRASES,
-    )
-    .await
+    state
+        .phrases
+        .said(
+            state.stores.log.as_ref(),
+            service,
+            period,
+            state.config.phrase_min_reporters,
+        )
+        .await
 }
 
 /// Phrases as rows of a list: the phrase in quotes, its reporters and share.

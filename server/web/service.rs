@@ -5,7 +5,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 
 use super::map::{map_view, recent_counters, MapView, WINDOW_MINUTES};
 use super::said::{phrase_rows, phrases, platform_choices, platform_rows, PlatformChoice};
@@ -14,6 +14,7 @@ use super::{error_page, html, unavailable};
 use crate::app::AppState;
 use crate::domain::{Scope, State};
 use crate::read::breakdown::breakdown;
+use crate::read::phrases::minute_window;
 use crate::store::{IncidentFilter, IncidentRecord, IncidentStatus, ServiceStatus, StoreError};
 
 /// A network "dominates" when it sends at least this share of at least this many reports.
@@ -89,12 +90,7 @@ pub async fn service_page(
             state.stores.board.status(&service.slug),
             recent_counters(&state, Some(&service.slug), now),
             state.stores.incidents.list_incidents(&filter),
-            phrases(
-                &state,
-                &service.slug,
-                now - TimeDelta::minutes(WINDOW_MINUTES),
-                now,
-            ),
+            phrases(&state, &service.slug, minute_window(now, WINDOW_MINUTES)),
         )
         .await?;
         // The map reads the same window's counters: they are read once.
