@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
@@ -78,14 +79,17 @@ pub async fn said(
     })
 }
 
-/// The phrases of the windows being read, kept for the minute they end in: a service page in
-/// an outage is read by many people at once, and each read would otherwise group the last
-/// hour's reports again. Windows are whole minutes (see [`minute_window`]); one ending in the
-/// current minute is at most a minute behind.
+/// The phrases of the windows being read, kept for [`PHRASE_TTL`]: a service page in an
+/// outage is read by many people at once, and each read would otherwise group the last hour's
+/// reports again. Windows are whole minutes (see [`minute_window`]), so readers within a
+/// minute share a key; an answer is at most [`PHRASE_TTL`] behind.
 #[derive(Default)]
 pub struct PhraseCache {
-    entries: Mutex<HashMap<PhraseKey, SaidPhrases>>,
+    entries: Mutex<HashMap<PhraseKey, (Instant, SaidPhrases)>>,
 }
+
+/// How long the phrases of a window are answered from memory.
+pub const PHRASE_TTL: Duration = Duration::from_secs(5);
 
 /// (service, from, to, k).
 type PhraseKey = (String, DateTime<Utc>, DateTime<Utc>, u32);
@@ -103,15 +107,20 @@ impl PhraseCache {
         min_reporters: u32,
     ) -> Result<SaidPhrases, StoreError> {
         let key = (service.to_owned(), from, to, min_reporters);
-        if let Some(hit) = lock(&self.entries).get(&key) {
-            return Ok(hit.clone());
+        if let Some((read_at, hit)) = lock(&self.entries).get(&key) {
+            if read_at.elapsed() < PHRASE_TTL {
+                return Ok(hit.clone());
+            }
         }
         let found = said(log, service, from, to, min_reporters, TOP_PHRASES).await?;
         let mut entries = lock(&self.entries);
         if entries.len() >= PHRASE_ENTRIES {
-            entries.clear();
+            entries.retain(|_, (read_at, _)| read_at.elapsed() < PHRASE_TTL);
+            if entries.len() >= PHRASE_ENTRIES {
+                entries.clear();
+            }
         }
-        entries.insert(key, found.clone());
+        entries.insert(key, (Instant::now(), found.clone()));
         Ok(found)
     }
 }

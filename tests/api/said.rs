@@ -82,8 +82,10 @@ crate::both_stacks! {
         assert_eq!(below["reporters"], 7);
         assert_eq!(below["phrases"], json!([]), "four reporters are not enough");
 
-        // The fifth reporter: now it is many people's words.
+        // The fifth reporter: now it is many people's words (once the answer kept for a few
+        // seconds, for pages read by many at once, is renewed).
         report(app, "81.2.69.30", json!({"message": "Something went wrong"})).await;
+        tokio::time::sleep(downwatch::read::phrases::PHRASE_TTL).await;
         let found = phrases(app, "chatgpt").await;
         assert_eq!(found["phrases"].as_array().map(Vec::len), Some(1), "{found}");
         assert_eq!(found["phrases"][0]["phrase"], "something went wrong");
