@@ -44,6 +44,20 @@ const PLATFORMS: &[(&str, f64)] = &[
     ("other", 0.02),
 ];
 
+/// A demo reporter's platform: 80 % name one, as [`PLATFORMS`] weighs them.
+pub(super) fn platform(rng: &mut Rng) -> Option<&'static str> {
+    rng.chance(0.8).then(|| {
+        let mut pick = rng.unit();
+        PLATFORMS
+            .iter()
+            .find(|(_, w)| {
+                pick -= w;
+                pick < 0.0
+            })
+            .map_or("other", |(p, _)| *p)
+    })
+}
+
 /// What demo reporters' screens say, most common first (some written differently, to be
 /// grouped by the normalisation; one with a phone number, which is never shown).
 const MESSAGES: &[&str] = &[
@@ -60,16 +74,7 @@ const MESSAGES: &[&str] = &[
 /// A demo reporter's optional platform and message: most name a platform, some say what
 /// their screen said.
 fn what_they_saw(rng: &mut Rng) -> (Option<&'static str>, Option<&'static str>) {
-    let platform = rng.chance(0.8).then(|| {
-        let mut pick = rng.unit();
-        PLATFORMS
-            .iter()
-            .find(|(_, w)| {
-                pick -= w;
-                pick < 0.0
-            })
-            .map_or("other", |(p, _)| *p)
-    });
+    let platform = platform(rng);
     // Earlier messages are likelier: the first of a uniform pair.
     let message = rng.chance(0.3).then(|| {
         let a = rng.below(MESSAGES.len() as u64);
