@@ -135,6 +135,8 @@ async fn run(
                     asn: Some(1000 + (r % 50) as i32),
                     as_org: None,
                     region_source: "geoip",
+                    platform: None,
+                    phrase: None,
                 });
             }
         }

@@ -43,6 +43,10 @@ pub struct Config {
     pub gate: GateLimits,
     /// Read rate limits: anonymous clients and API keys.
     pub read_limits: ReadLimits,
+    /// `DOWNWATCH_PHRASE_MIN_REPORTERS`: a phrase of what reporters' screens said is shown
+    /// only once at least this many distinct reporters sent it in the window (k-anonymity;
+    /// at least 2, default [`DEFAULT_PHRASE_MIN_REPORTERS`]).
+    pub phrase_min_reporters: u32,
     /// Detector thresholds and windows.
     pub detect: DetectConfig,
     /// Whether this process campaigns for detector leadership (`DOWNWATCH_DETECTOR`).
@@ -114,6 +118,9 @@ pub const DEFAULT_GATE: GateLimits = GateLimits {
     rate_limit: 30,
     rate_window_secs: 3600,
 };
+
+/// The default k of k-anonymous phrases: five distinct reporters.
+pub const DEFAULT_PHRASE_MIN_REPORTERS: u32 = 5;
 
 /// How many reads (GET and HEAD of `/api/`, `/feeds/` and `/badge/`) a client may make per
 /// minute. A limit of 0 means no limit.

@@ -117,6 +117,7 @@ impl Application {
             typical: Default::default(),
             expected: Default::default(),
             settled: Default::default(),
+            phrases: Default::default(),
             credits,
             openapi: crate::openapi::document_json(),
         });

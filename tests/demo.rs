@@ -105,6 +105,7 @@ fn embedded_config(dir: &std::path::Path, geo: &geoip::GeoPaths) -> Config {
         data_dir: dir.to_owned(),
         ingest: IngestConfig::default(),
         gate: DEFAULT_GATE,
+        phrase_min_reporters: 5,
         read_limits: DEFAULT_READ_LIMITS,
         detect: DetectConfig::default(),
         run_detector: false,

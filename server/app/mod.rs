@@ -43,6 +43,8 @@ pub struct AppState {
     pub expected: crate::read::expected::ExpectedCache,
     /// The settled part of the recent windows being read, per minute.
     pub settled: crate::read::recent::SettledCounters,
+    /// The k-anonymous phrases of the windows being read, per minute.
+    pub phrases: crate::read::phrases::PhraseCache,
     /// The OpenAPI document as JSON ([`crate::openapi::document_json`]).
     pub openapi: &'static str,
 }

@@ -28,6 +28,19 @@ pub const SYMPTOMS: &[(&str, &str)] = &[
     ("transfers", "Transfers"),
     ("music-streaming", "Music streaming"),
     ("purchases", "Purchases"),
+    // Added with platforms and phrases (issue 17); codes above keep their meaning.
+    ("sign-up", "Sign-up"),
+    ("chat-responses", "Chat responses"),
+    ("image-generation", "Image generation"),
+    ("voice-mode", "Voice mode"),
+    ("online-banking", "Online banking"),
+    ("matchmaking", "Matchmaking"),
+    ("store", "Store"),
+    ("fibre", "Fibre broadband"),
+    ("no-signal", "No signal"),
+    ("video-calls", "Video calls"),
+    ("feed", "Feed"),
+    ("orders", "Orders and delivery"),
 ];
 
 /// Service categories with the symptoms a service of that category accepts unless it
@@ -38,6 +51,7 @@ pub const CATEGORIES: &[(&str, &str, &[&str])] = &[
         "Social networks",
         &[
             "login",
+            "feed",
             "website",
             "app",
             "messaging",
@@ -53,6 +67,7 @@ pub const CATEGORIES: &[(&str, &str, &[&str])] = &[
             "login",
             "messaging",
             "voice-calls",
+            "video-calls",
             "notifications",
             "app",
             "uploads",
@@ -63,7 +78,11 @@ pub const CATEGORIES: &[(&str, &str, &[&str])] = &[
         "ai",
         "AI assistants",
         &[
+            "chat-responses",
             "login",
+            "sign-up",
+            "image-generation",
+            "voice-mode",
             "website",
             "app",
             "api",
@@ -115,6 +134,7 @@ pub const CATEGORIES: &[(&str, &str, &[&str])] = &[
         "Banks",
         &[
             "login",
+            "online-banking",
             "app",
             "website",
             "card-payments",
@@ -135,6 +155,8 @@ pub const CATEGORIES: &[(&str, &str, &[&str])] = &[
             "login",
             "server-connection",
             "online-play",
+            "matchmaking",
+            "store",
             "purchases",
             "downloads",
             "voice-calls",
@@ -147,7 +169,9 @@ pub const CATEGORIES: &[(&str, &str, &[&str])] = &[
             "mobile-data",
             "voice-calls",
             "sms",
+            "no-signal",
             "internet",
+            "fibre",
             "app",
             "payments",
         ],
@@ -155,12 +179,22 @@ pub const CATEGORIES: &[(&str, &str, &[&str])] = &[
     (
         "isp",
         "Internet and fixed-line providers",
-        &["internet", "landline", "tv", "email", "website", "login"],
+        &[
+            "internet", "fibre", "landline", "tv", "email", "website", "login",
+        ],
     ),
     (
         "shopping",
         "Shopping, delivery and travel",
-        &["login", "website", "app", "payments", "purchases", "search"],
+        &[
+            "login",
+            "website",
+            "app",
+            "payments",
+            "purchases",
+            "orders",
+            "search",
+        ],
     ),
 ];
 
@@ -180,6 +214,36 @@ pub fn category_symptoms(category: &str) -> Option<&'static [&'static str]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn categories_have_the_symptoms_their_services_fail_with() {
+        let of = |c: &str| category_symptoms(c).unwrap_or_default();
+        for s in [
+            "chat-responses",
+            "image-generation",
+            "sign-up",
+            "voice-mode",
+        ] {
+            assert!(of("ai").contains(&s), "ai: {s}");
+        }
+        for s in ["card-payments", "transfers", "online-banking"] {
+            assert!(of("bank").contains(&s), "bank: {s}");
+        }
+        for s in ["matchmaking", "store"] {
+            assert!(of("games").contains(&s), "games: {s}");
+        }
+        for s in ["mobile-data", "voice-calls", "sms", "fibre"] {
+            assert!(of("mobile").contains(&s), "mobile: {s}");
+        }
+    }
+
+    #[test]
+    fn codes_are_unique() {
+        let mut codes: Vec<&str> = SYMPTOMS.iter().map(|(c, _)| *c).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), SYMPTOMS.len());
+    }
 
     #[test]
     fn every_category_default_is_in_the_vocabulary() {

@@ -12,7 +12,7 @@ use super::args::load_detect_config;
 use super::CliError;
 use crate::config::{
     parse_duration, parse_networks, Backend, Config, ConfigError, IngestConfig, ReadLimits,
-    WebhookConfig, DEFAULT_GATE, DEFAULT_READ_LIMITS, MIN_SECRET_LEN,
+    WebhookConfig, DEFAULT_GATE, DEFAULT_PHRASE_MIN_REPORTERS, DEFAULT_READ_LIMITS, MIN_SECRET_LEN,
 };
 use crate::detect::config::DetectConfig;
 use crate::secret::Secret;
@@ -70,6 +70,10 @@ pub struct ServeArgs {
     /// Reads per minute per API key without a rate of its own; 0 = no limit.
     #[arg(long, env = "DOWNWATCH_KEY_RATE_LIMIT", default_value_t = DEFAULT_READ_LIMITS.key_per_minute)]
     key_rate_limit: u64,
+    /// A phrase of what reporters' screens said is shown only once this many distinct
+    /// reporters sent it in the window (at least 2).
+    #[arg(long, env = "DOWNWATCH_PHRASE_MIN_REPORTERS", default_value_t = DEFAULT_PHRASE_MIN_REPORTERS)]
+    phrase_min_reporters: u32,
     /// TOML file overriding detector thresholds (see docs/detection.md); defaults otherwise.
     #[arg(long, env = "DOWNWATCH_DETECT_CONFIG")]
     detect_config: Option<PathBuf>,
@@ -166,6 +170,7 @@ fn config(args: ServeArgs) -> Result<Config, CliError> {
             max_attempts: args.webhook_max_attempts,
             log_days: args.webhook_log_days,
         },
+        phrase_min_reporters: args.phrase_min_reporters,
         read_limits: ReadLimits {
             anonymous_per_minute: args.read_rate_limit,
             key_per_minute: args.key_rate_limit,

@@ -19,12 +19,15 @@ pub enum ConfigError {
     /// The reporter-pseudonym secret is too short to key a hash with.
     #[error("DOWNWATCH_SECRET must be at least {min} characters")]
     SecretTooShort { min: usize },
+    /// Phrases published with fewer than two reporters would publish one person's words.
+    #[error("DOWNWATCH_PHRASE_MIN_REPORTERS must be at least 2 (it is {0})")]
+    PhraseThresholdTooLow(u32),
 }
 
 impl Config {
     /// The configuration as the server runs it, or why it cannot run.
     ///
-    /// Refuses a secret shorter than [`MIN_SECRET_LEN`]; takes an empty admin token for none
+    /// Refuses a secret shorter than [`MIN_SECRET_LEN`] and a phrase threshold below 2; takes an empty admin token for none
     /// (the admin API off); and brings each limit below its working range up to it (and the
     /// batch size down to 4000, the most one statement takes): at least one report per batch,
     /// one in the queue, 2 days of retention, 100 ms between repair passes, 1 s dedupe and
@@ -37,6 +40,11 @@ impl Config {
             });
         }
         self.admin_token = self.admin_token.filter(|t| !t.expose().is_empty());
+        if self.phrase_min_reporters < 2 {
+            return Err(ConfigError::PhraseThresholdTooLow(
+                self.phrase_min_reporters,
+            ));
+        }
 
         let ingest = &mut self.ingest;
         ingest.max_batch = ingest.max_batch.clamp(1, 4000);
@@ -79,11 +87,25 @@ mod tests {
             data_dir: "./downwatch-data".into(),
             ingest: IngestConfig::default(),
             gate: DEFAULT_GATE,
+            phrase_min_reporters: crate::config::DEFAULT_PHRASE_MIN_REPORTERS,
             read_limits: DEFAULT_READ_LIMITS,
             detect: DetectConfig::default(),
             run_detector: true,
             webhooks: WebhookConfig::default(),
         }
+    }
+
+    #[test]
+    fn a_phrase_threshold_below_two_is_refused_by_name() {
+        let one = Config {
+            phrase_min_reporters: 1,
+            ..config()
+        };
+        let err = one
+            .validate()
+            .expect_err("k = 1 publishes one person's words");
+        assert_eq!(err, ConfigError::PhraseThresholdTooLow(1));
+        assert!(err.to_string().contains("DOWNWATCH_PHRASE_MIN_REPORTERS"));
     }
 
     #[test]

@@ -207,6 +207,9 @@ impl Filler<'_> {
             lon: place.lon.map(|v| v as f32),
             asn: place.asn.and_then(|a| i32::try_from(a).ok()),
             as_org: place.as_org,
+            // History has platforms too (for the rollups), never messages.
+            platform: super::live::platform(&mut self.rng).and_then(|p| p.parse().ok()),
+            phrase: None,
         }
     }
 }

@@ -33,6 +33,57 @@ const USER_AGENTS: &[&str] = &[
     "Mozilla/5.0 (X11; Linux x86_64; rv:127.0) Gecko/20100101 Firefox/127.0",
 ];
 
+/// Where demo reporters use the services: `(platform, weight)`.
+const PLATFORMS: &[(&str, f64)] = &[
+    ("web", 0.35),
+    ("ios", 0.25),
+    ("android", 0.25),
+    ("desktop-app", 0.07),
+    ("smart-tv", 0.04),
+    ("console", 0.02),
+    ("other", 0.02),
+];
+
+/// A demo reporter's platform: 80 % name one, as [`PLATFORMS`] weighs them.
+pub(super) fn platform(rng: &mut Rng) -> Option<&'static str> {
+    rng.chance(0.8).then(|| {
+        let mut pick = rng.unit();
+        PLATFORMS
+            .iter()
+            .find(|(_, w)| {
+                pick -= w;
+                pick < 0.0
+            })
+            .map_or("other", |(p, _)| *p)
+    })
+}
+
+/// What demo reporters' screens say, most common first (some written differently, to be
+/// grouped by the normalisation; one with a phone number, which is never shown).
+const MESSAGES: &[&str] = &[
+    "Something went wrong",
+    "Something went wrong.",
+    "SOMETHING WENT WRONG",
+    "Network error",
+    "Error 503 Service Unavailable",
+    "Too many requests in 1 hour. Try again later.",
+    "Connection timed out",
+    "Call support at +1 555 010 9999",
+];
+
+/// A demo reporter's optional platform and message: most name a platform, some say what
+/// their screen said.
+fn what_they_saw(rng: &mut Rng) -> (Option<&'static str>, Option<&'static str>) {
+    let platform = platform(rng);
+    // Earlier messages are likelier: the first of a uniform pair.
+    let message = rng.chance(0.3).then(|| {
+        let a = rng.below(MESSAGES.len() as u64);
+        let b = rng.below(MESSAGES.len() as u64);
+        MESSAGES[a.min(b) as usize]
+    });
+    (platform, message)
+}
+
 /// How the live traffic runs.
 #[derive(Debug, Clone)]
 pub struct LiveOptions {
@@ -115,12 +166,19 @@ pub async fn run(
         traffic.draw(last, dt, &under_way, &mut rng, &mut drafts);
         last = now;
         for d in drafts.drain(..) {
+            let mut body = serde_json::json!({
+                "service": pop.services[d.service].slug,
+                "symptoms": d.symptoms,
+            });
+            let (platform, message) = what_they_saw(&mut rng);
+            if let Some(p) = platform {
+                body["platform"] = p.into();
+            }
+            if let Some(m) = message {
+                body["message"] = m.into();
+            }
             let job = Job {
-                body: serde_json::json!({
-                    "service": pop.services[d.service].slug,
-                    "symptoms": d.symptoms,
-                })
-                .to_string(),
+                body: body.to_string(),
                 ip: d.ip.to_string(),
                 user_agent: USER_AGENTS[rng.below(USER_AGENTS.len() as u64) as usize],
             };

@@ -148,6 +148,7 @@ pub async fn run(opts: DemoOptions) -> Result<(), DemoError> {
         data_dir: opts.data_dir.clone(),
         ingest: IngestConfig::default(),
         gate: DEFAULT_GATE,
+        phrase_min_reporters: crate::config::DEFAULT_PHRASE_MIN_REPORTERS,
         read_limits: DEFAULT_READ_LIMITS,
         detect: DetectConfig::default(),
         run_detector: true,

@@ -120,6 +120,7 @@ fn build(
             problems_held: cfg.problems_held.as_ref().map(thresholds),
         },
         top_symptoms: breakdown(&window.fields, "sym:", |_| true, 5),
+        top_platforms: Some(breakdown(&window.fields, "pf:", |_| true, 7)),
         top_countries: breakdown(
             &window.fields,
             "cc:",
@@ -237,6 +238,7 @@ mod tests {
                 "thresholds",
                 "top_countries",
                 "top_networks",
+                "top_platforms",
                 "top_subdivisions",
                 "top_symptoms",
                 "unique_reporters",

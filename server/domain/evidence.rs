@@ -43,6 +43,9 @@ pub struct Evidence {
     pub score: f64,
     pub thresholds: EvidenceThresholds,
     pub top_symptoms: Vec<Share>,
+    /// Where the reporters use the service (`ios`, `web`, …), of the reports that said;
+    /// absent in evidence taken before reports had a platform.
+    pub top_platforms: Option<Vec<Share>>,
     pub top_countries: Vec<Share>,
     pub top_subdivisions: Vec<Share>,
     pub top_networks: Vec<NetworkShare>,

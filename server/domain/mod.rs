@@ -1,5 +1,5 @@
 //! The words Downwatch's parts share, as types: how a service is doing ([`State`]), how bad
-//! an incident is ([`Severity`]) and where it is ([`Scope`]). The detector decides them, the
+//! an incident is ([`Severity`]), where it is ([`Scope`]) and where a reporter saw it ([`Platform`]). The detector decides them, the
 //! stores keep them (as text in the databases, as JSON on the status board) and the API shows
 //! them, always as the same strings (`ok`, `possible-problems`, `global`, `IT`, …); and the
 //! [`Evidence`] document the detector writes for every incident.
@@ -10,12 +10,14 @@
 //! [`words!`] macro.
 
 mod evidence;
+mod platform;
 mod scope;
 mod state;
 
 pub use evidence::{
     Evidence, EvidenceThresholds, NetworkShare, Share, StateThresholds, SubnetEvidence,
 };
+pub use platform::Platform;
 pub use scope::{BadScope, CountryCode, Scope};
 pub use state::{Severity, State};
 

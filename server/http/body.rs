@@ -48,11 +48,32 @@ pub async fn read_text(
         body.extend_from_slice(&chunk);
     }
     String::from_utf8(body.to_vec()).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let field = field_with_bad_bytes(&String::from_utf8_lossy(e.as_bytes()));
         ApiError::invalid(
-            "body",
-            format!("not valid UTF-8 (byte {})", e.utf8_error().valid_up_to()),
+            field.unwrap_or_else(|| "body".to_owned()),
+            format!("not valid UTF-8 (byte {at})"),
         )
     })
+}
+
+/// The field whose value holds the bytes that are not UTF-8 (a replacement character once
+/// decoded lossily), in a JSON object or a URL-encoded form; none when it cannot be told.
+fn field_with_bad_bytes(lossy: &str) -> Option<String> {
+    const BAD: char = '\u{FFFD}';
+    if let Ok(serde_json::Value::Object(map)) = serde_json::from_str(lossy) {
+        return map.into_iter().find_map(|(k, v)| {
+            let holds = match &v {
+                serde_json::Value::String(s) => s.contains(BAD),
+                other => other.to_string().contains(BAD),
+            };
+            holds.then_some(k)
+        });
+    }
+    form_urlencoded::parse(lossy.as_bytes())
+        .find(|(_, v)| v.contains(BAD))
+        .map(|(k, _)| k.into_owned())
+        .filter(|k| !k.is_empty() && !k.contains(BAD))
 }
 
 /// Reads a JSON object body: `application/json`, at most [`MAX_BODY`] bytes, UTF-8, parsed
@@ -75,7 +96,20 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ApiEr
         let path = e.path().to_string();
         let inner = e.into_inner();
         let message = inner.to_string();
-        let field = if inner.is_syntax() || inner.is_eof() {
+        // A string the lexer refuses (a control character, a lone surrogate) is the fault of
+        // the field it is the value of, when the path names one.
+        let bad_string = inner.is_syntax()
+            && [
+                "control character",
+                "surrogate",
+                "escape",
+                "unicode code point",
+            ]
+            .iter()
+            .any(|m| message.contains(m));
+        let field = if bad_string && path != "." && !path.is_empty() {
+            path
+        } else if inner.is_syntax() || inner.is_eof() {
             "body".to_owned()
         } else if path != "." && !path.is_empty() {
             path

@@ -1,5 +1,5 @@
 //! `GET /api/v1/services/{slug}/breakdown`: shares of a service's recent reports by symptom,
-//! country, subdivision or network.
+//! country, subdivision, network or platform.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -25,7 +25,8 @@ pub struct BreakdownQuery {
     /// The last this many minutes up to now: `15m`, `1h`, `24h` (1 minute to 24 hours).
     #[param(value_type = Option<String>, default = "1h", pattern = "^[0-9]+[mhd]$", example = "15m")]
     window: Option<String>,
-    /// The dimension to break the reports down by (`asn`: the reporters' networks).
+    /// The dimension to break the reports down by (`asn`: the reporters' networks;
+    /// `platform`: where they use the service, of the reports that said).
     #[param(value_type = Option<BreakdownBy>, inline, default = "symptom")]
     by: Option<String>,
     /// `csv` for CSV (as does `Accept: text/csv`); JSON otherwise.
@@ -38,7 +39,7 @@ pub struct BreakdownQuery {
 pub struct BreakdownResponse {
     /// The service's slug.
     service: String,
-    /// `symptom`, `country`, `subdivision` or `asn`.
+    /// `symptom`, `country`, `subdivision`, `asn` or `platform`.
     by: String,
     window_minutes: i64,
     /// Start of the window's first minute.
@@ -54,8 +55,9 @@ pub struct BreakdownResponse {
 
 /// What a service's recent reports are about and where they come from
 ///
-/// Counted **reports** in the last `window` by symptom, country, subdivision (ISO 3166-2)
-/// or network (ASN), with each key's share. `?format=csv` or `Accept: text/csv` gives CSV
+/// Counted **reports** in the last `window` by symptom, country, subdivision (ISO 3166-2),
+/// network (ASN) or platform (`web`, `ios`, …; of the reports that named one), with each
+/// key's share. `?format=csv` or `Accept: text/csv` gives CSV
 /// (`key,reports,share`).
 #[utoipa::path(
     get,
@@ -88,8 +90,12 @@ pub async fn get_breakdown(
     let service = service_of(&state, &slug)?;
     let window = parse_minutes("window", q.window.as_deref().unwrap_or("1h"), 1, 24 * 60)?;
     let by = q.by.as_deref().unwrap_or("symptom");
-    let prefix = prefix_of(by)
-        .ok_or_else(|| ApiError::invalid("by", "must be symptom, country, subdivision or asn"))?;
+    let prefix = prefix_of(by).ok_or_else(|| {
+        ApiError::invalid(
+            "by",
+            "must be symptom, country, subdivision, asn or platform",
+        )
+    })?;
     let minutes = window_minutes(Utc::now(), window);
     let fields = counters(
         state.stores.buckets.as_ref(),

@@ -13,6 +13,7 @@ use super::responses::StoreUnavailable;
 use super::schemas::FormatParam;
 use crate::app::AppState;
 use crate::domain::{Scope, Severity};
+use crate::read::phrases::{incident_period, SaidPhrases};
 use crate::store::{
     IncidentDetail, IncidentEventRecord, IncidentFilter, IncidentRecord, IncidentStatus,
 };
@@ -282,6 +283,13 @@ pub struct IncidentResponse {
     service_name: Option<String>,
     /// What happened, oldest first.
     timeline: Vec<IncidentEventRecord>,
+    /// What reporters' screens said from the detection window that opened the incident to
+    /// its end (or now):
+    /// only phrases at least `min_reporters` distinct reporters sent; empty once the raw
+    /// reports have expired.
+    said: SaidPhrases,
+    /// The k of `said`.
+    min_reporters: u32,
     links: IncidentLinks,
 }
 
@@ -303,8 +311,8 @@ pub struct IncidentLinks {
 /// One incident, with its evidence and timeline
 ///
 /// The incident, the evidence behind it (observed **reports** against the expected level,
-/// top symptoms, countries, subdivisions and networks, the methodology version) and its
-/// timeline. `?format=csv` or `Accept: text/csv` gives the timeline as CSV
+/// top symptoms, platforms, countries, subdivisions and networks, the methodology version),
+/// its timeline, and what reporters' screens said (k-anonymous phrases). `?format=csv` or `Accept: text/csv` gives the timeline as CSV
 /// (`at,kind,state,reports,expected,score`).
 #[utoipa::path(
     get,
@@ -351,6 +359,21 @@ pub async fn get_incident(
         return super::format::csv(&timeline, &format!("incident-{id}-timeline"));
     }
     let service_name = state.catalog.get(&incident.service).map(|s| s.name.clone());
+    let min_reporters = state.config.phrase_min_reporters;
+    let period = incident_period(
+        incident.started_at,
+        incident.resolved_at,
+        &incident.evidence,
+    );
+    let said = state
+        .phrases
+        .said(
+            state.stores.log.as_ref(),
+            &incident.service,
+            period,
+            min_reporters,
+        )
+        .await?;
     let links = IncidentLinks {
         this: format!("/api/v1/incidents/{id}"),
         timeline_csv: format!("/api/v1/incidents/{id}?format=csv"),
@@ -366,6 +389,8 @@ pub async fn get_incident(
         incident,
         service_name,
         timeline,
+        said,
+        min_reporters,
         links,
     }))
 }

@@ -22,6 +22,7 @@ pub(crate) mod map;
 pub(crate) mod openapi_json;
 pub(crate) mod outages;
 mod params;
+pub(crate) mod phrases;
 pub mod problem;
 #[cfg(test)]
 mod props;
@@ -71,6 +72,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(resource("/services/{slug}/status").get(status::get_status))
             .service(resource("/services/{slug}/series").get(series::get_series))
             .service(resource("/services/{slug}/breakdown").get(breakdown::get_breakdown))
+            .service(resource("/services/{slug}/phrases").get(phrases::get_phrases))
             .service(resource("/map").get(map::get_map))
             .service(resource("/events").get(events::events))
             .service(resource("/trending").get(status::trending))

@@ -10,13 +10,15 @@ use super::client::client_of;
 use super::problem::{ApiError, Problem};
 use super::responses::JsonBodyErrors;
 use crate::app::AppState;
+use crate::domain::Platform;
 use crate::ingest::validate::ReportInput;
 use crate::ingest::Ack;
 
-/// The JSON body of a report.
-#[derive(Debug, Deserialize, ToSchema)]
+/// The JSON body of a report. (No `Debug`: `message` is raw text that must never be logged.)
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"service": "netflix", "symptoms": ["login"], "region": "IT-25"}))]
+#[schema(example = json!({"service": "netflix", "symptoms": ["login"], "region": "IT-25",
+    "platform": "ios", "message": "Something went wrong"}))]
 pub(super) struct ReportBody {
     /// The service's slug.
     pub(super) service: String,
@@ -26,6 +28,18 @@ pub(super) struct ReportBody {
     /// are in. The address's location wins; this fills in what it does not know.
     #[serde(default)]
     pub(super) region: Option<String>,
+    /// Optional: where the reporter uses the service.
+    #[serde(default)]
+    #[schema(value_type = Option<Platform>)]
+    pub(super) platform: Option<String>,
+    /// Optional: what the screen said, at most 80 characters, no control characters. Only a
+    /// normalised phrase is kept (lower case; numbers masked; addresses, e-mails, phone
+    /// numbers, names and ids removed), and it is published only once enough different
+    /// reporters sent the same phrase (`GET /api/v1/services/{slug}/phrases`). The text
+    /// itself is never stored, logged or returned.
+    #[serde(default)]
+    #[schema(max_length = 80)]
+    pub(super) message: Option<String>,
 }
 
 /// The HTML form of a report (`application/x-www-form-urlencoded`).
@@ -39,6 +53,11 @@ struct ReportForm {
     symptoms: Vec<String>,
     /// Optional country (`IT`) or ISO 3166-2 subdivision (`IT-25`).
     region: Option<String>,
+    /// Optional: where the reporter uses the service.
+    platform: Option<Platform>,
+    /// Optional: what the screen said (at most 80 characters; see the JSON body).
+    #[schema(max_length = 80)]
+    message: Option<String>,
 }
 
 /// Report a problem with a service
@@ -81,6 +100,8 @@ pub async fn create_report(
             service: body.service,
             symptoms: body.symptoms,
             region: body.region,
+            platform: body.platform,
+            message: body.message,
         },
     )
     .await?;
@@ -99,8 +120,9 @@ pub async fn create_report(
     responses(
         (status = 303, description = "Recorded; `Location` is the service's page, with \
             `?reported=thanks` (counted) or `?reported=already` (a repeat). A browser (one \
-            that accepts `text/html`) is also sent back with `?reported=limited` or \
-            `?reported=invalid` instead of a 429 or 400 for a known service.",
+            that accepts `text/html`) is also sent back with `?reported=limited`, \
+            `?reported=invalid` or `?reported=message` (the message is refused) instead of a \
+            429 or 400 for a known service.",
             headers(("Location" = String, description = "The service's page."))),
         (status = 400, description = "The report is invalid; `field` names the culprit.",
             body = Problem, content_type = "application/problem+json"),
@@ -132,8 +154,13 @@ pub async fn create_report_form(
         Err(ApiError::RateLimited { .. }) if wants_html(&req) && service.is_some() => {
             (service.unwrap_or_default(), "limited")
         }
-        Err(ApiError::Invalid { .. }) if wants_html(&req) && service.is_some() => {
-            (service.unwrap_or_default(), "invalid")
+        Err(ApiError::Invalid { field, .. }) if wants_html(&req) && service.is_some() => {
+            let outcome = if field == "message" {
+                "message"
+            } else {
+                "invalid"
+            };
+            (service.unwrap_or_default(), outcome)
         }
         Err(err) => return Err(err),
     };
@@ -150,6 +177,8 @@ pub(super) fn parse_form(text: &str) -> Result<ReportInput, ApiError> {
             "service" => input.service = value.into_owned(),
             "symptoms" | "symptom" => input.symptoms.push(value.into_owned()),
             "region" => input.region = Some(value.into_owned()),
+            "platform" => input.platform = Some(value.into_owned()),
+            "message" => input.message = Some(value.into_owned()),
             // Other controls (a submit button, say) carry nothing we need.
             _ => {}
         }

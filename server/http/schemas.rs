@@ -37,4 +37,5 @@ pub enum BreakdownBy {
     Country,
     Subdivision,
     Asn,
+    Platform,
 }

@@ -3,6 +3,7 @@
 //!
 //! A report is acknowledged only after the Postgres transaction holding it has committed.
 
+pub mod phrase;
 pub mod privacy;
 pub mod queue;
 pub mod reconcile;
@@ -15,6 +16,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::catalog::CatalogCache;
+use crate::domain::Platform;
 use crate::geo::GeoIp;
 use crate::store::{GateCheck, NewReport};
 use privacy::Hasher;
@@ -49,6 +51,8 @@ pub struct Ack {
     pub symptoms: Vec<String>,
     pub country: Option<String>,
     pub subdivision: Option<String>,
+    /// Where the reporter uses the service, if they said.
+    pub platform: Option<Platform>,
     pub received_at: DateTime<Utc>,
 }
 
@@ -122,6 +126,8 @@ impl Ingest {
             asn: place.asn.and_then(|a| i32::try_from(a).ok()),
             as_org: place.as_org,
             region_source,
+            platform: valid.platform,
+            phrase: valid.phrase.map(phrase::Phrase::into_string),
         };
         let check = GateCheck {
             address: ids.address,

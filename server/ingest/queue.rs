@@ -189,6 +189,7 @@ impl Committer {
                 symptoms: report.symptoms.clone(),
                 country: report.country.clone(),
                 subdivision: report.subdivision.clone(),
+                platform: report.platform,
                 received_at: report.received_at,
             }));
         }

@@ -5,18 +5,37 @@ use std::sync::Arc;
 use crate::catalog::countries::{is_country, is_subdivision_suffix};
 use crate::catalog::symptoms::is_symptom;
 use crate::catalog::{CatalogCache, Service, ServiceSlug};
+use crate::domain::Platform;
 
+use super::phrase::Phrase;
 use super::IngestError;
 
 /// Most symptoms one report may name.
 pub const MAX_SYMPTOMS: usize = 3;
 
 /// What a client sent, before validation (from JSON or an HTML form).
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct ReportInput {
     pub service: String,
     pub symptoms: Vec<String>,
     pub region: Option<String>,
+    /// Where the reporter uses the service (a [`Platform`] word).
+    pub platform: Option<String>,
+    /// What the screen said, as typed: normalised into a [`Phrase`] here and then dropped.
+    pub message: Option<String>,
+}
+
+// The raw message must never reach a log line: reports are printed with `{:?}` in places.
+impl std::fmt::Debug for ReportInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReportInput")
+            .field("service", &self.service)
+            .field("symptoms", &self.symptoms)
+            .field("region", &self.region)
+            .field("platform", &self.platform)
+            .field("message", &self.message.as_ref().map(|_| "<withheld>"))
+            .finish()
+    }
 }
 
 /// A region the reporter chose: an ISO 3166-1 country, optionally with an ISO 3166-2
@@ -64,6 +83,9 @@ pub struct ValidReport {
     pub service: Arc<Service>,
     pub symptoms: Vec<String>,
     pub region: Option<Region>,
+    pub platform: Option<Platform>,
+    /// The message's normalised phrase (the raw text is gone).
+    pub phrase: Option<Phrase>,
 }
 
 /// Validates `input` against the catalog.
@@ -112,10 +134,29 @@ pub fn validate(input: ReportInput, catalog: &CatalogCache) -> Result<ValidRepor
         None | Some("") => None,
         Some(raw) => Some(Region::parse(raw).map_err(|r| invalid("region", r))?),
     };
+    let platform = match input.platform.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => Some(raw.to_ascii_lowercase().parse::<Platform>().map_err(|_| {
+            invalid(
+                "platform",
+                format!(
+                    "{:?} is not a platform; one of: {}",
+                    truncate(raw),
+                    Platform::WORDS.join(", ")
+                ),
+            )
+        })?),
+    };
+    let phrase = match input.message.as_deref() {
+        None => None,
+        Some(raw) => Phrase::parse(raw).map_err(|e| invalid("message", e.to_string()))?,
+    };
     Ok(ValidReport {
         service,
         symptoms,
         region,
+        platform,
+        phrase,
     })
 }
 
@@ -126,6 +167,56 @@ fn truncate(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn netflix() -> CatalogCache {
+        super::props::catalog()
+    }
+
+    fn input(platform: Option<&str>, message: Option<&str>) -> ReportInput {
+        ReportInput {
+            service: "netflix".into(),
+            symptoms: vec!["login".into()],
+            platform: platform.map(str::to_owned),
+            message: message.map(str::to_owned),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn platforms_are_their_words_and_others_are_refused_naming_platform() {
+        let ok = validate(input(Some(" iOS "), None), &netflix()).expect("valid");
+        assert_eq!(ok.platform, Some(Platform::Ios));
+        let none = validate(input(Some(""), None), &netflix()).expect("valid");
+        assert_eq!(none.platform, None);
+        match validate(input(Some("ipad"), None), &netflix()) {
+            Err(IngestError::Invalid { field, reason }) => {
+                assert_eq!(field, "platform");
+                assert!(reason.contains("smart-tv"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_message_becomes_its_phrase_and_bad_ones_name_message() {
+        let ok =
+            validate(input(None, Some("Something went WRONG (503)")), &netflix()).expect("valid");
+        assert_eq!(
+            ok.phrase.as_ref().map(Phrase::as_str),
+            Some("something went wrong #")
+        );
+        for bad in ["x".repeat(81), "tab\there".into(), "bell\u{7}".into()] {
+            match validate(input(None, Some(&bad)), &netflix()) {
+                Err(IngestError::Invalid { field, .. }) => assert_eq!(field, "message"),
+                other => panic!("{bad:?}: {other:?}"),
+            }
+        }
+        let debug = format!("{:?}", input(None, Some("call +39 333 1234567")));
+        assert!(
+            !debug.contains("333"),
+            "the raw message is never printed: {debug}"
+        );
+    }
 
     #[test]
     fn regions_parse() {
@@ -158,7 +249,7 @@ mod props {
 
     const SYMPTOMS: [&str; 4] = ["login", "app", "website", "payments"];
 
-    fn catalog() -> CatalogCache {
+    pub(super) fn catalog() -> CatalogCache {
         let cache = CatalogCache::default();
         cache.replace(vec![Service {
             slug: "netflix".into(),
@@ -189,8 +280,10 @@ mod props {
             service in text(&["netflix", "nope"]),
             symptoms in proptest::collection::vec(text(&SYMPTOMS), 0..6),
             region in proptest::option::of(text(&["IT", "it-25", "GB", "XX", "IT-ABCD", ""])),
+            platform in proptest::option::of(text(&["ios", "smart-tv", "WEB", "ipad", ""])),
+            message in proptest::option::of(text(&["Something went wrong", "call +39 333 1234567"])),
         ) {
-            let input = ReportInput { service, symptoms, region };
+            let input = ReportInput { service, symptoms, region, platform, message };
             match validate(input.clone(), &catalog()) {
                 Ok(valid) => {
                     prop_assert_eq!(valid.service.slug.as_str(), "netflix");
@@ -203,7 +296,9 @@ mod props {
                     }
                 }
                 Err(IngestError::Invalid { field, .. }) => {
-                    prop_assert!(["service", "symptoms", "region"].contains(&field));
+                    prop_assert!(
+                        ["service", "symptoms", "region", "platform", "message"].contains(&field)
+                    );
                 }
                 Err(IngestError::UnknownService(_)) => {}
                 Err(other) => prop_assert!(false, "unexpected {other:?} for {input:?}"),
@@ -219,6 +314,7 @@ mod props {
                 service: "netflix".into(),
                 symptoms: symptoms.iter().map(|s| (*s).to_owned()).collect(),
                 region: region.map(str::to_owned),
+                ..Default::default()
             };
             let valid = validate(input, &catalog()).map_err(|e| TestCaseError::fail(e.to_string()))?;
             prop_assert_eq!(valid.symptoms, symptoms);

@@ -40,6 +40,7 @@ use crate::store::LiveEvent;
         crate::http::outages::get_outage,
         crate::http::series::get_series,
         crate::http::breakdown::get_breakdown,
+        crate::http::phrases::get_phrases,
         crate::http::map::get_map,
         crate::http::events::events,
         crate::web::feeds::atom_all,

@@ -1,4 +1,5 @@
-//! Shares of recent reports by symptom, country, subdivision or network; and the map.
+//! Shares of recent reports by symptom, country, subdivision, network or platform; and the
+//! map.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -18,6 +19,7 @@ pub fn prefix_of(by: &str) -> Option<&'static str> {
         "country" => Some("cc:"),
         "subdivision" => Some("sd:"),
         "asn" => Some("asn:"),
+        "platform" => Some("pf:"),
         _ => None,
     }
 }

@@ -1,8 +1,10 @@
 //! The read side: time series stitched from Redis (hot window) and Postgres rollups
-//! (beyond), breakdowns of recent reports, and the outage map.
+//! (beyond), breakdowns of recent reports, the k-anonymous phrases of what people saw, and
+//! the outage map.
 
 pub mod breakdown;
 pub mod expected;
+pub mod phrases;
 pub mod recent;
 pub mod series;
 

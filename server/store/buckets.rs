@@ -10,7 +10,8 @@ use super::{NewReport, StoreError};
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MinuteBucket {
     pub total: i64,
-    /// `(field, count)` pairs: `sym:<code>`, `cc:<country>`, `sd:<subdivision>`, `asn:<n>`.
+    /// `(field, count)` pairs: `sym:<code>`, `cc:<country>`, `sd:<subdivision>`, `asn:<n>`,
+    /// `pf:<platform>`.
     pub fields: Vec<(String, i64)>,
     /// Approximate unique reporters (HyperLogLog).
     pub unique_reporters: i64,
@@ -24,7 +25,7 @@ pub struct ServiceWindow {
     pub per_minute: Vec<i64>,
     /// Unique reporters over the whole window (HyperLogLog union).
     pub unique_reporters: i64,
-    /// Summed counters: `total`, `sym:*`, `cc:*`, `sd:*`, `asn:*`.
+    /// Summed counters: `total`, `sym:*`, `cc:*`, `sd:*`, `asn:*`, `pf:*`.
     pub fields: std::collections::HashMap<String, i64>,
     /// Counted reports per subnet: `<country or ZZ>:<subnet hash>` → count.
     pub subnets: std::collections::HashMap<String, i64>,
@@ -117,7 +118,8 @@ pub trait BucketStore: Send + Sync {
 pub const HOT_WINDOW_MINUTES: i64 = 25 * 60;
 
 /// The counter fields one report adds to its minute bucket, the same in every backend:
-/// `total`, `sym:*`, `cc:*`, `sd:*`, `asn:*` and `pt:<lat>,<lon>` (one decimal).
+/// `total`, `sym:*`, `cc:*`, `sd:*`, `asn:*`, `pf:<platform>` and `pt:<lat>,<lon>` (one
+/// decimal).
 pub(crate) fn bucket_fields(r: &NewReport) -> Vec<String> {
     let mut fields = Vec::with_capacity(r.symptoms.len() + 4);
     fields.push("total".to_owned());
@@ -130,6 +132,9 @@ pub(crate) fn bucket_fields(r: &NewReport) -> Vec<String> {
     }
     if let Some(a) = r.asn {
         fields.push(format!("asn:{a}"));
+    }
+    if let Some(p) = r.platform {
+        fields.push(format!("pf:{p}"));
     }
     if let (Some(lat), Some(lon)) = (r.lat, r.lon) {
         fields.push(format!("pt:{lat:.1},{lon:.1}"));

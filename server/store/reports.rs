@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::StoreError;
+use crate::domain::Platform;
 
 /// A report ready to be written: validated, located, with its reporter hashed.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,6 +28,30 @@ pub struct NewReport {
     pub as_org: Option<String>,
     /// Where the region came from: `geoip`, `form` or `none`.
     pub region_source: &'static str,
+    /// Where the reporter uses the service, if they said.
+    pub platform: Option<Platform>,
+    /// The normalised phrase of what the reporter's screen said (never the raw text);
+    /// published only once enough reporters sent it ([`ReportLog::top_phrases`]).
+    pub phrase: Option<String>,
+}
+
+/// A phrase of what reporters' screens said, with the distinct reporters who sent it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct PhraseCount {
+    /// The normalised phrase (lower case, numbers masked as `#`).
+    pub phrase: String,
+    /// Distinct reporters who sent it in the window (reporters are daily pseudonyms).
+    pub reporters: i64,
+}
+
+/// What people's screens said about one service in a window: only the phrases at least the
+/// threshold's number of distinct reporters sent; the others never leave the store.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Phrases {
+    /// Most reporters first, then alphabetically.
+    pub phrases: Vec<PhraseCount>,
+    /// Distinct reporters who sent any message in the window (published or not).
+    pub reporters: i64,
 }
 
 /// One service's minute bucket, e.g. one the buckets missed and that waits to be repaired.
@@ -70,5 +95,16 @@ pub trait ReportLog: Send + Sync {
     async fn pending_bucket_repairs(&self, limit: i64) -> Result<Vec<ServiceMinute>, StoreError>;
     /// Forgets repaired minute buckets.
     async fn clear_bucket_repairs(&self, minutes: &[ServiceMinute]) -> Result<(), StoreError>;
+    /// The phrases of `service`'s reports received in `[from, to)` that at least
+    /// `min_reporters` distinct reporters sent, at most `limit` of them: k-anonymity is
+    /// applied here, so that a phrase fewer people sent is never read out of the store.
+    async fn top_phrases(
+        &self,
+        service: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        min_reporters: i64,
+        limit: i64,
+    ) -> Result<Phrases, StoreError>;
     async fn ping(&self) -> Result<(), StoreError>;
 }

@@ -5,6 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::StoreError;
+use crate::domain::Platform;
 
 /// Counted reports of one service in one country ('ZZ' when unknown) in one 15-minute bucket.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,6 +24,14 @@ pub struct QuarterTotal {
     pub reports: i64,
     /// The quarter's unique reporters, summed over the countries.
     pub unique_reporters: i64,
+}
+
+/// One service's counted reports on one platform over a period, from the rollups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlatformTotal {
+    /// `None`: reports that named no platform.
+    pub platform: Option<Platform>,
+    pub reports: i64,
 }
 
 /// A period of time `[from, to)`.
@@ -67,6 +76,14 @@ pub trait RollupStore: Send + Sync {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
     ) -> Result<Vec<RollupRow>, StoreError>;
+    /// One service's counted reports per platform in the quarters of `[from, to)`, most
+    /// first (`rollup_platforms`, filled by [`Self::roll_up`] beside the rollups).
+    async fn platform_totals(
+        &self,
+        service: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<PlatformTotal>, StoreError>;
     /// One service's reports per quarter in `[from, to)`, summed over its countries (or of one
     /// country), in time order: what a series' baseline learns from and what its steps beyond
     /// the hot window add up. Quarters without reports are absent.

@@ -8,7 +8,7 @@ use askama::Template;
 
 use super::outage_words::{line, OutageLine};
 use super::service::{incident_line, IncidentLine};
-use super::view::{amount, state_label, Chrome};
+use super::view::{state_label, Chrome};
 use super::{html, unavailable};
 use crate::app::AppState;
 use crate::catalog::Service;
@@ -172,9 +172,9 @@ async fn problems(
                 detail: c.f(
                     "home.problem_detail",
                     &[
-                        ("reports", &s.reports.to_string()),
+                        ("reports", &c.texts.number(s.reports as f64, 0)),
                         ("minutes", &s.window_minutes.to_string()),
-                        ("expected", &amount(s.expected)),
+                        ("expected", &c.texts.amount(s.expected)),
                     ],
                 ),
                 state: s.state,

@@ -8,11 +8,13 @@ use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use serde_json::Value;
 
 use super::outage_words::{self, WiderOutage};
+use super::said::{phrase_rows, phrases, platform_fact};
 use super::service::{incident_line, incident_title, IncidentLine};
-use super::view::{amount, ChartSpec, Chrome, ShareRow, Stamp};
+use super::view::{ChartSpec, Chrome, ShareRow, Stamp};
 use super::{error_page, html, unavailable};
 use crate::app::AppState;
 use crate::detect::Surprise;
+use crate::read::phrases::incident_period;
 use crate::store::IncidentDetail;
 
 #[derive(Template)]
@@ -29,6 +31,8 @@ struct IncidentPage {
     chart: ChartSpec,
     facts: Vec<(String, String)>,
     breakdowns: Vec<Breakdown>,
+    phrases: Vec<ShareRow>,
+    phrases_note: String,
     methodology_text: String,
     timeline: Vec<TimelineRow>,
     series_csv: String,
@@ -110,28 +114,31 @@ pub async fn incident_page(
         iso(to)
     );
 
-    let figure = |key: &str| ev[key].as_f64().map(amount);
+    let figure = |key: &str| ev[key].as_f64().map(|x| c.texts.amount(x));
     let mut facts = vec![
         (
             c.t("incident.peak").to_owned(),
             c.f(
                 "incident.peak_value",
                 &[
-                    ("reports", &amount(incident.peak_reports)),
-                    ("expected", &amount(incident.peak_expected)),
+                    ("reports", &c.texts.amount(incident.peak_reports)),
+                    ("expected", &c.texts.amount(incident.peak_expected)),
                 ],
             ),
         ),
         (
             c.t("incident.total_reports").to_owned(),
-            incident.total_reports.to_string(),
+            c.texts.number(incident.total_reports as f64, 0),
         ),
     ];
     if let Some(n) = figure("unique_reporters") {
         facts.push((c.t("incident.unique_reporters").to_owned(), n));
     }
     if let Some(r) = ev["ratio"].as_f64() {
-        facts.push((c.t("incident.ratio").to_owned(), format!("{r:.1}×")));
+        facts.push((
+            c.t("incident.ratio").to_owned(),
+            format!("{}×", c.texts.number(r, 1)),
+        ));
     }
     if let Some(low) = ev["ratio_low"].as_f64() {
         let confidence = ev["confidence"].as_f64().unwrap_or(0.99);
@@ -140,7 +147,7 @@ pub async fn incident_page(
             c.f(
                 "incident.ratio_low_value",
                 &[
-                    ("ratio", &format!("{low:.1}")),
+                    ("ratio", &c.texts.number(low, 1)),
                     ("confidence", &format!("{:.0}", confidence * 100.0)),
                 ],
             ),
@@ -156,8 +163,14 @@ pub async fn incident_page(
     if let Some(alpha) = ev["dispersion"].as_f64() {
         facts.push((
             c.t("incident.noise").to_owned(),
-            c.f("incident.noise_value", &[("alpha", &format!("{alpha:.2}"))]),
+            c.f(
+                "incident.noise_value",
+                &[("alpha", &c.texts.number(alpha, 2))],
+            ),
         ));
+    }
+    if let Some(fact) = platform_fact(&c, ev) {
+        facts.push((c.t("said.platform").to_owned(), fact));
     }
     if let Some(w) = ev["window_minutes"].as_u64() {
         facts.push((c.t("incident.window").to_owned(), format!("{w} min")));
@@ -191,6 +204,13 @@ pub async fn incident_page(
             }),
         },
         Breakdown {
+            title: c.t("said.platforms_short").to_owned(),
+            country_codes: false,
+            rows: shares("top_platforms", &|r| {
+                (key_of(r), c.texts.platform(&key_of(r)))
+            }),
+        },
+        Breakdown {
             title: c.t("incident.top_countries").to_owned(),
             country_codes: true,
             rows: shares("top_countries", &|r| (key_of(r), key_of(r))),
@@ -219,17 +239,28 @@ pub async fn incident_page(
             at: Stamp::new(e.at),
             kind: c.t(&format!("event.{}", e.kind)).to_owned(),
             state: super::view::state_label(&c.texts, e.state),
-            reports: amount(e.reports),
-            expected: amount(e.expected),
+            reports: c.texts.amount(e.reports),
+            expected: c.texts.amount(e.expected),
         })
         .collect();
     let summary = c.f(
         "incident.summary",
         &[
-            ("reports", &incident.total_reports.to_string()),
+            ("reports", &c.texts.number(incident.total_reports as f64, 0)),
             ("service", &name),
         ],
     );
+    // What screens said during the incident, while the reports are kept (k-anonymous).
+    let period = incident_period(
+        incident.started_at,
+        incident.resolved_at,
+        &incident.evidence,
+    );
+    let said = match phrases(&state, &incident.service, period).await {
+        Ok(said) => said,
+        Err(err) => return unavailable(&req, &err),
+    };
+    let k = state.config.phrase_min_reporters.to_string();
     let title = incident_title(&c, &name, &incident);
     let page = IncidentPage {
         id,
@@ -246,6 +277,8 @@ pub async fn incident_page(
         },
         facts,
         breakdowns,
+        phrases: phrase_rows(&c, &said),
+        phrases_note: c.f("said.phrases_note", &[("k", &k)]),
         methodology_text: c.f(
             "incident.methodology",
             &[("version", &incident.methodology)],

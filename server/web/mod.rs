@@ -15,6 +15,7 @@ pub(crate) mod outage_feed;
 mod outage_words;
 mod outages;
 pub(crate) mod reference;
+mod said;
 mod security;
 mod service;
 mod view;

@@ -7,13 +7,15 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::{DateTime, Utc};
 
-use super::map::{map_view, recent_counters, MapView};
+use super::map::{map_view, recent_counters, MapView, WINDOW_MINUTES};
 use super::outage_words::{self, WiderOutage};
-use super::view::{amount, state_label, ChartSpec, Chrome, ShareRow, Stamp};
+use super::said::{phrase_rows, phrases, platform_choices, platform_rows, PlatformChoice};
+use super::view::{state_label, ChartSpec, Chrome, ShareRow, Stamp};
 use super::{error_page, html, unavailable};
 use crate::app::AppState;
 use crate::domain::{Scope, State};
 use crate::read::breakdown::breakdown;
+use crate::read::phrases::minute_window;
 use crate::store::{
     IncidentFilter, IncidentRecord, IncidentStatus, OutageFilter, ServiceStatus, StoreError,
 };
@@ -35,7 +37,12 @@ struct ServicePage {
     reported: Option<String>,
     reported_class: &'static str,
     symptoms: Vec<SymptomChoice>,
+    platforms: Vec<PlatformChoice>,
+    message_note: String,
     top_symptoms: Vec<ShareRow>,
+    top_platforms: Vec<ShareRow>,
+    phrases: Vec<ShareRow>,
+    phrases_note: String,
     network_hint: Option<String>,
     wider: Option<WiderOutage>,
     incidents: Vec<IncidentLine>,
@@ -82,11 +89,12 @@ pub async fn service_page(
         ..IncidentFilter::default()
     };
     let loaded = async {
-        // Three independent reads (Redis, Redis, the database) at once.
-        let (status, fields, incidents) = futures_util::future::try_join3(
+        // Four independent reads (Redis, Redis, the database twice) at once.
+        let (status, fields, incidents, said) = futures_util::future::try_join4(
             state.stores.board.status(&service.slug),
             recent_counters(&state, Some(&service.slug), now),
             state.stores.incidents.list_incidents(&filter),
+            phrases(&state, &service.slug, minute_window(now, WINDOW_MINUTES)),
         )
         .await?;
         // The map reads the same window's counters: they are read once.
@@ -102,9 +110,9 @@ pub async fn service_page(
                 ..OutageFilter::default()
             })
             .await?;
-        Ok::<_, StoreError>((status, fields, incidents, map, wider))
+        Ok::<_, StoreError>((status, fields, incidents, said, map, wider))
     };
-    let (status, fields, incidents, map, wider) = match loaded.await {
+    let (status, fields, incidents, said, map, wider) = match loaded.await {
         Ok(loaded) => loaded,
         Err(err) => return unavailable(&req, &err),
     };
@@ -119,6 +127,7 @@ pub async fn service_page(
         Some("already") => (Some(c.t("report.already").to_owned()), "ok"),
         Some("limited") => (Some(c.t("report.limited").to_owned()), "warn"),
         Some("invalid") => (Some(c.t("report.invalid").to_owned()), "warn"),
+        Some("message") => (Some(c.t("report.message_invalid").to_owned()), "warn"),
         _ => (None, ""),
     };
     let top_symptoms = breakdown(&fields, "sym:")
@@ -144,7 +153,13 @@ pub async fn service_page(
                 ],
             )
         });
+    let k = state.config.phrase_min_reporters.to_string();
     let page = ServicePage {
+        platforms: platform_choices(&c),
+        message_note: c.f("report.message_note", &[("k", &k)]),
+        top_platforms: platform_rows(&c, &fields),
+        phrases: phrase_rows(&c, &said),
+        phrases_note: c.f("said.phrases_note", &[("k", &k)]),
         slug: service.slug.clone(),
         title: c.f("service.title", &who),
         heading: c.f("service.heading", &who),
@@ -198,9 +213,9 @@ pub(super) fn banner(c: &Chrome, name: &str, status: Option<&ServiceStatus>) -> 
         Some(s) => c.f(
             "status.detail",
             &[
-                ("reports", &s.reports.to_string()),
+                ("reports", &c.texts.number(s.reports as f64, 0)),
                 ("minutes", &s.window_minutes.to_string()),
-                ("expected", &amount(s.expected)),
+                ("expected", &c.texts.amount(s.expected)),
             ],
         ),
         None => c.t("status.no_recent").to_owned(),

@@ -213,7 +213,7 @@
         })
       ],
       series: [
-        { value: function (u, v) { return v == null ? '' : full.format(new Date(v * 1000)); } },
+        { label: d.labelTime || 'Time', value: function (u, v) { return v == null ? '' : full.format(new Date(v * 1000)); } },
         {
           label: d.labelBand || 'Normal range', stroke: 'transparent', width: 0, points: hidden,
           value: function (u, v, si, i) {

@@ -73,6 +73,22 @@
     if (document.querySelector("[data-live-service], [data-live]")) setInterval(refresh, 60000);
   }
 
+  /* The platform a reporter chose is remembered in this browser (only here, never sent
+     until they report again). */
+  var PLATFORM_KEY = "downwatch.platform";
+  function rememberPlatform(form) {
+    var saved = null;
+    try { saved = localStorage.getItem(PLATFORM_KEY); } catch (e) { saved = null; }
+    if (saved) {
+      var radio = form.querySelector("input[name=platform][value='" + saved.replace(/[^a-z-]/g, "") + "']");
+      if (radio) radio.checked = true;
+    }
+    form.addEventListener("change", function (e) {
+      if (e.target.name !== "platform") return;
+      try { localStorage.setItem(PLATFORM_KEY, e.target.value); } catch (err) { /* private mode */ }
+    });
+  }
+
   /* The report form: sent with fetch, answered in place. */
   function enhanceForm(form) {
     var message = form.querySelector(".form-message");
@@ -90,21 +106,31 @@
       var symptoms = Array.prototype.map.call(
         form.querySelectorAll("input[name=symptoms]:checked"), function (i) { return i.value; });
       if (symptoms.length < 1 || symptoms.length > 3) { say("msgInvalid", true); return; }
+      var report = { service: form.elements.service.value, symptoms: symptoms };
+      var platform = form.querySelector("input[name=platform]:checked");
+      if (platform) report.platform = platform.value;
+      var text = form.elements.message ? form.elements.message.value.trim() : "";
+      if (text) report.message = text;
       button.disabled = true;
       fetch("/api/v1/reports", {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: JSON.stringify({ service: form.elements.service.value, symptoms: symptoms })
+        body: JSON.stringify(report)
       }).then(function (r) {
         if (r.status === 202) {
           return r.json().then(function (ack) {
             say(ack.counted ? "msgThanks" : "msgAlready", false);
             form.querySelectorAll("input[name=symptoms]:checked").forEach(function (i) { i.checked = false; });
+            if (form.elements.message) form.elements.message.value = "";
             soon();
           });
         }
         if (r.status === 429) say("msgLimited", true);
-        else if (r.status === 400) say("msgInvalid", true);
+        else if (r.status === 400) {
+          return r.json().then(function (problem) {
+            say(problem.field === "message" ? "msgMessage" : "msgInvalid", true);
+          }, function () { say("msgInvalid", true); });
+        }
         else say("msgError", true);
       }).catch(function () { say("msgError", true); })
         .then(function () { button.disabled = false; });
@@ -114,6 +140,7 @@
   function start() {
     localise(document);
     var form = document.getElementById("report-form");
+    if (form) rememberPlatform(form);
     if (form && window.fetch) enhanceForm(form);
     listen();
   }

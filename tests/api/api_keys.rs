@@ -573,6 +573,7 @@ async fn the_embedded_stack_limits_reads_and_accepts_keys() {
         data_dir: dir.path().to_owned(),
         ingest: IngestConfig::default(),
         gate: DEFAULT_GATE,
+        phrase_min_reporters: 5,
         read_limits: ReadLimits {
             anonymous_per_minute: 2,
             key_per_minute: 10,

@@ -27,6 +27,7 @@ async fn start(dir: &Path) -> (String, tokio::task::JoinHandle<Result<(), std::i
         data_dir: dir.to_owned(),
         ingest: IngestConfig::default(),
         gate: DEFAULT_GATE,
+        phrase_min_reporters: 5,
         read_limits: DEFAULT_READ_LIMITS,
         detect: DetectConfig::default(),
         run_detector: true,

@@ -119,6 +119,7 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
             ..IngestConfig::default()
         },
         gate: DEFAULT_GATE,
+        phrase_min_reporters: 5,
         // Tests read much faster than anyone should; `api_keys` tests the limits.
         read_limits: TEST_READ_LIMITS,
         detect: DetectConfig::default(),

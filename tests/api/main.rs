@@ -22,6 +22,7 @@ mod reports;
 mod reports_invalid;
 mod resilience;
 mod retention;
+mod said;
 mod security;
 mod series_api;
 mod services;

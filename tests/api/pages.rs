@@ -34,6 +34,30 @@ crate::both_stacks! {
         assert!(body.contains("name=\"symptoms\" value=\"login\""), "the symptoms are offered");
     }
 
+    async fn every_language_is_picked_by_accept_language_and_listed_in_the_switch(app) {
+        for (accept, tag, heading) in [
+            ("es-ES,es;q=0.9", "es", "Tengo un problema con Netflix"),
+            ("fr-FR,fr;q=0.9", "fr", "J’ai un problème avec Netflix"),
+            ("de-DE,de;q=0.9", "de", "Ich habe ein Problem mit Netflix"),
+            ("pt-BR,pt;q=0.9", "pt-BR", "Estou com um problema em Netflix"),
+            ("pt-PT", "pt-BR", "Estou com um problema em Netflix"),
+        ] {
+            for path in ["/", "/s/netflix", "/map"] {
+                let (status, body, _) = get(app, path, accept).await;
+                assert_eq!(status, 200, "{accept} {path}");
+                assert!(body.contains(&format!("<html lang=\"{tag}\">")), "{accept} {path}");
+                for name in ["English", "Italiano", "Español", "Français", "Deutsch", "Português (Brasil)"] {
+                    assert!(body.contains(name), "{accept} {path}: the switch lists {name}");
+                }
+            }
+            let (_, body, _) = get(app, "/s/netflix", accept).await;
+            assert!(body.contains(heading), "{accept}: the form in its language");
+        }
+        let res = app.http.get(app.url("/?lang=pt-BR")).send().await.expect("sent");
+        let cookie = res.headers()["set-cookie"].to_str().expect("ascii").to_owned();
+        assert!(cookie.starts_with("lang=pt-BR;"), "{cookie}");
+    }
+
     async fn unknown_pages_are_404_pages(app) {
         for path in ["/s/no-such-service", "/incidents/999999", "/incidents/abc", "/embed/chart/nope"] {
             let (status, body, _) = get(app, path, "en").await;

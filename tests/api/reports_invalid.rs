@@ -152,7 +152,8 @@ fn cases() -> Vec<Case> {
             body: b"{\"service\":\"netfl\xff\xfeix\",\"symptoms\":[\"login\"]}".to_vec(),
             status: 400,
             kind: "invalid-request",
-            field: "body",
+            // The bytes that are not UTF-8 are in the service's slug.
+            field: "service",
         },
     ];
     let mut huge = br#"{"service":"netflix","symptoms":["login"],"region":""#.to_vec();

@@ -55,6 +55,8 @@ fn logged(service: &str, minutes_ago: i64, n: u8) -> NewReport {
         asn: Some(3269),
         as_org: None,
         region_source: "geoip",
+        platform: None,
+        phrase: None,
     }
 }
 

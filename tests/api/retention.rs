@@ -24,6 +24,8 @@ fn old_report(t: chrono::DateTime<Utc>, n: u8) -> NewReport {
         asn: None,
         as_org: None,
         region_source: "geoip",
+        platform: None,
+        phrase: None,
     }
 }
 

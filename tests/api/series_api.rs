@@ -55,6 +55,8 @@ fn report_at(t: DateTime<Utc>, n: u64) -> NewReport {
         asn: None,
         as_org: None,
         region_source: "geoip",
+        platform: None,
+        phrase: None,
     }
 }
 

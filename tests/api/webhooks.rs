@@ -686,6 +686,7 @@ async fn the_embedded_stack_delivers_signed_webhooks_too() {
         data_dir: dir.path().to_owned(),
         ingest: IngestConfig::default(),
         gate: DEFAULT_GATE,
+        phrase_min_reporters: 5,
         read_limits: TEST_READ_LIMITS,
         detect: DetectConfig::default(),
         // The test writes the incidents itself, as the leader.

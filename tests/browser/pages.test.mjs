@@ -39,14 +39,14 @@ async function open(t, path, options = {}) {
 }
 
 /** Reports through the API from distinct addresses (the demo trusts loopback proxies). */
-async function surge(count, firstOctet, symptoms) {
+async function surge(count, firstOctet, symptoms, extra = {}) {
   let counted = 0;
   for (let i = 0; i < count; i++) {
     const ip = `${firstOctet}.${(i * 7) % 250 + 1}.${i % 250 + 1}.${(i % 200) + 10}`;
     const r = await fetch(`${BASE}/api/v1/reports`, {
       method: "POST",
       headers: { "Content-Type": "application/json", "X-Forwarded-For": ip, "User-Agent": `browser-test/${i}` },
-      body: JSON.stringify({ service: SERVICE, symptoms, region: "IT" }),
+      body: JSON.stringify({ service: SERVICE, symptoms, region: "IT", ...extra }),
     });
     const body = await r.text();
     assert.equal(r.status, 202, body);
@@ -104,12 +104,21 @@ test("a surge turns the banner red, live, and opens an incident", { timeout: 200
   const page = await open(t, `/s/${SERVICE}`);
   assert.equal(await page.locator(".banner").getAttribute("class"), "banner state-ok");
   const symptoms = await symptomsOf(SERVICE);
-  const counted = await surge(80, 100, [symptoms[0]]);
+  // Most of them on the iOS app, seeing the same error written their own ways; one with a
+  // phone number, which must never be shown.
+  const counted = await surge(60, 100, [symptoms[0]], { platform: "ios", message: "Something went wrong (error 503)" })
+    + await surge(19, 101, [symptoms[0]], { platform: "web", message: "something went WRONG! (Error 502)" })
+    + await surge(1, 102, [symptoms[0]], { message: "call me on +39 333 123 4567" });
   assert.ok(counted >= 70, `${counted} of 80 counted`);
   // The detector ticks every minute; the page hears it over /api/v1/events.
   await page.waitForSelector(".banner.state-problems", { timeout: 180000 });
   assert.match(await page.locator(".banner").innerText(), /indicate problems/);
   await page.waitForFunction(() => document.querySelector("figure.chart")?.dataset.loaded === "1");
+  // The live part of the page now shows where and what people saw, never the phone number.
+  await page.waitForFunction(() => /something went wrong error #/.test(document.querySelector("#recent")?.textContent));
+  const recent = await page.locator("#recent").innerText();
+  assert.match(recent, /iPhone\/iPad app/);
+  assert.doesNotMatch(recent, /333|4567/);
   await shot(page, "service");
 });
 
@@ -133,6 +142,9 @@ test("the incident page shows evidence, a timeline and citable links", async (t)
   assert.equal(await page.locator(`a[href="/api/v1/incidents/${incidents[0].id}"]`).count(), 1);
   await page.waitForFunction(() => document.querySelector("figure.chart")?.dataset.loaded === "1");
   assert.ok(Number(await page.locator("figure.chart").getAttribute("data-total")) >= 70);
+  const evidence = await page.locator("#evidence-h + dl, #evidence-h ~ *").allInnerTexts();
+  assert.match(evidence.join("\n"), /\d+% on the iOS app/);
+  assert.match(evidence.join("\n"), /something went wrong error #/);
   await shot(page, "incident");
 });
 
@@ -172,8 +184,53 @@ test("Italian readers get Italian, and a 360 px phone gets no sideways scrolling
   assert.match(await page.locator("#report-h").innerText(), /Ho un problema/);
   await page.waitForFunction(() => document.querySelector("figure.chart")?.dataset.loaded === "1");
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(overflow <= 0, `the page is ${overflow} px wider than the phone`);
+  const wide = await page.evaluate(() => [...document.querySelectorAll("body *")]
+    .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+    .slice(0, 5).map((e) => `${e.tagName.toLowerCase()}.${e.className}#${e.id}`).join(", "));
+  assert.ok(overflow <= 0, `the page is ${overflow} px wider than the phone: ${wide}`);
   await shot(page, "service-phone-it");
+});
+
+test("the platform is one tap, remembered in the browser, and sent with a message", async (t) => {
+  const page = await open(t, `/s/${SERVICE}`, { extraHTTPHeaders: { "X-Forwarded-For": "198.51.100.30" } });
+  const ios = page.locator('#report-form input[name=platform][value="ios"]');
+  assert.equal(await ios.isChecked(), false, "nothing chosen at first");
+  await page.locator('#report-form label.platform', { hasText: "iPhone/iPad app" }).click();
+  assert.equal(await ios.isChecked(), true, "one tap on the label");
+  await page.locator("#report-form input[name=symptoms]").nth(0).check();
+  await page.locator("#report-message").fill("Oops, something broke");
+  const sent = page.waitForRequest((r) => r.url().endsWith("/api/v1/reports"));
+  await page.locator("#report-form button[type=submit]").click();
+  const body = JSON.parse((await sent).postData());
+  assert.equal(body.platform, "ios");
+  assert.equal(body.message, "Oops, something broke");
+  await page.waitForFunction(() => /counted/.test(document.querySelector(".form-message")?.textContent));
+  assert.equal(await page.locator("#report-message").inputValue(), "", "the message is cleared");
+  await page.reload();
+  assert.equal(await page.locator('#report-form input[name=platform][value="ios"]').isChecked(), true,
+    "the platform is remembered");
+  assert.equal(await page.locator("#report-message").getAttribute("maxlength"), "80");
+});
+
+test("the service page in every language, with its dates and numbers", async (t) => {
+  for (const [tag, accept, heading] of [
+    ["en", "en-GB", /I have a problem/],
+    ["it", "it-IT", /Ho un problema/],
+    ["es", "es-ES", /Tengo un problema/],
+    ["fr", "fr-FR", /J’ai un problème/],
+    ["de", "de-DE", /Ich habe ein Problem/],
+    ["pt-BR", "pt-BR", /Estou com um problema/],
+  ]) {
+    const page = await open(t, `/s/${SERVICE}`, { locale: accept, extraHTTPHeaders: { "Accept-Language": accept } });
+    assert.equal(await page.getAttribute("html", "lang"), tag);
+    assert.match(await page.locator("#report-h").innerText(), heading);
+    const langs = await page.locator("nav.langs").innerText();
+    for (const name of ["English", "Italiano", "Español", "Français", "Deutsch", "Português (Brasil)"]) {
+      assert.ok(langs.includes(name), `${tag}: the switch lists ${name}`);
+    }
+    await page.waitForFunction(() => document.querySelector("figure.chart")?.dataset.loaded === "1");
+    await shot(page, `service-${tag}`);
+  }
 });
 
 test("the service page's first load is small (compressed, without map geometry)", async (t) => {
@@ -197,7 +254,7 @@ test("pages pass axe's accessibility rules (WCAG 2 A/AA: contrast, labels, landm
   const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
   const r = await fetch(`${BASE}/api/v1/incidents?service=${SERVICE}`);
   const { incidents } = await r.json();
-  const paths = ["/", `/s/${SERVICE}`, `/map?service=${SERVICE}`, `/incidents/${incidents[0].id}`, "/?lang=it", "/outages"];
+  const paths = ["/", `/s/${SERVICE}`, `/map?service=${SERVICE}`, `/incidents/${incidents[0].id}`, "/?lang=it", `/s/${SERVICE}?lang=de`, "/outages"];
   for (const scheme of ["light", "dark"]) {
     // axe is injected as a script: the test context bypasses the pages' CSP for it alone.
     const context = await browser.newContext({ bypassCSP: true, colorScheme: scheme });

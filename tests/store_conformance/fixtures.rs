@@ -29,6 +29,8 @@ pub fn report(service: &str, secs_after: i64, reporter: u8, country: Option<&str
         asn: Some(3269),
         as_org: Some("Telecom Italia".into()),
         region_source: "geoip",
+        platform: None,
+        phrase: None,
     }
 }
 

@@ -69,6 +69,7 @@ mod outages;
 mod reports;
 mod retention;
 mod rollups;
+mod said;
 mod webhooks;
 
 // The hot seams.

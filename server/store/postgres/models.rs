@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 
 use crate::catalog::Service;
+use crate::domain::Platform;
 
 crate::store::rows::sql_rows!(Pg);
 
@@ -55,6 +56,8 @@ pub struct NewReportRow<'a> {
     pub asn: Option<i32>,
     pub as_org: Option<&'a str>,
     pub region_source: &'a str,
+    pub platform: Option<&'static str>,
+    pub phrase: Option<&'a str>,
 }
 
 impl<'a> From<&'a NewReport> for NewReportRow<'a> {
@@ -74,6 +77,8 @@ impl<'a> From<&'a NewReport> for NewReportRow<'a> {
             asn: r.asn,
             as_org: r.as_org.as_deref(),
             region_source: r.region_source,
+            platform: r.platform.map(Platform::as_str),
+            phrase: r.phrase.as_deref(),
         }
     }
 }

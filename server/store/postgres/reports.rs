@@ -3,13 +3,16 @@
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{Date, Integer};
+use diesel::sql_types::{BigInt, Date, Integer, Text, Timestamptz};
 use diesel_async::RunQueryDsl;
 
 use super::models::{NewReportRow, ReportRow};
 use super::schema::{bucket_repairs, reports};
 use super::{db_error, PgStore};
-use crate::store::{Expired, NewReport, ReportLog, ServiceMinute, StoreError};
+use crate::store::rows::{PhraseRow, ReportersRow};
+use crate::store::{
+    Expired, NewReport, PhraseCount, Phrases, ReportLog, ServiceMinute, StoreError,
+};
 
 #[async_trait]
 impl ReportLog for PgStore {
@@ -47,7 +50,7 @@ impl ReportLog for PgStore {
             query = query.filter(reports::service.eq(service.to_owned()));
         }
         let rows: Vec<ReportRow> = query.load(&mut conn).await.map_err(db_error)?;
-        Ok(rows.into_iter().map(NewReport::from).collect())
+        rows.into_iter().map(NewReport::try_from).collect()
     }
 
     async fn ensure_partitions(&self, first: NaiveDate, days: i32) -> Result<(), StoreError> {
@@ -112,6 +115,48 @@ impl ReportLog for PgStore {
                 .map_err(db_error)?;
         }
         Ok(())
+    }
+
+    async fn top_phrases(
+        &self,
+        service: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        min_reporters: i64,
+        limit: i64,
+    ) -> Result<Phrases, StoreError> {
+        let mut conn = self.conn().await?;
+        // The threshold is applied in SQL: a rarer phrase never leaves the database.
+        let rows: Vec<PhraseRow> = diesel::sql_query(
+            "SELECT phrase, count(DISTINCT reporter) AS reporters FROM reports
+             WHERE service = $1 AND received_at >= $2 AND received_at < $3
+               AND phrase IS NOT NULL
+             GROUP BY phrase HAVING count(DISTINCT reporter) >= $4
+             ORDER BY 2 DESC, 1 LIMIT $5",
+        )
+        .bind::<Text, _>(service)
+        .bind::<Timestamptz, _>(from)
+        .bind::<Timestamptz, _>(to)
+        .bind::<BigInt, _>(min_reporters)
+        .bind::<BigInt, _>(limit)
+        .load(&mut conn)
+        .await
+        .map_err(db_error)?;
+        let total: ReportersRow = diesel::sql_query(
+            "SELECT count(DISTINCT reporter) AS reporters FROM reports
+             WHERE service = $1 AND received_at >= $2 AND received_at < $3
+               AND phrase IS NOT NULL",
+        )
+        .bind::<Text, _>(service)
+        .bind::<Timestamptz, _>(from)
+        .bind::<Timestamptz, _>(to)
+        .get_result(&mut conn)
+        .await
+        .map_err(db_error)?;
+        Ok(Phrases {
+            phrases: rows.into_iter().map(PhraseCount::from).collect(),
+            reporters: total.reporters,
+        })
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

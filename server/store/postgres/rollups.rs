@@ -9,9 +9,10 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use super::models::HistoryRow;
 use super::schema::{rollup_watermark, rollups};
 use super::{db_error, PgStore};
-use crate::store::rows::TypicalRow;
+use crate::store::rows::{PlatformTotalRow, TypicalRow};
 use crate::store::{
-    quarter_of, CountryLevel, Period, QuarterTotal, RollupRow, RollupStore, StoreError,
+    quarter_of, CountryLevel, Period, PlatformTotal, QuarterTotal, RollupRow, RollupStore,
+    StoreError,
 };
 
 /// Adds the counted reports of `[$1, $2)` to the rollups: one row per service, bucket and
@@ -41,16 +42,39 @@ SET reports = rollups.reports + excluded.reports,
     unique_reporters = rollups.unique_reporters + excluded.unique_reporters
 "#;
 
+/// Adds the counted reports of `[$1, $2)` to `rollup_platforms`: one row per service,
+/// bucket and platform ('unknown' when the report named none).
+const ADD_PLATFORMS: &str = r#"
+INSERT INTO rollup_platforms (service, bucket, platform, reports, unique_reporters)
+SELECT service,
+       date_bin('15 minutes', received_at, TIMESTAMPTZ '2000-01-01 00:00:00+00'),
+       coalesce(platform, 'unknown'),
+       count(*)::int, count(DISTINCT reporter)::int
+FROM reports
+WHERE counted AND received_at >= $1 AND received_at < $2
+GROUP BY 1, 2, 3
+ON CONFLICT (service, bucket, platform) DO UPDATE
+SET reports = rollup_platforms.reports + excluded.reports,
+    unique_reporters = rollup_platforms.unique_reporters + excluded.unique_reporters
+"#;
+
+/// Rolls up `[from, to)`: the rollups, then the platforms; the number of rollup rows.
 async fn add_period(
     conn: &mut AsyncPgConnection,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> QueryResult<usize> {
-    diesel::sql_query(ADD_PERIOD)
+    let rows = diesel::sql_query(ADD_PERIOD)
         .bind::<Timestamptz, _>(from)
         .bind::<Timestamptz, _>(to)
         .execute(conn)
-        .await
+        .await?;
+    diesel::sql_query(ADD_PLATFORMS)
+        .bind::<Timestamptz, _>(from)
+        .bind::<Timestamptz, _>(to)
+        .execute(conn)
+        .await?;
+    Ok(rows)
 }
 
 #[derive(QueryableByName)]
@@ -114,6 +138,10 @@ impl RollupStore for PgStore {
                 return Ok(0);
             };
             diesel::delete(rollups::table.filter(rollups::bucket.ge(from)))
+                .execute(conn)
+                .await?;
+            diesel::sql_query("DELETE FROM rollup_platforms WHERE bucket >= $1")
+                .bind::<Timestamptz, _>(from)
                 .execute(conn)
                 .await?;
             // Hour by hour keeps each statement's memory small.
@@ -212,6 +240,27 @@ impl RollupStore for PgStore {
         }
         let rows: Vec<HistoryRow> = query.load(&mut conn).await.map_err(db_error)?;
         Ok(rows.into_iter().map(RollupRow::from).collect())
+    }
+
+    async fn platform_totals(
+        &self,
+        service: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<PlatformTotal>, StoreError> {
+        let mut conn = self.conn().await?;
+        let rows: Vec<PlatformTotalRow> = diesel::sql_query(
+            "SELECT platform, sum(reports)::bigint AS reports FROM rollup_platforms
+             WHERE service = $1 AND bucket >= $2 AND bucket < $3
+             GROUP BY platform ORDER BY 2 DESC, 1",
+        )
+        .bind::<diesel::sql_types::Text, _>(service)
+        .bind::<Timestamptz, _>(from)
+        .bind::<Timestamptz, _>(to)
+        .load(&mut conn)
+        .await
+        .map_err(db_error)?;
+        rows.into_iter().map(|r| r.parse(super::STORE)).collect()
     }
 
     async fn quarter_totals(

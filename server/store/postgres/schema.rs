@@ -32,6 +32,8 @@ diesel::table! {
         asn -> Nullable<Integer>,
         as_org -> Nullable<Text>,
         region_source -> Text,
+        platform -> Nullable<Text>,
+        phrase -> Nullable<Text>,
     }
 }
 

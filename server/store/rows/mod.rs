@@ -8,9 +8,11 @@
 
 mod admin;
 mod outages;
+mod said;
 
 pub(crate) use admin::admin_rows;
 pub(crate) use outages::outage_query;
+pub use said::{PhraseRow, PlatformTotalRow, ReportersRow};
 
 use diesel::sql_types::{Double, Integer, Text};
 
@@ -82,11 +84,20 @@ macro_rules! sql_rows {
             pub asn: Option<i32>,
             pub as_org: Option<String>,
             pub region_source: String,
+            pub platform: Option<String>,
+            pub phrase: Option<String>,
         }
 
-        impl From<ReportRow> for NewReport {
-            fn from(r: ReportRow) -> Self {
-                Self {
+        impl TryFrom<ReportRow> for NewReport {
+            type Error = StoreError;
+
+            fn try_from(r: ReportRow) -> Result<Self, StoreError> {
+                let platform = r
+                    .platform
+                    .as_deref()
+                    .map(|p| parse_stored(STORE, "reports.platform", p))
+                    .transpose()?;
+                Ok(Self {
                     received_at: r.received_at,
                     service: r.service,
                     symptoms: r.symptoms,
@@ -105,7 +116,9 @@ macro_rules! sql_rows {
                         "form" => "form",
                         _ => "none",
                     },
-                }
+                    platform,
+                    phrase: r.phrase,
+                })
             }
         }
 

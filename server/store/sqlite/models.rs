@@ -6,6 +6,7 @@ use diesel::sqlite::Sqlite;
 
 use super::types::{JsonList, Micros};
 use crate::catalog::Service;
+use crate::domain::Platform;
 
 crate::store::rows::sql_rows!(Sqlite);
 
@@ -56,6 +57,8 @@ pub struct NewReportRow {
     pub asn: Option<i32>,
     pub as_org: Option<String>,
     pub region_source: &'static str,
+    pub platform: Option<&'static str>,
+    pub phrase: Option<String>,
 }
 
 impl From<&NewReport> for NewReportRow {
@@ -75,6 +78,8 @@ impl From<&NewReport> for NewReportRow {
             asn: r.asn,
             as_org: r.as_org.clone(),
             region_source: r.region_source,
+            platform: r.platform.map(Platform::as_str),
+            phrase: r.phrase.clone(),
         }
     }
 }

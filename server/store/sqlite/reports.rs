@@ -6,9 +6,14 @@ use diesel::prelude::*;
 
 use super::models::{NewReportRow, ReportRow};
 use super::schema::{bucket_repairs, reports};
-use super::types::Micros;
+use diesel::sql_types::{BigInt, Text};
+
+use super::types::{Micros, UnixMicros};
 use super::SqliteStore;
-use crate::store::{Expired, NewReport, ReportLog, ServiceMinute, StoreError};
+use crate::store::rows::{PhraseRow, ReportersRow};
+use crate::store::{
+    Expired, NewReport, PhraseCount, Phrases, ReportLog, ServiceMinute, StoreError,
+};
 
 diesel::define_sql_function! {
     /// The rowid of the last row this connection inserted.
@@ -59,7 +64,7 @@ impl ReportLog for SqliteStore {
                 query.load(conn)
             })
             .await?;
-        Ok(rows.into_iter().map(NewReport::from).collect())
+        rows.into_iter().map(NewReport::try_from).collect()
     }
 
     /// SQLite has no partitions: nothing to do.
@@ -122,6 +127,49 @@ impl ReportLog for SqliteStore {
             Ok(())
         })
         .await
+    }
+
+    async fn top_phrases(
+        &self,
+        service: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        min_reporters: i64,
+        limit: i64,
+    ) -> Result<Phrases, StoreError> {
+        let service = service.to_owned();
+        let (rows, total) = self
+            .read(move |conn| {
+                // The threshold is applied in SQL: a rarer phrase never leaves the database.
+                let rows: Vec<PhraseRow> = diesel::sql_query(
+                    "SELECT phrase, count(DISTINCT reporter) AS reporters FROM reports
+                     WHERE service = ?1 AND received_at >= ?2 AND received_at < ?3
+                       AND phrase IS NOT NULL
+                     GROUP BY phrase HAVING count(DISTINCT reporter) >= ?4
+                     ORDER BY 2 DESC, 1 LIMIT ?5",
+                )
+                .bind::<Text, _>(&service)
+                .bind::<UnixMicros, _>(from)
+                .bind::<UnixMicros, _>(to)
+                .bind::<BigInt, _>(min_reporters)
+                .bind::<BigInt, _>(limit)
+                .load(conn)?;
+                let total: ReportersRow = diesel::sql_query(
+                    "SELECT count(DISTINCT reporter) AS reporters FROM reports
+                     WHERE service = ?1 AND received_at >= ?2 AND received_at < ?3
+                       AND phrase IS NOT NULL",
+                )
+                .bind::<Text, _>(&service)
+                .bind::<UnixMicros, _>(from)
+                .bind::<UnixMicros, _>(to)
+                .get_result(conn)?;
+                Ok((rows, total))
+            })
+            .await?;
+        Ok(Phrases {
+            phrases: rows.into_iter().map(PhraseCount::from).collect(),
+            reporters: total.reporters,
+        })
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

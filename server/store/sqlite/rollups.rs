@@ -9,8 +9,10 @@ use super::models::HistoryRow;
 use super::schema::{reports, rollup_watermark, rollups};
 use super::types::{Micros, UnixMicros};
 use super::SqliteStore;
-use crate::store::rows::TypicalRow;
-use crate::store::{quarter_of, CountryLevel, Period, RollupRow, RollupStore, StoreError};
+use crate::store::rows::{PlatformTotalRow, TypicalRow};
+use crate::store::{
+    quarter_of, CountryLevel, Period, PlatformTotal, RollupRow, RollupStore, StoreError,
+};
 
 /// Adds the counted reports of `[?1, ?2)` to the rollups: one row per service, bucket and
 /// country for all symptoms ('*'), and one per symptom. Buckets are aligned on the epoch,
@@ -58,15 +60,37 @@ WHERE symptom = '*' AND (?1 IS NULL OR service = ?1)
 GROUP BY country
 "#;
 
+/// Adds the counted reports of `[?1, ?2)` to `rollup_platforms`: one row per service,
+/// bucket and platform ('unknown' when the report named none).
+const ADD_PLATFORMS: &str = r#"
+INSERT INTO rollup_platforms (service, bucket, platform, reports, unique_reporters)
+SELECT service,
+       received_at - (((received_at % 900000000) + 900000000) % 900000000),
+       coalesce(platform, 'unknown'),
+       count(*), count(DISTINCT reporter)
+FROM reports
+WHERE counted AND received_at >= ? AND received_at < ?
+GROUP BY 1, 2, 3
+ON CONFLICT (service, bucket, platform) DO UPDATE
+SET reports = rollup_platforms.reports + excluded.reports,
+    unique_reporters = rollup_platforms.unique_reporters + excluded.unique_reporters
+"#;
+
+/// Rolls up `[from, to)`: the rollups, then the platforms; the number of rollup rows.
 fn add_period(
     conn: &mut SqliteConnection,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> QueryResult<usize> {
-    diesel::sql_query(ADD_PERIOD)
+    let rows = diesel::sql_query(ADD_PERIOD)
         .bind::<UnixMicros, _>(from)
         .bind::<UnixMicros, _>(to)
-        .execute(conn)
+        .execute(conn)?;
+    diesel::sql_query(ADD_PLATFORMS)
+        .bind::<UnixMicros, _>(from)
+        .bind::<UnixMicros, _>(to)
+        .execute(conn)?;
+    Ok(rows)
 }
 
 pub(super) fn watermark(conn: &mut SqliteConnection) -> QueryResult<Option<DateTime<Utc>>> {
@@ -116,6 +140,9 @@ impl RollupStore for SqliteStore {
             };
             diesel::delete(rollups::table.filter(rollups::bucket.ge(Micros(from))))
                 .execute(conn)?;
+            diesel::sql_query("DELETE FROM rollup_platforms WHERE bucket >= ?")
+                .bind::<UnixMicros, _>(from)
+                .execute(conn)?;
             // Hour by hour keeps each statement's temporary b-trees small.
             let mut rows = 0u64;
             let mut start = from;
@@ -161,6 +188,29 @@ impl RollupStore for SqliteStore {
             })
             .await?;
         Ok(rows.into_iter().map(CountryLevel::from).collect())
+    }
+
+    async fn platform_totals(
+        &self,
+        service: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<PlatformTotal>, StoreError> {
+        let service = service.to_owned();
+        let rows: Vec<PlatformTotalRow> = self
+            .read(move |conn| {
+                diesel::sql_query(
+                    "SELECT platform, CAST(sum(reports) AS INTEGER) AS reports
+                     FROM rollup_platforms WHERE service = ? AND bucket >= ? AND bucket < ?
+                     GROUP BY platform ORDER BY 2 DESC, 1",
+                )
+                .bind::<Text, _>(service)
+                .bind::<UnixMicros, _>(from)
+                .bind::<UnixMicros, _>(to)
+                .load(conn)
+            })
+            .await?;
+        rows.into_iter().map(|r| r.parse(super::STORE)).collect()
     }
 
     async fn history(

@@ -73,6 +73,8 @@ pub(crate) fn report(service: &str, secs: i64, reporter: u8, country: Option<&st
         asn: Some(3269),
         as_org: None,
         region_source: "geoip",
+        platform: None,
+        phrase: None,
     }
 }
 

@@ -54,6 +54,8 @@ pub(super) fn report(
         asn: Some(3269),
         as_org: Some("Telecom Italia".into()),
         region_source: "geoip",
+        platform: None,
+        phrase: None,
     }
 }
 
