@@ -173,13 +173,14 @@ async fn run(
         let report = detector.tick(now + TimeDelta::minutes(1)).await?;
         times.push(started.elapsed());
         println!(
-            "tick         {} services, {} series, {} incidents opened, {} open in {} outage event(s): {:.1?}",
+            "tick         {} services, {} series, {} incidents opened, {} open in {} outage event(s): {:.1?} (grouping {:.1?})",
             report.services,
             report.series,
             report.opened.len(),
             detector.open_outages().map(|e| e.members.len()).sum::<usize>(),
             detector.open_outages().count(),
-            started.elapsed()
+            started.elapsed(),
+            report.grouping
         );
     }
     times.sort();

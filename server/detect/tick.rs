@@ -44,6 +44,8 @@ pub struct TickReport {
     pub transitions: usize,
     /// Outage events that opened, grew, changed or ended.
     pub outages: Vec<i64>,
+    /// How long grouping into outage events took (reads and writes included).
+    pub grouping: std::time::Duration,
     /// What the tick tells readers: one status per service, events of what changed.
     pub statuses: Vec<ServiceStatus>,
     pub events: Vec<LiveEvent>,
@@ -176,7 +178,9 @@ impl Detector {
         if !changed.is_empty() {
             self.store.save_trackers(&changed, at).await?;
         }
+        let grouping = std::time::Instant::now();
         self.group_outages(at, &mut report).await?;
+        report.grouping = grouping.elapsed();
         self.board.publish_statuses(&report.statuses).await?;
         for event in &report.events {
             self.board.publish_event(event).await?;
