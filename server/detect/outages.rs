@@ -20,7 +20,9 @@ use crate::outage::{
     BackgroundRate, Candidate, CountryShare, EventChange, Grouper, GroupingConfig, MinuteSeries,
     NetworkShare, ProviderStats, Severity,
 };
-use crate::store::{LiveEvent, LiveEventKind, OpenIncident, ServiceWindow, StoreError};
+use crate::store::{
+    IncidentEventKind, LiveEvent, LiveEventKind, OpenIncident, ServiceWindow, StoreError,
+};
 
 /// Minutes of reports each candidate brings (its onset and what came before it).
 const SERIES_MINUTES: i64 = 30;
@@ -85,12 +87,23 @@ impl Detector {
         for change in &changes {
             let event = change.event();
             self.store.save_outage(event, at).await?;
-            let kind = match change {
-                EventChange::Opened { .. } => LiveEventKind::OutageOpened,
-                EventChange::Grew { .. } => LiveEventKind::OutageGrew,
-                EventChange::Updated { .. } => LiveEventKind::OutageUpdated,
-                EventChange::Closed { .. } => LiveEventKind::OutageResolved,
+            let (kind, logged) = match change {
+                EventChange::Opened { .. } => {
+                    (LiveEventKind::OutageOpened, IncidentEventKind::OutageOpened)
+                }
+                EventChange::Grew { .. } => {
+                    (LiveEventKind::OutageGrew, IncidentEventKind::OutageGrew)
+                }
+                EventChange::Updated { .. } => (
+                    LiveEventKind::OutageUpdated,
+                    IncidentEventKind::OutageUpdated,
+                ),
+                EventChange::Closed { .. } => (
+                    LiveEventKind::OutageResolved,
+                    IncidentEventKind::OutageResolved,
+                ),
             };
+            self.store.log_outage_change(event, logged, at).await?;
             if matches!(change, EventChange::Opened { .. }) {
                 info!(
                     outage = event.id,

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::StoreError;
+use super::{IncidentEventKind, StoreError};
 use crate::domain::{Scope, Severity};
 use crate::outage::OutageEvent;
 
@@ -98,6 +98,15 @@ pub trait DetectorStore: Send {
     async fn save_outage(
         &mut self,
         event: &OutageEvent,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Records what happened to an outage event in its first member's incident timeline
+    /// (whose id is the event's), the outbox webhooks deliver from: at most one entry of a
+    /// kind per event and time, so that a replayed tick adds nothing.
+    async fn log_outage_change(
+        &mut self,
+        event: &OutageEvent,
+        kind: IncidentEventKind,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError>;
     /// The open outage events, for a new leader to resume.

@@ -21,16 +21,22 @@ words!(IncidentStatus, "incident status", {
     Resolved = "resolved",
 });
 
-/// What happened to an incident: `opened`, `escalated`, `updated` or `resolved`.
+/// What happened to an incident: `opened`, `escalated`, `updated` or `resolved`; or, on the
+/// first member's incident of an outage event (whose id is the event's), what happened to the
+/// event: `outage-opened`, `outage-grew`, `outage-updated`, `outage-resolved`.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
 )]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum IncidentEventKind {
     Opened,
     Escalated,
     Updated,
     Resolved,
+    OutageOpened,
+    OutageGrew,
+    OutageUpdated,
+    OutageResolved,
 }
 
 words!(IncidentEventKind, "incident event kind", {
@@ -38,7 +44,21 @@ words!(IncidentEventKind, "incident event kind", {
     Escalated = "escalated",
     Updated = "updated",
     Resolved = "resolved",
+    OutageOpened = "outage-opened",
+    OutageGrew = "outage-grew",
+    OutageUpdated = "outage-updated",
+    OutageResolved = "outage-resolved",
 });
+
+impl IncidentEventKind {
+    /// Whether it is news of an outage event rather than of the incident itself.
+    pub fn is_outage(self) -> bool {
+        matches!(
+            self,
+            Self::OutageOpened | Self::OutageGrew | Self::OutageUpdated | Self::OutageResolved
+        )
+    }
+}
 
 /// Which incidents to list, newest first.
 #[derive(Debug, Clone, Default)]
@@ -165,7 +185,16 @@ mod tests {
         assert_eq!(IncidentStatus::WORDS, ["open", "resolved"]);
         assert_eq!(
             IncidentEventKind::WORDS,
-            ["opened", "escalated", "updated", "resolved"]
+            [
+                "opened",
+                "escalated",
+                "updated",
+                "resolved",
+                "outage-opened",
+                "outage-grew",
+                "outage-updated",
+                "outage-resolved"
+            ]
         );
     }
 }

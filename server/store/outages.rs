@@ -103,6 +103,30 @@ pub fn outage_rank(event: &OutageEvent, now: DateTime<Utc>) -> f64 {
     }
 }
 
+/// What an outage change records in the incident timeline: the event's reports, its peak's
+/// normal level, the top cause's confidence, and a summary (id, members, top cause).
+pub struct OutageEntry {
+    pub observed: f64,
+    pub expected: f64,
+    pub score: f64,
+    pub detail: serde_json::Value,
+}
+
+impl OutageEntry {
+    pub fn of(event: &OutageEvent) -> Self {
+        Self {
+            observed: event.reports.round(),
+            expected: event.peak_expected,
+            score: event.top_cause().map_or(0.0, |c| c.confidence),
+            detail: serde_json::json!({
+                "outage_id": event.id,
+                "services": event.members.iter().map(|m| m.service.as_str()).collect::<Vec<_>>(),
+                "cause": event.top_cause(),
+            }),
+        }
+    }
+}
+
 /// Reading outage events.
 #[async_trait]
 pub trait OutageReader: Send + Sync {

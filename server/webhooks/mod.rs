@@ -35,7 +35,9 @@ pub struct EventPayload<'a> {
     /// The event's id, also in `Downwatch-Event-Id`: the same for every attempt, so that a
     /// receiver can drop a repeat.
     pub event_id: i64,
-    /// `opened`, `escalated`, `updated` or `resolved`.
+    /// `opened`, `escalated`, `updated` or `resolved`; for an outage event (incidents of
+    /// several services grouped, recorded on its first member's incident), `outage-opened`,
+    /// `outage-grew`, `outage-updated` or `outage-resolved`.
     pub kind: IncidentEventKind,
     /// When the detector recorded the event (UTC).
     pub at: DateTime<Utc>,
@@ -53,8 +55,12 @@ pub struct EventPayload<'a> {
     pub score: f64,
     /// The detection method's version, e.g. `dw-detect-1`.
     pub methodology: &'a str,
-    /// Where the incident's details are, relative to this Downwatch.
+    /// Where the incident's details are (for an outage event, the event's), relative to this
+    /// Downwatch.
     pub link: String,
+    /// The outage event, for `outage-*` kinds (its id is its first member's incident id).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outage_id: Option<i64>,
 }
 
 impl<'a> From<&'a WebhookEvent> for EventPayload<'a> {
@@ -71,7 +77,12 @@ impl<'a> From<&'a WebhookEvent> for EventPayload<'a> {
             expected: e.expected,
             score: e.score,
             methodology: &e.methodology,
-            link: format!("/api/v1/incidents/{}", e.incident_id),
+            link: if e.kind.is_outage() {
+                format!("/api/v1/outages/{}", e.incident_id)
+            } else {
+                format!("/api/v1/incidents/{}", e.incident_id)
+            },
+            outage_id: e.kind.is_outage().then_some(e.incident_id),
         }
     }
 }

@@ -12,7 +12,9 @@ use downwatch::catalog::CatalogCache;
 use downwatch::detect::config::DetectConfig;
 use downwatch::detect::tick::Detector;
 use downwatch::outage::CauseKind;
-use downwatch::store::OutageFilter;
+use downwatch::secret::Secret;
+use downwatch::store::{IncidentEventKind, NewWebhook, OutageFilter};
+use downwatch::webhooks::EventPayload;
 
 use crate::detect::{deployed_a_week_ago, next_minute, surge};
 use crate::helpers::{TestApp, ADMIN_TOKEN};
@@ -92,6 +94,18 @@ crate::both_stacks! {
         for s in MEMBERS {
             depends_on_cloudflare(app, s).await;
         }
+        // A webhook, to receive the event's news (the webhook job is not what delivers here: the
+        // test reads the outbox itself).
+        let hook = app
+            .stores
+            .webhooks
+            .create_webhook(&NewWebhook {
+                url: "https://receiver.example/hook".into(),
+                secret: Secret::new("whsec_test_secret_of_some_length"),
+                description: None,
+            })
+            .await
+            .expect("webhook");
         let mut d = leader(app).await;
         for (k, s) in MEMBERS.iter().enumerate() {
             surge(app, s, "login", &addresses(k as u32, 40)).await;
@@ -136,6 +150,23 @@ crate::both_stacks! {
         assert_eq!(stored.len(), 1);
         assert_eq!(stored[0].event.id, event.id);
 
+        // The event's news is in its first member's timeline, and so in the webhook outbox.
+        app.stores.webhooks.enqueue_deliveries().await.expect("enqueue");
+        let due = app
+            .stores
+            .webhooks
+            .claim_deliveries(1000, std::time::Duration::from_secs(60))
+            .await
+            .expect("claim");
+        let opened: Vec<_> = due
+            .iter()
+            .filter(|d| d.webhook_id == hook.id && d.event.kind == IncidentEventKind::OutageOpened)
+            .collect();
+        assert_eq!(opened.len(), 1, "one outage-opened delivery");
+        let payload = serde_json::to_value(EventPayload::from(&opened[0].event)).expect("json");
+        assert_eq!(payload["outage_id"], event.id);
+        assert_eq!(payload["link"], format!("/api/v1/outages/{}", event.id));
+
         // The API.
         let list: Value = get(app, "/api/v1/outages").await.json().await.expect("json");
         let listed = &list["outages"][0];
@@ -146,6 +177,18 @@ crate::both_stacks! {
         assert_eq!(listed["services"].as_array().map(Vec::len), Some(5));
         let url = listed["url"].as_str().expect("url").to_owned();
         let one: Value = get(app, &url).await.json().await.expect("json");
+        let first: Value = get(app, &format!("/api/v1/incidents/{}", event.id))
+            .await
+            .json()
+            .await
+            .expect("json");
+        let kinds: Vec<&str> = first["timeline"]
+            .as_array()
+            .expect("timeline")
+            .iter()
+            .filter_map(|e| e["kind"].as_str())
+            .collect();
+        assert!(kinds.contains(&"outage-opened"), "{kinds:?}");
         assert_eq!(one["outage"]["id"], event.id);
         assert_eq!(one["incidents"].as_array().map(Vec::len), Some(5));
         let incident_url = one["incidents"][0].as_str().expect("incident url").to_owned();

@@ -307,6 +307,15 @@ impl DetectorStore for PgLeader {
         super::outages::save_outage(&mut self.conn, event, at).await
     }
 
+    async fn log_outage_change(
+        &mut self,
+        event: &OutageEvent,
+        kind: IncidentEventKind,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        super::outages::log_outage_change(&mut self.conn, event, kind, at).await
+    }
+
     async fn open_outages(&mut self) -> Result<Vec<OutageEvent>, StoreError> {
         super::outages::open_outages(&mut self.conn).await
     }

@@ -7,13 +7,14 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
 use super::models::OutageRow;
-use super::schema::{outage_countries, outage_events, outage_members};
+use super::schema::{incident_events, outage_countries, outage_events, outage_members};
 use super::{db_error, PgStore};
+use crate::domain::Severity;
 use crate::outage::OutageEvent;
 use crate::store::rows::outage_query;
 use crate::store::{
-    cause_columns, outage_rank, IncidentStatus, OutageFilter, OutageReader, StoreError,
-    StoredOutage,
+    cause_columns, outage_rank, IncidentEventKind, IncidentStatus, OutageEntry, OutageFilter,
+    OutageReader, StoreError, StoredOutage,
 };
 
 /// Saves `event` as it is at `at`: one upsert of the event, its members and its countries,
@@ -106,6 +107,33 @@ pub(super) async fn save_outage(
     })
     .await
     .map_err(db_error)
+}
+
+/// Records an outage change in the first member's incident timeline (at most once per kind and
+/// time).
+pub(super) async fn log_outage_change(
+    conn: &mut AsyncPgConnection,
+    event: &OutageEvent,
+    kind: IncidentEventKind,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let entry = OutageEntry::of(event);
+    diesel::insert_into(incident_events::table)
+        .values((
+            incident_events::incident_id.eq(event.id),
+            incident_events::at.eq(at),
+            incident_events::kind.eq(kind.as_str()),
+            incident_events::state.eq(Severity::Problems.as_str()),
+            incident_events::observed.eq(entry.observed),
+            incident_events::expected.eq(entry.expected),
+            incident_events::score.eq(entry.score),
+            incident_events::detail.eq(entry.detail),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await
+        .map_err(db_error)?;
+    Ok(())
 }
 
 /// The open events, for a new leader to resume.

@@ -323,6 +323,15 @@ impl DetectorStore for SqliteLeader {
         self.store.save_outage(event, at).await
     }
 
+    async fn log_outage_change(
+        &mut self,
+        event: &OutageEvent,
+        kind: IncidentEventKind,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.store.log_outage_change(event, kind, at).await
+    }
+
     async fn open_outages(&mut self) -> Result<Vec<OutageEvent>, StoreError> {
         self.store.open_outages().await
     }

@@ -85,12 +85,22 @@ impl SqliteStore {
             .ok_or_else(|| failed(format!("{}: not valid UTF-8", path.display())))?
             .to_owned();
         let mut writer = connect(&url, false)?;
-        let applied = writer
+        // Migrations run with foreign keys off, as SQLite's procedure for rebuilding a table
+        // asks: dropping the old table must not delete the rows that reference it.
+        writer
+            .batch_execute("PRAGMA foreign_keys = OFF;")
+            .map_err(db_error)?;
+        let applied: Vec<String> = writer
             .run_pending_migrations(MIGRATIONS)
-            .map_err(|e| failed(format!("migration failed: {e}")))?;
+            .map_err(|e| failed(format!("migration failed: {e}")))?
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        writer
+            .batch_execute("PRAGMA foreign_keys = ON;")
+            .map_err(db_error)?;
         if !applied.is_empty() {
-            let versions: Vec<String> = applied.iter().map(ToString::to_string).collect();
-            info!(path = %path.display(), migrations = ?versions, "sqlite migrations applied");
+            info!(path = %path.display(), migrations = ?applied, "sqlite migrations applied");
         }
         let canonical: PathBuf =
             std::fs::canonicalize(path).map_err(|e| failed(format!("{}: {e}", path.display())))?;

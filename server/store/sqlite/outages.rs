@@ -5,14 +5,15 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
 use super::models::OutageRow;
-use super::schema::{outage_countries, outage_events, outage_members};
+use super::schema::{incident_events, outage_countries, outage_events, outage_members};
 use super::types::Micros;
 use super::SqliteStore;
+use crate::domain::Severity;
 use crate::outage::OutageEvent;
 use crate::store::rows::outage_query;
 use crate::store::{
-    cause_columns, outage_rank, IncidentStatus, OutageFilter, OutageReader, StoreError,
-    StoredOutage,
+    cause_columns, outage_rank, IncidentEventKind, IncidentStatus, OutageEntry, OutageFilter,
+    OutageReader, StoreError, StoredOutage,
 };
 
 impl SqliteStore {
@@ -83,6 +84,35 @@ impl SqliteStore {
                     .execute(conn)?;
             }
             Ok(())
+        })
+        .await
+    }
+
+    /// Records an outage change in the first member's incident timeline (at most once per kind
+    /// and time).
+    pub(super) async fn log_outage_change(
+        &self,
+        event: &OutageEvent,
+        kind: IncidentEventKind,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let entry = OutageEntry::of(event);
+        let id = event.id;
+        self.write(move |conn| {
+            diesel::insert_into(incident_events::table)
+                .values((
+                    incident_events::incident_id.eq(id),
+                    incident_events::at.eq(Micros(at)),
+                    incident_events::kind.eq(kind.as_str()),
+                    incident_events::state.eq(Severity::Problems.as_str()),
+                    incident_events::observed.eq(entry.observed),
+                    incident_events::expected.eq(entry.expected),
+                    incident_events::score.eq(entry.score),
+                    incident_events::detail.eq(&entry.detail),
+                ))
+                .on_conflict_do_nothing()
+                .execute(conn)
+                .map(|_| ())
         })
         .await
     }

@@ -1,0 +1,16 @@
+CREATE TABLE incident_events_next (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    incident_id INTEGER NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
+    at          INTEGER NOT NULL,
+    kind        TEXT    NOT NULL CHECK (kind IN ('opened', 'escalated', 'updated', 'resolved')),
+    state       TEXT    NOT NULL,
+    observed    REAL    NOT NULL,
+    expected    REAL    NOT NULL,
+    score       REAL    NOT NULL,
+    detail      TEXT    NOT NULL DEFAULT '{}' CHECK (json_valid(detail)),
+    UNIQUE (incident_id, kind, at)
+) STRICT;
+INSERT INTO incident_events_next (id, incident_id, at, kind, state, observed, expected, score, detail)
+    SELECT id, incident_id, at, kind, state, observed, expected, score, detail FROM incident_events WHERE kind NOT LIKE 'outage-%';
+DROP TABLE incident_events;
+ALTER TABLE incident_events_next RENAME TO incident_events;
