@@ -21,6 +21,7 @@ pub mod http;
 pub mod ingest;
 pub mod jobs;
 pub mod metrics;
+pub mod official;
 pub mod openapi;
 pub mod outage;
 pub mod read;

@@ -5,12 +5,15 @@
 
 pub mod countries;
 pub mod seed;
+pub mod status_source;
 pub mod symptoms;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use serde::{Deserialize, Serialize};
+
+pub use status_source::{StatusKind, StatusSource};
 
 /// A service people can report problems with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -24,6 +27,9 @@ pub struct Service {
     pub country: Option<String>,
     /// The symptom codes a report about this service may name.
     pub symptoms: Vec<String>,
+    /// Where the service publishes its official status, when it does.
+    #[serde(default)]
+    pub official_status: Option<StatusSource>,
 }
 
 impl Service {

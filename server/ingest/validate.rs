@@ -168,6 +168,7 @@ mod props {
             url: None,
             country: None,
             symptoms: SYMPTOMS.iter().map(|s| (*s).to_owned()).collect(),
+            official_status: None,
         }]);
         cache
     }

@@ -8,8 +8,9 @@ use crate::catalog::Service;
 
 crate::store::rows::sql_rows!(Pg);
 
-/// A service to insert or update.
+/// A service to insert or update (an update replaces every column: `None` clears one).
 #[derive(Insertable, AsChangeset)]
+#[diesel(treat_none_as_null = true)]
 #[diesel(table_name = services, check_for_backend(Pg))]
 pub struct NewServiceRow {
     pub slug: String,
@@ -19,6 +20,8 @@ pub struct NewServiceRow {
     pub url: Option<String>,
     pub country: Option<String>,
     pub symptoms: Vec<String>,
+    pub status_kind: Option<&'static str>,
+    pub status_url: Option<String>,
 }
 
 impl From<&Service> for NewServiceRow {
@@ -31,6 +34,8 @@ impl From<&Service> for NewServiceRow {
             url: s.url.clone(),
             country: s.country.clone(),
             symptoms: s.symptoms.clone(),
+            status_kind: s.official_status.as_ref().map(|o| o.kind.as_str()),
+            status_url: s.official_status.as_ref().map(|o| o.url.clone()),
         }
     }
 }

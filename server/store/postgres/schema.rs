@@ -11,6 +11,8 @@ diesel::table! {
         symptoms -> Array<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        status_kind -> Nullable<Text>,
+        status_url -> Nullable<Text>,
     }
 }
 

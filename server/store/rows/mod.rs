@@ -44,11 +44,22 @@ macro_rules! sql_rows {
             pub url: Option<String>,
             pub country: Option<String>,
             pub symptoms: Vec<String>,
+            pub status_kind: Option<String>,
+            pub status_url: Option<String>,
         }
 
         impl From<ServiceRow> for crate::catalog::Service {
             fn from(r: ServiceRow) -> Self {
+                // The column's CHECK admits only known kinds: an unknown one means no source.
+                let official_status = match (r.status_kind, r.status_url) {
+                    (Some(kind), Some(url)) => kind
+                        .parse()
+                        .ok()
+                        .map(|kind| crate::catalog::StatusSource { kind, url }),
+                    _ => None,
+                };
                 Self {
+                    official_status,
                     slug: r.slug,
                     name: r.name,
                     category: r.category,

@@ -9,8 +9,9 @@ use crate::catalog::Service;
 
 crate::store::rows::sql_rows!(Sqlite);
 
-/// A service to insert or update.
+/// A service to insert or update (an update replaces every column: `None` clears one).
 #[derive(Insertable, AsChangeset)]
+#[diesel(treat_none_as_null = true)]
 #[diesel(table_name = services, check_for_backend(Sqlite))]
 pub struct NewServiceRow {
     pub slug: String,
@@ -20,6 +21,8 @@ pub struct NewServiceRow {
     pub url: Option<String>,
     pub country: Option<String>,
     pub symptoms: JsonList,
+    pub status_kind: Option<&'static str>,
+    pub status_url: Option<String>,
 }
 
 impl From<&Service> for NewServiceRow {
@@ -32,6 +35,8 @@ impl From<&Service> for NewServiceRow {
             url: s.url.clone(),
             country: s.country.clone(),
             symptoms: JsonList(s.symptoms.clone()),
+            status_kind: s.official_status.as_ref().map(|o| o.kind.as_str()),
+            status_url: s.official_status.as_ref().map(|o| o.url.clone()),
         }
     }
 }

@@ -19,6 +19,8 @@ diesel::table! {
         symptoms -> TextList,
         created_at -> UnixMicros,
         updated_at -> UnixMicros,
+        status_kind -> Nullable<Text>,
+        status_url -> Nullable<Text>,
     }
 }
 

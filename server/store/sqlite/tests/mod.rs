@@ -74,6 +74,7 @@ fn service(slug: &str, name: &str) -> Service {
         url: None,
         country: Some("IT".into()),
         symptoms: vec!["login".into(), "app".into()],
+        official_status: None,
     }
 }
 
