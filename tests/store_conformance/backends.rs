@@ -9,7 +9,7 @@ use downwatch::store::redis::RedisStore;
 use downwatch::store::sqlite::{SqliteElection, SqliteStore};
 use downwatch::store::{
     AbuseGate, ApiKeyStore, BucketStore, CatalogStore, DetectorStore, IncidentReader,
-    LeaderElection, RateCounter, ReportLog, RollupStore, StatusBoard, WebhookStore,
+    LeaderElection, OfficialStore, RateCounter, ReportLog, RollupStore, StatusBoard, WebhookStore,
 };
 
 use crate::throwaway::{redis_url, TestDb, TestPrefix};
@@ -22,6 +22,7 @@ pub struct Durable {
     pub incidents: Arc<dyn IncidentReader>,
     pub api_keys: Arc<dyn ApiKeyStore>,
     pub webhooks: Arc<dyn WebhookStore>,
+    pub official: Arc<dyn OfficialStore>,
     pub election: Arc<dyn LeaderElection>,
     // Last: the database goes after every handle on it.
     _storage: Storage,
@@ -54,7 +55,8 @@ impl Durable {
             rollups: store.clone(),
             incidents: store.clone(),
             api_keys: store.clone(),
-            webhooks: store,
+            webhooks: store.clone(),
+            official: store,
             election,
             _storage: Storage::Sqlite(dir),
         }
@@ -71,7 +73,8 @@ impl Durable {
             rollups: store.clone(),
             incidents: store.clone(),
             api_keys: store.clone(),
-            webhooks: store,
+            webhooks: store.clone(),
+            official: store,
             election: Arc::new(PgElection {
                 database_url: db.database_url.clone(),
             }),

@@ -7,6 +7,7 @@ pub mod detector;
 mod election;
 mod incidents;
 pub mod models;
+mod official;
 mod reports;
 mod retention;
 mod rollups;

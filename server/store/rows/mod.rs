@@ -7,8 +7,10 @@
 //! here. What each backend writes stays its own (`New*` in its `models`).
 
 mod admin;
+mod official;
 
 pub(crate) use admin::admin_rows;
+pub(crate) use official::official_rows;
 
 use diesel::sql_types::{Double, Integer, Text};
 
@@ -286,6 +288,7 @@ macro_rules! sql_rows {
         }
 
         $crate::store::rows::admin_rows!($db);
+        $crate::store::rows::official_rows!($db);
     };
 }
 
