@@ -12,6 +12,7 @@ pub mod app;
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod corroborate;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod detect;

@@ -152,6 +152,7 @@ pub async fn run(opts: DemoOptions) -> Result<(), DemoError> {
         detect: DetectConfig::default(),
         run_detector: true,
         webhooks: WebhookConfig::default(),
+        status: crate::corroborate::PollSettings::default(),
     }
     .validate()?;
     let geo = GeoIp::open(Some(&geo_paths.city_db), Some(&geo_paths.asn_db))?;
