@@ -7,6 +7,7 @@ pub mod fetch;
 pub mod link;
 pub mod poll;
 pub mod record;
+pub mod view;
 
 use std::time::Duration;
 

@@ -39,6 +39,9 @@ use crate::store::LiveEvent;
         crate::http::series::get_series,
         crate::http::breakdown::get_breakdown,
         crate::http::map::get_map,
+        crate::http::official::get_official,
+        crate::http::official::list_official_incidents,
+        crate::http::official::list_lead_times,
         crate::http::events::events,
         crate::web::feeds::atom_all,
         crate::web::feeds::atom_service,
@@ -64,6 +67,8 @@ use crate::store::LiveEvent;
         (name = "incidents", description = "Incidents Downwatch declared, with their evidence."),
         (name = "series", description = "Reports over time, by symptom and place, and the map."),
         (name = "events", description = "Live updates."),
+        (name = "official", description = "What services' own status pages say, beside the \
+            crowd, and who knew first (docs/status-pages.md)."),
         (name = "feeds", description = "Atom feeds and embeddable badges."),
         (name = "health", description = "Liveness and readiness probes."),
         (name = "meta", description = "This description of the API."),

@@ -6,6 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
+use super::official::says_operational;
 use super::service::{incident_line, IncidentLine};
 use super::view::{amount, state_label, Chrome};
 use super::{html, unavailable};
@@ -22,6 +23,8 @@ struct Home {
     results: Option<Vec<ServiceLink>>,
     results_heading: String,
     problems: Vec<Problem>,
+    /// Services with problems whose official page says all is well.
+    unacknowledged: Vec<ServiceLink>,
     recent: Vec<IncidentLine>,
     categories: Vec<Category>,
 }
@@ -102,6 +105,18 @@ pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
         Ok(p) => p,
         Err(err) => return unavailable(&req, &err),
     };
+    let mut unacknowledged = Vec::new();
+    for p in problems.iter().filter(|p| p.state == State::Problems) {
+        let Some(service) = state.catalog.get(&p.slug) else {
+            continue;
+        };
+        // A store error here only leaves the list out.
+        if let Ok(true) =
+            says_operational(state.stores.official.as_ref(), &service, chrono::Utc::now()).await
+        {
+            unacknowledged.push(link(&service));
+        }
+    }
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for s in &services {
         *counts.entry(s.category.as_str()).or_default() += 1;
@@ -121,6 +136,7 @@ pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
         results,
         results_heading,
         problems,
+        unacknowledged,
         recent,
         categories,
     };

@@ -8,6 +8,7 @@ use askama::Template;
 use chrono::{DateTime, Utc};
 
 use super::map::{map_view, recent_counters, MapView};
+use super::official::{official_line, OfficialLine};
 use super::view::{amount, state_label, ChartSpec, Chrome, ShareRow, Stamp};
 use super::{error_page, html, unavailable};
 use crate::app::AppState;
@@ -29,6 +30,7 @@ struct ServicePage {
     feed_title: String,
     report_heading: String,
     status: Banner,
+    official: Option<OfficialLine>,
     reported: Option<String>,
     reported_class: &'static str,
     symptoms: Vec<SymptomChoice>,
@@ -89,6 +91,13 @@ pub async fn service_page(
         let map = map_view(&state, &fields, Some(&service.slug), now).await?;
         Ok::<_, StoreError>((status, fields, incidents, map))
     };
+    // The official line is a bonus: a store error there never hides the crowd's page.
+    let official = official_line(&c, state.stores.official.as_ref(), &service, now)
+        .await
+        .unwrap_or_else(|e| {
+            tracing::warn!(service = %service.slug, error = %e, "official status unreadable");
+            None
+        });
     let (status, fields, incidents, map) = match loaded.await {
         Ok(loaded) => loaded,
         Err(err) => return unavailable(&req, &err),
@@ -136,6 +145,7 @@ pub async fn service_page(
         feed_title: c.f("feeds.service", &who),
         report_heading: c.f("report.heading", &who),
         status: banner(&c, &name, status.as_ref()),
+        official,
         reported,
         reported_class,
         symptoms: service
