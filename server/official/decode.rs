@@ -18,7 +18,7 @@ pub fn decode(body: &[u8], cap: usize) -> Result<String, ParseError> {
         return utf16(rest, u16::from_be_bytes);
     }
     // No mark: UTF-16 shows as a zero in every other byte of ASCII text.
-    if body.len() >= 4 && body.len() % 2 == 0 {
+    if body.len() >= 4 && body.len().is_multiple_of(2) {
         if body[0] != 0 && body[1] == 0 && body[3] == 0 {
             return utf16(body, u16::from_le_bytes);
         }
@@ -36,7 +36,7 @@ fn utf8(body: &[u8]) -> Result<String, ParseError> {
 }
 
 fn utf16(body: &[u8], unit: fn([u8; 2]) -> u16) -> Result<String, ParseError> {
-    if body.len() % 2 != 0 {
+    if !body.len().is_multiple_of(2) {
         return Err(ParseError::Encoding);
     }
     let units = body.chunks_exact(2).map(|c| unit([c[0], c[1]]));

@@ -286,7 +286,7 @@ async fn downwatch_incidents_link_to_official_ones_with_their_lead_time(db: Dura
             .list_links(Some("github"), at(0))
             .await
             .expect("list"),
-        [relinked.clone()]
+        std::slice::from_ref(&relinked)
     );
     assert_eq!(
         db.official.list_links(None, at(0)).await.expect("list"),

@@ -261,10 +261,7 @@ impl OfficialStore for PgStore {
             official_links::linked_at.eq(link.linked_at),
         );
         diesel::insert_into(official_links::table)
-            .values((
-                official_links::incident_id.eq(link.incident_id),
-                values.clone(),
-            ))
+            .values((official_links::incident_id.eq(link.incident_id), values))
             .on_conflict(official_links::incident_id)
             .do_update()
             .set(values)

@@ -271,10 +271,7 @@ impl OfficialStore for SqliteStore {
                 official_links::linked_at.eq(Micros(link.linked_at)),
             );
             diesel::insert_into(official_links::table)
-                .values((
-                    official_links::incident_id.eq(link.incident_id),
-                    values.clone(),
-                ))
+                .values((official_links::incident_id.eq(link.incident_id), values))
                 .on_conflict(official_links::incident_id)
                 .do_update()
                 .set(values)
