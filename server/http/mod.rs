@@ -18,6 +18,7 @@ mod head;
 pub use head::limit_headers;
 pub(crate) mod health;
 pub(crate) mod incidents;
+pub(crate) mod lead_times;
 pub(crate) mod map;
 pub(crate) mod official;
 pub(crate) mod openapi_json;
@@ -76,7 +77,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 resource("/services/{slug}/official/incidents")
                     .get(official::list_official_incidents),
             )
-            .service(resource("/official/lead-times").get(official::list_lead_times))
+            .service(resource("/official/lead-times").get(lead_times::list_lead_times))
             .service(resource("/map").get(map::get_map))
             .service(resource("/events").get(events::events))
             .service(resource("/trending").get(status::trending))

@@ -1,8 +1,6 @@
 //! Official status next to the crowd: `GET /api/v1/services/{slug}/official` (what the
-//! company's status page says now, and its 90-day record), `…/official/incidents` (its
-//! incidents with every post) and `GET /api/v1/official/lead-times` (who knew first).
-
-use std::collections::HashMap;
+//! company's status page says now, and its 90-day record) and `…/official/incidents` (its
+//! incidents with every post). Who knew first is [`super::lead_times`].
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -162,9 +160,6 @@ pub async fn get_official(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct DaysQuery {
-    /// Only this service (a slug); lead times only.
-    #[serde(default)]
-    service: Option<String>,
     /// How many days back, 1 to 90.
     #[param(default = 90, minimum = 1, maximum = 90)]
     days: Option<i64>,
@@ -239,9 +234,6 @@ pub async fn list_official_incidents(
 ) -> Result<HttpResponse, ApiError> {
     let service = known(&state, &slug)?;
     let q: DaysQuery = parse_query(req.query_string())?;
-    if q.service.is_some() {
-        return Err(ApiError::invalid("service", "the path names the service"));
-    }
     let format = Format::of(&req, q.format.as_deref())?;
     let since = Utc::now() - TimeDelta::days(days(q.days)?);
     let incidents = state
@@ -279,120 +271,13 @@ pub async fn list_official_incidents(
     }
 }
 
-/// Who knew first: one Downwatch incident and the official incident it links to.
-#[derive(Serialize, ToSchema)]
-pub struct LeadTime {
-    /// The Downwatch incident.
-    incident_id: i64,
-    service: String,
-    /// Downwatch's "problems" onset (when the incident escalated, else when it opened).
-    onset_at: DateTime<Utc>,
-    /// The official incident.
-    official_id: i64,
-    official_title: String,
-    /// The company's first post.
-    official_first_posted_at: Option<DateTime<Utc>>,
-    /// `official_first_posted_at − onset_at` in minutes: positive when the crowd was first.
-    lead_minutes: i32,
-    /// Where the Downwatch incident's details are.
-    incident_url: String,
-}
-
-/// Lead times.
-#[derive(Serialize, ToSchema)]
-pub struct LeadTimeList {
-    lead_times: Vec<LeadTime>,
-}
-
-const LEAD_HEADER: &[&str] = &[
-    "incident_id",
-    "service",
-    "onset_at",
-    "official_id",
-    "official_title",
-    "official_first_posted_at",
-    "lead_minutes",
-    "incident_url",
-];
-
-/// Who knew first: lead times of the crowd over official pages
-///
-/// Every Downwatch incident of the last `days` (at most 90) that reached "problems" and
-/// overlaps an official incident, newest onset first, with the lead time: minutes from
-/// Downwatch's onset to the official first post (positive when the crowd saw it first,
-/// negative when the company posted first). `?format=csv` gives CSV.
-#[utoipa::path(
-    get,
-    path = "/api/v1/official/lead-times",
-    tag = "official",
-    params(DaysQuery),
-    responses(
-        (status = 200, description = "Lead times (JSON, or CSV with a header row).",
-            content(
-                (LeadTimeList = "application/json"),
-                (String = "text/csv"),
-            )),
-        (status = 400, description = "A parameter is invalid; `field` names it.", body = Problem,
-            content_type = "application/problem+json"),
-        StoreUnavailable,
-    )
-)]
-pub async fn list_lead_times(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let q: DaysQuery = parse_query(req.query_string())?;
-    let format = Format::of(&req, q.format.as_deref())?;
-    if let Some(s) = &q.service {
-        if state.catalog.get(s).is_none() {
-            return Err(ApiError::invalid(
-                "service",
-                format!("unknown service {s:?}"),
-            ));
-        }
-    }
-    let since = Utc::now() - TimeDelta::days(days(q.days)?);
-    let official = state.stores.official.as_ref();
-    let links = official.list_links(q.service.as_deref(), since).await?;
-    let incidents: HashMap<i64, OfficialIncident> = official
-        .list_official(&OfficialFilter {
-            service: q.service.clone(),
-            since: Some(since - TimeDelta::days(1)),
-            limit: 5000,
-        })
-        .await?
-        .into_iter()
-        .map(|i| (i.id, i))
-        .collect();
-    let rows: Vec<LeadTime> = links
-        .into_iter()
-        .map(|l| {
-            let o = incidents.get(&l.official_id);
-            LeadTime {
-                incident_id: l.incident_id,
-                official_title: o.map(|o| o.title.clone()).unwrap_or_default(),
-                official_first_posted_at: o.map(|o| o.first_posted_at),
-                incident_url: format!("/api/v1/incidents/{}", l.incident_id),
-                service: l.service,
-                onset_at: l.onset_at,
-                official_id: l.official_id,
-                lead_minutes: l.lead_minutes,
-            }
-        })
-        .collect();
-    match format {
-        Format::Csv => csv_or_header(&rows, LEAD_HEADER, "lead-times"),
-        Format::Json => Ok(HttpResponse::Ok().json(LeadTimeList { lead_times: rows })),
-    }
-}
-
-fn known(state: &AppState, slug: &str) -> Result<std::sync::Arc<Service>, ApiError> {
+pub(super) fn known(state: &AppState, slug: &str) -> Result<std::sync::Arc<Service>, ApiError> {
     state.catalog.get(slug).ok_or_else(|| ApiError::NotFound {
         what: format!("service {slug:?}"),
     })
 }
 
-fn days(given: Option<i64>) -> Result<i64, ApiError> {
+pub(super) fn days(given: Option<i64>) -> Result<i64, ApiError> {
     let days = given.unwrap_or(RECORD_DAYS);
     if !(1..=RECORD_DAYS).contains(&days) {
         return Err(ApiError::invalid(

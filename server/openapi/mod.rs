@@ -41,7 +41,7 @@ use crate::store::LiveEvent;
         crate::http::map::get_map,
         crate::http::official::get_official,
         crate::http::official::list_official_incidents,
-        crate::http::official::list_lead_times,
+        crate::http::lead_times::list_lead_times,
         crate::http::events::events,
         crate::web::feeds::atom_all,
         crate::web::feeds::atom_service,
