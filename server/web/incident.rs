@@ -7,6 +7,7 @@ use askama::Template;
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use serde_json::Value;
 
+use super::official::{incident_timeline, OfficialTimeline};
 use super::service::{incident_line, incident_title, IncidentLine};
 use super::view::{amount, ChartSpec, Chrome, ShareRow, Stamp};
 use super::{error_page, html, unavailable};
@@ -30,6 +31,8 @@ struct IncidentPage {
     breakdowns: Vec<Breakdown>,
     methodology_text: String,
     timeline: Vec<TimelineRow>,
+    /// What the official page said, when an official incident is linked to this one.
+    official: Option<OfficialTimeline>,
     series_csv: String,
     embed_snippet: String,
 }
@@ -223,6 +226,20 @@ pub async fn incident_page(
         ],
     );
     let title = incident_title(&c, &name, &incident);
+    // The official side is a bonus: a store error there never hides the incident.
+    let official = incident_timeline(
+        &c,
+        state.stores.official.as_ref(),
+        &name,
+        &incident.service,
+        id,
+        incident.started_at,
+    )
+    .await
+    .unwrap_or_else(|e| {
+        tracing::warn!(incident = id, error = %e, "official timeline unreadable");
+        None
+    });
     let page = IncidentPage {
         id,
         slug: incident.service.clone(),
@@ -234,6 +251,10 @@ pub async fn incident_page(
             from: Some(iso(from)),
             to: Some(iso(to)),
             country: incident.scope.country().map(|c| c.to_string()),
+            marks: official
+                .as_ref()
+                .map(|o| o.marks.clone())
+                .unwrap_or_default(),
             ..ChartSpec::new(&c, &incident.service, chart_step)
         },
         facts,
@@ -243,6 +264,7 @@ pub async fn incident_page(
             &[("version", &incident.methodology)],
         ),
         timeline,
+        official,
         series_csv,
         embed_snippet,
         name,

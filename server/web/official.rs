@@ -137,3 +137,81 @@ pub async fn says_operational(
     let view = official_view(store, &service.slug, source, now).await?;
     Ok(view.state == OfficialState::Operational)
 }
+
+/// What the official page said about a Downwatch incident: the linked official incident's
+/// posts, for the incident page's second timeline and the marks on its chart.
+pub struct OfficialTimeline {
+    /// "What GitHub's status page said".
+    pub heading: String,
+    pub title: String,
+    /// "First posted 13:12, 8 minutes after reports rose".
+    pub lead: String,
+    pub link: Option<String>,
+    pub posts: Vec<OfficialPost>,
+    /// `[{"t": seconds, "label": "Official: investigating"}]`, for the chart.
+    pub marks: String,
+}
+
+/// One post of the official timeline.
+pub struct OfficialPost {
+    pub at: Stamp,
+    pub stage: String,
+    pub body: String,
+}
+
+/// The official timeline of incident `id` of `service` (started at `started_at`), if a link
+/// was made.
+pub async fn incident_timeline(
+    c: &Chrome,
+    store: &dyn OfficialStore,
+    name: &str,
+    service: &str,
+    id: i64,
+    started_at: DateTime<Utc>,
+) -> Result<Option<OfficialTimeline>, StoreError> {
+    let since = started_at - chrono::TimeDelta::days(1);
+    let links = store.list_links(Some(service), since).await?;
+    let Some(link) = links.into_iter().find(|l| l.incident_id == id) else {
+        return Ok(None);
+    };
+    let officials = store
+        .list_official(&crate::store::OfficialFilter {
+            service: Some(service.to_owned()),
+            since: Some(since),
+            limit: 500,
+        })
+        .await?;
+    let Some(official) = officials.into_iter().find(|o| o.id == link.official_id) else {
+        return Ok(None);
+    };
+    let stage = |s: crate::official::Stage| c.t(&format!("official.stage_{s}")).to_owned();
+    let marks: Vec<serde_json::Value> = official
+        .updates
+        .iter()
+        .map(|u| {
+            serde_json::json!({
+                "t": u.posted_at.timestamp(),
+                "label": c.f("official.mark", &[("stage", &stage(u.stage))]),
+            })
+        })
+        .collect();
+    Ok(Some(OfficialTimeline {
+        heading: c.f("official.timeline_heading", &[("service", name)]),
+        lead: c.f(
+            "official.first_posted",
+            &[("lead", &lead_words(c, link.lead_minutes))],
+        ),
+        title: official.title,
+        link: official.url,
+        posts: official
+            .updates
+            .iter()
+            .map(|u| OfficialPost {
+                at: Stamp::new(u.posted_at),
+                stage: stage(u.stage),
+                body: u.body.clone(),
+            })
+            .collect(),
+        marks: serde_json::Value::from(marks).to_string(),
+    }))
+}

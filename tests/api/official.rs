@@ -237,6 +237,15 @@ crate::both_stacks! {
         assert_eq!(actions, ["partial_outage", "degraded_performance", "operational"]);
         let view = get_json(app, "/api/v1/services/github/official").await;
         assert_eq!(view["state"], "operational", "{view}");
+        // The incident page: both timelines, the official posts marked on the chart.
+        let body = page(app, &format!("/incidents/{incident}")).await;
+        let official = body.split("id=\"official-timeline\"").nth(1).unwrap_or_default();
+        assert!(official.contains("status page said"), "{body}");
+        assert!(official.contains("first posted 8 minutes after reports rose."), "{body}");
+        for stage in ["Investigating", "Identified", "Monitoring", "Resolved"] {
+            assert!(official.contains(&format!("<td>{stage}</td>")), "{stage}: {body}");
+        }
+        assert!(body.contains("data-marks=\""), "{body}");
 
         // Lead times, JSON and CSV; official incidents as CSV.
         let leads = get_json(app, "/api/v1/official/lead-times?service=github").await;
