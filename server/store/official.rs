@@ -192,12 +192,21 @@ pub(crate) fn merged(
     old: Option<(DateTime<Utc>, Vec<OfficialUpdate>)>,
 ) -> (DateTime<Utc>, Vec<OfficialUpdate>) {
     let first = incident.first_posted_at();
+    // Stored to the microsecond, as every other time.
+    let micros =
+        |t: DateTime<Utc>| DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t);
+    let first = micros(first);
+    let new: Vec<OfficialUpdate> = incident
+        .updates
+        .iter()
+        .map(|u| OfficialUpdate {
+            posted_at: micros(u.posted_at),
+            ..u.clone()
+        })
+        .collect();
     match old {
-        Some((old_first, old_updates)) => (
-            old_first.min(first),
-            merge_updates(old_updates, &incident.updates),
-        ),
-        None => (first, incident.updates.clone()),
+        Some((old_first, old_updates)) => (old_first.min(first), merge_updates(old_updates, &new)),
+        None => (first, new),
     }
 }
 

@@ -177,7 +177,9 @@
       ctx.moveTo(x, box.top);
       ctx.lineTo(x, box.top + box.height);
       ctx.stroke();
-      ctx.fillText(String(m.label || ''), x + 4 * r, box.top + (12 + 13 * (i % 3)) * r);
+      var right = x > box.left + box.width / 2; // labels of late marks go to their left
+      ctx.textAlign = right ? 'right' : 'left';
+      ctx.fillText(String(m.label || ''), x + (right ? -4 : 4) * r, box.top + (12 + 13 * (i % 3)) * r);
     });
     ctx.restore();
   }
