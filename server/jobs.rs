@@ -63,6 +63,7 @@ pub fn spawn(config: &Config, stores: &Stores, catalog: Arc<CatalogCache>) -> Ve
             catalog.clone(),
             stores.official.clone(),
             stores.incidents.clone(),
+            stores.board.clone(),
         )));
     }
     if config.run_detector {

@@ -16,10 +16,13 @@ use tracing::{debug, info, warn};
 use super::fetch::{FetchError, Fetched, Fetcher, Validators};
 use super::link::link_service;
 use super::record::{record_failure, record_snapshot, record_unchanged};
+use super::view::official_view;
 use super::{PollSettings, MAX_BACKOFF};
 use crate::catalog::{CatalogCache, StatusKind, StatusSource};
+use crate::domain::{Scope, State};
+use crate::official::OfficialState;
 use crate::official::{decode, history_url, merge_history, parse_main, statuspage, ParseError};
-use crate::store::{IncidentReader, OfficialStore};
+use crate::store::{IncidentReader, LiveEvent, LiveEventKind, OfficialStore, StatusBoard};
 
 /// How often the poller looks for due sources.
 const TICK: Duration = Duration::from_secs(5);
@@ -55,6 +58,7 @@ pub struct Poller {
     catalog: Arc<CatalogCache>,
     official: Arc<dyn OfficialStore>,
     incidents: Arc<dyn IncidentReader>,
+    board: Arc<dyn StatusBoard>,
     slots: HashMap<String, Slot>,
 }
 
@@ -73,6 +77,7 @@ impl Poller {
         catalog: Arc<CatalogCache>,
         official: Arc<dyn OfficialStore>,
         incidents: Arc<dyn IncidentReader>,
+        board: Arc<dyn StatusBoard>,
     ) -> Result<Self, FetchError> {
         Ok(Self {
             fetcher: Fetcher::new(&settings)?,
@@ -81,6 +86,7 @@ impl Poller {
             catalog,
             official,
             incidents,
+            board,
             slots: HashMap::new(),
         })
     }
@@ -151,6 +157,53 @@ impl Poller {
     }
 
     async fn poll_one(&self, service: String, slot: Slot, now: DateTime<Utc>) -> Outcome {
+        let before = self.official_state(&service, &slot.source, now).await;
+        let outcome = self.poll_and_store(service, slot.clone(), now).await;
+        let after = self
+            .official_state(&outcome.service, &slot.source, now)
+            .await;
+        if let (Some(before), Some(after)) = (before, after) {
+            if before != after {
+                self.announce(&outcome.service, after, now).await;
+            }
+        }
+        outcome
+    }
+
+    /// What the official page of `service` says, as shown; none when it cannot be read.
+    async fn official_state(
+        &self,
+        service: &str,
+        source: &StatusSource,
+        now: DateTime<Utc>,
+    ) -> Option<OfficialState> {
+        official_view(self.official.as_ref(), service, source, now)
+            .await
+            .ok()
+            .map(|v| v.state)
+    }
+
+    /// Tells the live event log (SSE) that `service`'s official page now says `state`.
+    async fn announce(&self, service: &str, state: OfficialState, now: DateTime<Utc>) {
+        let crowd = match self.board.status(service).await {
+            Ok(status) => status.map_or(State::Ok, |s| s.state),
+            Err(_) => State::Ok,
+        };
+        let event = LiveEvent {
+            kind: LiveEventKind::OfficialChanged,
+            service: service.to_owned(),
+            scope: Scope::Global,
+            incident_id: None,
+            state: crowd,
+            at: now,
+            official: Some(state),
+        };
+        if let Err(e) = self.board.publish_event(&event).await {
+            warn!(service = %service, error = %e, "official status: cannot publish the change");
+        }
+    }
+
+    async fn poll_and_store(&self, service: String, slot: Slot, now: DateTime<Utc>) -> Outcome {
         let store = self.official.as_ref();
         let source = &slot.source;
         let (ok, main, history) = match self.fetch_snapshot(source, &slot).await {
@@ -257,12 +310,13 @@ pub async fn run(
     catalog: Arc<CatalogCache>,
     official: Arc<dyn OfficialStore>,
     incidents: Arc<dyn IncidentReader>,
+    board: Arc<dyn StatusBoard>,
 ) {
     if !settings.enabled {
         info!("official status polling is off (DOWNWATCH_STATUS_POLL)");
         return;
     }
-    let mut poller = match Poller::new(settings, catalog, official, incidents) {
+    let mut poller = match Poller::new(settings, catalog, official, incidents, board) {
         Ok(p) => p,
         Err(e) => {
             warn!(error = %e, "official status polling cannot start");

@@ -2,36 +2,14 @@
 //! an [`OfficialView`] whose [`OfficialState`] is never "operational" for a source that fails
 //! or has not been heard from lately.
 
-use chrono::{DateTime, TimeDelta, Utc};
-use serde::Serialize;
-use utoipa::ToSchema;
-
 use crate::catalog::StatusSource;
+pub use crate::official::OfficialState;
 use crate::official::{Component, ComponentStatus, Impact, Indicator};
 use crate::store::{IncidentLink, OfficialFilter, OfficialIncident, OfficialStore, StoreError};
+use chrono::{DateTime, TimeDelta, Utc};
 
 /// A source whose last poll is older than this is shown as unavailable (polling stopped).
 pub const STALE_AFTER: TimeDelta = TimeDelta::minutes(30);
-
-/// The official page's state, in one word.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum OfficialState {
-    /// The page says all is well.
-    Operational,
-    /// The page admits a problem (an open incident, a component not operational).
-    Issues,
-    /// Planned maintenance only.
-    Maintenance,
-    /// The page answers, in words Downwatch does not know.
-    Unknown,
-    /// The source fails (or has not been polled for a while): its last word is not current.
-    Unavailable,
-    /// Not polled yet (or polling is off on this deployment).
-    NotPolled,
-    /// The service has no official status source in the catalog.
-    NoSource,
-}
 
 /// A service's official status now.
 #[derive(Debug, Clone, PartialEq)]

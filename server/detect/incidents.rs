@@ -135,5 +135,6 @@ fn incident_event(kind: LiveEventKind, tick: &IncidentTick, id: i64) -> LiveEven
         incident_id: Some(id),
         state: tick.severity.into(),
         at: tick.at,
+        official: None,
     }
 }

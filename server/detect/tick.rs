@@ -235,6 +235,7 @@ impl Detector {
                     incident_id: None,
                     state: t.to,
                     at,
+                    official: None,
                 });
                 info!(service = %key.0, scope = %key.1, from = ?t.from, to = ?t.to, "state changed");
             }

@@ -13,7 +13,8 @@ pub mod statuspage;
 
 pub use decode::decode;
 pub use model::{
-    Component, ComponentStatus, Impact, Indicator, OfficialUpdate, ParsedIncident, Snapshot, Stage,
+    Component, ComponentStatus, Impact, Indicator, OfficialState, OfficialUpdate, ParsedIncident,
+    Snapshot, Stage,
 };
 
 use chrono::{DateTime, Utc};

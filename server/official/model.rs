@@ -134,6 +134,26 @@ impl Impact {
     }
 }
 
+/// The official page's state, in one word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OfficialState {
+    /// The page says all is well.
+    Operational,
+    /// The page admits a problem (an open incident, a component not operational).
+    Issues,
+    /// Planned maintenance only.
+    Maintenance,
+    /// The page answers, in words Downwatch does not know.
+    Unknown,
+    /// The source fails (or has not been polled for a while): its last word is not current.
+    Unavailable,
+    /// Not polled yet (or polling is off on this deployment).
+    NotPolled,
+    /// The service has no official status source in the catalog.
+    NoSource,
+}
+
 /// A word of a page, lowercased and with spaces and dashes as `_`, as one of `T`'s words,
 /// or `unknown`.
 pub fn lenient<T: std::str::FromStr>(raw: &str, unknown: T) -> T {

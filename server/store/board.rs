@@ -38,6 +38,7 @@ pub enum LiveEventKind {
     IncidentEscalated,
     IncidentResolved,
     StateChanged,
+    OfficialChanged,
 }
 
 words!(LiveEventKind, "live event kind", {
@@ -45,14 +46,16 @@ words!(LiveEventKind, "live event kind", {
     IncidentEscalated = "incident-escalated",
     IncidentResolved = "incident-resolved",
     StateChanged = "state-changed",
+    OfficialChanged = "official-changed",
 });
 
 /// A live event: an incident opened, escalated or resolved, or a series' state change.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[schema(description = "The JSON `data` of one Server-Sent Event of `GET /api/v1/events`.")]
 pub struct LiveEvent {
-    /// `incident-opened`, `incident-escalated`, `incident-resolved` or `state-changed`
-    /// (also the SSE `event:` name).
+    /// `incident-opened`, `incident-escalated`, `incident-resolved`, `state-changed` or
+    /// `official-changed` (the service's official status page changed state; also the SSE
+    /// `event:` name).
     #[schema(value_type = String)]
     pub kind: LiveEventKind,
     pub service: String,
@@ -62,6 +65,10 @@ pub struct LiveEvent {
     pub incident_id: Option<i64>,
     pub state: State,
     pub at: DateTime<Utc>,
+    /// `official-changed` only: what the official status page says now (`operational`,
+    /// `issues`, `unavailable`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub official: Option<crate::official::OfficialState>,
 }
 
 /// A live event with its id in the event log.
@@ -104,7 +111,8 @@ mod tests {
                 "incident-opened",
                 "incident-escalated",
                 "incident-resolved",
-                "state-changed"
+                "state-changed",
+                "official-changed"
             ]
         );
     }

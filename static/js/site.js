@@ -66,7 +66,8 @@
     var url = "/api/v1/events";
     if (holder) url += "?service=" + encodeURIComponent(holder.dataset.liveService);
     var source = new EventSource(url);
-    ["incident-opened", "incident-escalated", "incident-updated", "incident-resolved", "state-changed"]
+    ["incident-opened", "incident-escalated", "incident-updated", "incident-resolved", "state-changed",
+      "official-changed"]
       .forEach(function (name) { source.addEventListener(name, soon); });
     source.onmessage = soon;
     if (document.querySelector("[data-live-service], [data-live]")) setInterval(refresh, 60000);

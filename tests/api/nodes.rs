@@ -237,6 +237,7 @@ async fn live_events_reach_the_clients_of_every_node() {
             incident_id: Some(42),
             state: State::Problems,
             at: chrono::Utc::now(),
+            official: None,
         })
         .await
         .expect("publish");

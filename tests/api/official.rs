@@ -14,8 +14,8 @@ use downwatch::catalog::{CatalogCache, StatusKind, StatusSource};
 use downwatch::corroborate::poll::Poller;
 use downwatch::corroborate::PollSettings;
 use downwatch::domain::{Scope, Severity, State};
-use downwatch::official::Stage;
-use downwatch::store::{IncidentTick, OfficialFilter, ServiceStatus};
+use downwatch::official::{OfficialState, Stage};
+use downwatch::store::{IncidentTick, LiveEventKind, OfficialFilter, ServiceStatus};
 
 use crate::helpers::{TestApp, ADMIN_TOKEN};
 use crate::official_fake::{FakeStatus, STAGES};
@@ -82,6 +82,7 @@ async fn poller(app: &TestApp, fake: &FakeStatus) -> Poller {
         catalog,
         app.stores.official.clone(),
         app.stores.incidents.clone(),
+        app.stores.board.clone(),
     )
     .expect("poller")
 }
@@ -237,6 +238,21 @@ crate::both_stacks! {
         assert_eq!(actions, ["partial_outage", "degraded_performance", "operational"]);
         let view = get_json(app, "/api/v1/services/github/official").await;
         assert_eq!(view["state"], "operational", "{view}");
+        // Each change of what the official page says was a live event (SSE).
+        let events = app
+            .stores
+            .board
+            .events_after(None, Duration::ZERO)
+            .await
+            .expect("events");
+        let github: Vec<String> = events
+            .iter()
+            .filter(|e| e.event.service == "github" && e.event.kind == LiveEventKind::OfficialChanged)
+            .filter_map(|e| e.event.official.map(|o| format!("{o:?}")))
+            .collect();
+        assert_eq!(github, ["Issues", "Operational"], "{events:?}");
+        assert!(events.iter().any(|e| e.event.service == "discord"
+            && e.event.official == Some(OfficialState::Unavailable)));
         // The incident page: both timelines, the official posts marked on the chart.
         let body = page(app, &format!("/incidents/{incident}")).await;
         let official = body.split("id=\"official-timeline\"").nth(1).unwrap_or_default();

@@ -41,6 +41,7 @@ fn event(n: i64) -> LiveEvent {
         incident_id: Some(n),
         state: State::Problems,
         at: at(n),
+        official: None,
     }
 }
 

@@ -17,6 +17,7 @@ fn event(n: i64) -> LiveEvent {
         incident_id: Some(n),
         state: State::Problems,
         at: at(T0 + n),
+        official: None,
     }
 }
 
