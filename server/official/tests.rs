@@ -200,3 +200,57 @@ fn the_history_url_sits_beside_the_summary() {
         None
     );
 }
+
+mod props {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::catalog::StatusKind;
+
+    const FIXTURES: [(&str, StatusKind); 6] = [
+        ("statuspage_summary.json", StatusKind::Statuspage),
+        ("statuspage_incidents.json", StatusKind::Statuspage),
+        ("instatus_summary.json", StatusKind::Instatus),
+        ("aws.rss", StatusKind::Feed),
+        ("azure.atom", StatusKind::Feed),
+        ("gcp_incidents.json", StatusKind::Gcp),
+    ];
+
+    fn now() -> DateTime<Utc> {
+        at("2026-12-07T15:00:00Z")
+    }
+
+    proptest! {
+        #[test]
+        fn any_bytes_are_a_snapshot_or_an_error_never_a_panic(
+            body in proptest::collection::vec(any::<u8>(), 0..512),
+            kind in 0usize..4,
+        ) {
+            if let Ok(text) = decode(&body, 1 << 16) {
+                let _ = parse_main(crate::catalog::StatusKind::ALL[kind], &text, now());
+            }
+        }
+
+        #[test]
+        fn damaged_real_bodies_never_panic(
+            which in 0usize..FIXTURES.len(),
+            cut in 0.0f64..1.0,
+            splice in "[\\[\\]{}\",:<>/a-z0-9 ]{0,12}",
+        ) {
+            let (name, kind) = FIXTURES[which];
+            let text = fixture(name);
+            let mut at = (text.len() as f64 * cut) as usize;
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            let damaged = format!("{}{splice}{}", &text[..at], &text[at..].chars().skip(3).collect::<String>());
+            let _ = parse_main(kind, &damaged, now());
+            let _ = statuspage::incidents(&damaged);
+        }
+
+        #[test]
+        fn any_date_text_is_a_time_or_none(text in ".{0,60}") {
+            let _ = dates::parse_date(&text);
+        }
+    }
+}
