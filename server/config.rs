@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use ipnet::IpNet;
 
+use crate::corroborate::PollSettings;
 use crate::detect::config::DetectConfig;
 use crate::secret::Secret;
 pub use crate::store::Backend;
@@ -53,6 +54,8 @@ pub struct Config {
     pub run_detector: bool,
     /// Webhook deliveries.
     pub webhooks: WebhookConfig,
+    /// Polling of the services' official status pages (off unless `DOWNWATCH_STATUS_POLL`).
+    pub status: PollSettings,
 }
 
 impl Config {

@@ -9,6 +9,10 @@
 //! - **report upkeep** ([`maintain_reports`]): the coming days' partitions and the retention
 //!   of raw reports, whichever the backend needs.
 //!
+//! - **official status polling** ([`crate::corroborate::poll::run`], when
+//!   `DOWNWATCH_STATUS_POLL` is set): every node runs it, the one holding the poller lease
+//!   polls.
+//!
 //! Only while this node leads the detector ([`leader::run`] campaigns on every node and runs
 //! these once elected): the **rollups** of the report log, then the **detector tick**, every
 //! minute.
@@ -53,6 +57,15 @@ pub fn spawn(config: &Config, stores: &Stores, catalog: Arc<CatalogCache>) -> Ve
             config.ingest.retention_days,
         )),
     ];
+    if config.status.enabled {
+        jobs.push(tokio::spawn(crate::corroborate::poll::run(
+            config.status.clone(),
+            catalog.clone(),
+            stores.official.clone(),
+            stores.incidents.clone(),
+            stores.board.clone(),
+        )));
+    }
     if config.run_detector {
         // Leader only: rollups, then the detector tick, every minute.
         jobs.push(tokio::spawn(leader::run(

@@ -12,6 +12,7 @@ pub mod app;
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod corroborate;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod detect;
@@ -21,6 +22,7 @@ pub mod http;
 pub mod ingest;
 pub mod jobs;
 pub mod metrics;
+pub mod official;
 pub mod openapi;
 pub mod outage;
 pub mod read;

@@ -110,6 +110,7 @@ fn embedded_config(dir: &std::path::Path, geo: &geoip::GeoPaths) -> Config {
         detect: DetectConfig::default(),
         run_detector: false,
         webhooks: WebhookConfig::default(),
+        status: downwatch::corroborate::PollSettings::default(),
     }
     .validate()
     .expect("valid config")

@@ -7,12 +7,15 @@ pub mod countries;
 pub mod dependencies;
 pub mod networks;
 pub mod seed;
+pub mod status_source;
 pub mod symptoms;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use serde::{Deserialize, Serialize};
+
+pub use status_source::{StatusKind, StatusSource};
 
 /// A service people can report problems with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -30,6 +33,9 @@ pub struct Service {
     /// on, as publicly documented; what the outage grouper names as a likely cause.
     #[serde(default)]
     pub depends_on: Vec<String>,
+    /// Where the service publishes its official status, when it does.
+    #[serde(default)]
+    pub official_status: Option<StatusSource>,
 }
 
 impl Service {

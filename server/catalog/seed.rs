@@ -4,7 +4,7 @@ use serde::Deserialize;
 
 use super::dependencies::{Dependencies, DepsError};
 use super::symptoms::{category_symptoms, is_symptom};
-use super::{countries, Service, ServiceSlug};
+use super::{countries, Service, ServiceSlug, StatusSource};
 
 const SEED: &str = include_str!("services.toml");
 
@@ -24,6 +24,15 @@ struct SeedService {
     url: Option<String>,
     country: Option<String>,
     symptoms: Option<Vec<String>>,
+    /// The official status source: `status = { kind = "statuspage", url = "https://…" }`.
+    status: Option<SeedStatus>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedStatus {
+    kind: String,
+    url: String,
 }
 
 /// Error in the embedded seed file (a build-time mistake, caught by the unit test).
@@ -72,7 +81,15 @@ fn resolve(s: SeedService) -> Result<Service, SeedError> {
             return Err(invalid(format!("unknown country {c}")));
         }
     }
+    let official_status = match &s.status {
+        Some(st) => Some(
+            StatusSource::parse(&st.kind, &st.url)
+                .map_err(|e| invalid(format!("status.{}: {e}", e.field())))?,
+        ),
+        None => None,
+    };
     Ok(Service {
+        official_status,
         slug: s.slug.clone(),
         name: s.name.clone(),
         category: s.category.clone(),
@@ -109,6 +126,26 @@ mod tests {
             assert!(
                 national(&|s| s.category == "isp"),
                 "no fixed-line operator in {country}"
+            );
+        }
+        let with_status = |slug: &str| {
+            services
+                .iter()
+                .find(|s| s.slug == slug)
+                .and_then(|s| s.official_status.clone())
+        };
+        for slug in [
+            "chatgpt",
+            "discord",
+            "github",
+            "cloudflare",
+            "aws",
+            "azure",
+            "google-cloud",
+        ] {
+            assert!(
+                with_status(slug).is_some(),
+                "{slug} has no official status source"
             );
         }
     }

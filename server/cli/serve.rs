@@ -14,6 +14,7 @@ use crate::config::{
     parse_duration, parse_networks, Backend, Config, ConfigError, IngestConfig, ReadLimits,
     WebhookConfig, DEFAULT_GATE, DEFAULT_PHRASE_MIN_REPORTERS, DEFAULT_READ_LIMITS, MIN_SECRET_LEN,
 };
+use crate::corroborate::PollSettings;
 use crate::detect::config::DetectConfig;
 use crate::secret::Secret;
 use crate::startup::Application;
@@ -112,6 +113,22 @@ pub struct ServeArgs {
     /// Days the webhook delivery log keeps finished deliveries (pending ones stay).
     #[arg(long, env = "DOWNWATCH_WEBHOOK_LOG_DAYS", default_value_t = WebhookConfig::default().log_days)]
     webhook_log_days: u32,
+    /// Poll the services' official status pages (one node at a time, under a lease) and
+    /// compare them with the crowd; off unless set (docs/status-pages.md).
+    #[arg(long, env = "DOWNWATCH_STATUS_POLL")]
+    status_poll: bool,
+    /// How often each official status source is polled, 1m to 5m (jittered; failures back off).
+    #[arg(long, env = "DOWNWATCH_STATUS_EVERY", value_parser = parse_duration, default_value = "2m")]
+    status_every: Duration,
+    /// How long one request to a status page may take.
+    #[arg(long, env = "DOWNWATCH_STATUS_TIMEOUT", value_parser = parse_duration, default_value = "10s")]
+    status_timeout: Duration,
+    /// The largest status document read, in bytes.
+    #[arg(long, env = "DOWNWATCH_STATUS_MAX_BYTES", default_value_t = PollSettings::default().max_bytes)]
+    status_max_bytes: usize,
+    /// Allow status sources on private or loopback addresses, and plain http (a local mirror).
+    #[arg(long, env = "DOWNWATCH_STATUS_ALLOW_PRIVATE")]
+    status_allow_private: bool,
 }
 
 /// Builds the configuration, binds the listener and serves until SIGINT or SIGTERM.
@@ -171,6 +188,13 @@ fn config(args: ServeArgs) -> Result<Config, CliError> {
             log_days: args.webhook_log_days,
         },
         phrase_min_reporters: args.phrase_min_reporters,
+        status: PollSettings {
+            enabled: args.status_poll,
+            every: args.status_every,
+            timeout: args.status_timeout,
+            max_bytes: args.status_max_bytes,
+            allow_private: args.status_allow_private,
+        },
         read_limits: ReadLimits {
             anonymous_per_minute: args.read_rate_limit,
             key_per_minute: args.key_rate_limit,

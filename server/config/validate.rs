@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use super::Config;
+use crate::corroborate::{MAX_EVERY, MIN_EVERY};
 
 /// The shortest accepted `DOWNWATCH_SECRET`, in bytes.
 pub const MIN_SECRET_LEN: usize = 16;
@@ -61,6 +62,12 @@ impl Config {
         webhooks.timeout = webhooks.timeout.max(Duration::from_millis(100));
         webhooks.max_attempts = webhooks.max_attempts.max(1);
         webhooks.log_days = webhooks.log_days.max(1);
+        let status = &mut self.status;
+        status.every = status.every.clamp(MIN_EVERY, MAX_EVERY);
+        status.timeout = status
+            .timeout
+            .clamp(Duration::from_secs(1), Duration::from_secs(60));
+        status.max_bytes = status.max_bytes.clamp(64 << 10, 64 << 20);
         Ok(self)
     }
 }
@@ -92,6 +99,7 @@ mod tests {
             detect: DetectConfig::default(),
             run_detector: true,
             webhooks: WebhookConfig::default(),
+            status: crate::corroborate::PollSettings::default(),
         }
     }
 

@@ -12,6 +12,7 @@ pub mod client;
 pub mod geoip;
 pub mod history;
 pub mod live;
+pub mod official;
 pub mod outages;
 pub mod places;
 pub mod population;
@@ -153,6 +154,7 @@ pub async fn run(opts: DemoOptions) -> Result<(), DemoError> {
         detect: DetectConfig::default(),
         run_detector: true,
         webhooks: WebhookConfig::default(),
+        status: crate::corroborate::PollSettings::default(),
     }
     .validate()?;
     let geo = GeoIp::open(Some(&geo_paths.city_db), Some(&geo_paths.asn_db))?;
@@ -170,6 +172,7 @@ pub async fn run(opts: DemoOptions) -> Result<(), DemoError> {
     eprintln!(
         "serving on http://{local} — open it in a browser; the API is at /api/v1; Ctrl-C to stop"
     );
+    let stores = app.stores();
     let mut server = tokio::spawn(app.run_until_stopped());
     let (stop_live, stopped) = watch::channel(false);
     let live_opts = live::LiveOptions {
@@ -177,6 +180,14 @@ pub async fn run(opts: DemoOptions) -> Result<(), DemoError> {
         speed: opts.speed,
         seed,
     };
+    // The chatbot's official status page follows the same live schedule (same start).
+    tokio::spawn(official::run(
+        pop.clone(),
+        stores,
+        Utc::now(),
+        opts.speed,
+        stopped.clone(),
+    ));
     let live = tokio::spawn(live::run(pop, live_opts, stopped));
 
     let ended = tokio::select! {

@@ -136,5 +136,6 @@ fn incident_event(kind: LiveEventKind, tick: &IncidentTick, id: i64) -> LiveEven
         state: tick.severity.into(),
         at: tick.at,
         outage_id: None,
+        official: None,
     }
 }

@@ -121,6 +121,7 @@ impl Detector {
                 state: crate::domain::State::Problems,
                 at,
                 outage_id: Some(event.id),
+                official: None,
             });
             report.outages.push(event.id);
         }

@@ -260,6 +260,7 @@ impl Detector {
                     state: t.to,
                     at,
                     outage_id: None,
+                    official: None,
                 });
                 info!(service = %key.0, scope = %key.1, from = ?t.from, to = ?t.to, "state changed");
             }

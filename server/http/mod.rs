@@ -18,7 +18,9 @@ mod head;
 pub use head::limit_headers;
 pub(crate) mod health;
 pub(crate) mod incidents;
+pub(crate) mod lead_times;
 pub(crate) mod map;
+pub(crate) mod official;
 pub(crate) mod openapi_json;
 pub(crate) mod outages;
 mod params;
@@ -73,6 +75,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(resource("/services/{slug}/series").get(series::get_series))
             .service(resource("/services/{slug}/breakdown").get(breakdown::get_breakdown))
             .service(resource("/services/{slug}/phrases").get(phrases::get_phrases))
+            .service(resource("/services/{slug}/official").get(official::get_official))
+            .service(
+                resource("/services/{slug}/official/incidents")
+                    .get(official::list_official_incidents),
+            )
+            .service(resource("/official/lead-times").get(lead_times::list_lead_times))
             .service(resource("/map").get(map::get_map))
             .service(resource("/events").get(events::events))
             .service(resource("/trending").get(status::trending))

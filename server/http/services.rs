@@ -12,7 +12,7 @@ use super::responses::{AdminErrors, JsonBodyErrors, StoreUnavailable};
 use crate::app::AppState;
 use crate::catalog::countries::is_country;
 use crate::catalog::symptoms::{category_symptoms, is_symptom, CATEGORIES};
-use crate::catalog::{Service, ServiceSlug};
+use crate::catalog::{Service, ServiceSlug, StatusSource};
 
 /// Most services one list answer holds.
 const MAX_LIMIT: usize = 500;
@@ -129,7 +129,8 @@ pub async fn get_service(
     "aliases": ["nflx"],
     "url": "https://www.netflix.com/",
     "symptoms": ["login", "video-streaming"],
-    "depends_on": ["aws"]
+    "depends_on": ["aws"],
+    "official_status": {"kind": "statuspage", "url": "https://status.example.com/api/v2/summary.json"}
 }))]
 struct ServiceBody {
     /// Lowercase letters, digits and dashes, 2 to 48 characters. Required to create; on
@@ -153,6 +154,21 @@ struct ServiceBody {
     /// other services of the catalog, used to name the likely cause of outage events.
     #[serde(default)]
     depends_on: Vec<String>,
+    /// The official status source polled beside the crowd (`docs/status-pages.md`); none when
+    /// absent or null.
+    official_status: Option<StatusBody>,
+}
+
+/// An official status source as sent: checked into a [`StatusSource`].
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct StatusBody {
+    /// `statuspage` (Atlassian Statuspage, incident.io), `instatus`, `feed` (RSS/Atom) or
+    /// `gcp` (Google Cloud's incidents.json).
+    #[schema(example = "statuspage")]
+    kind: String,
+    /// An https URL of at most 300 characters: for `statuspage`, the `summary.json` one.
+    url: String,
 }
 
 /// Add a service to the catalog (admin)
@@ -308,7 +324,14 @@ fn to_service(
         None => defaults.iter().map(|s| (*s).to_owned()).collect(),
     };
     let depends_on = check_providers(&slug, body.depends_on, exists)?;
+    let official_status = match body.official_status {
+        Some(s) => Some(StatusSource::parse(&s.kind, &s.url).map_err(|e| {
+            ApiError::invalid(format!("official_status.{}", e.field()), e.to_string())
+        })?),
+        None => None,
+    };
     Ok(Service {
+        official_status,
         slug,
         name,
         category: body.category,

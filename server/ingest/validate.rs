@@ -260,6 +260,7 @@ mod props {
             country: None,
             symptoms: SYMPTOMS.iter().map(|s| (*s).to_owned()).collect(),
             depends_on: Vec::new(),
+            official_status: None,
         }]);
         cache
     }

@@ -42,6 +42,9 @@ use crate::store::LiveEvent;
         crate::http::breakdown::get_breakdown,
         crate::http::phrases::get_phrases,
         crate::http::map::get_map,
+        crate::http::official::get_official,
+        crate::http::official::list_official_incidents,
+        crate::http::lead_times::list_lead_times,
         crate::http::events::events,
         crate::web::feeds::atom_all,
         crate::web::outage_feed::atom_outages,
@@ -70,6 +73,8 @@ use crate::store::LiveEvent;
             began together beyond chance, with their likely causes."),
         (name = "series", description = "Reports over time, by symptom and place, and the map."),
         (name = "events", description = "Live updates."),
+        (name = "official", description = "What services' own status pages say, beside the \
+            crowd, and who knew first (docs/status-pages.md)."),
         (name = "feeds", description = "Atom feeds and embeddable badges."),
         (name = "health", description = "Liveness and readiness probes."),
         (name = "meta", description = "This description of the API."),

@@ -42,6 +42,7 @@ pub enum LiveEventKind {
     OutageGrew,
     OutageUpdated,
     OutageResolved,
+    OfficialChanged,
 }
 
 words!(LiveEventKind, "live event kind", {
@@ -53,6 +54,7 @@ words!(LiveEventKind, "live event kind", {
     OutageGrew = "outage-grew",
     OutageUpdated = "outage-updated",
     OutageResolved = "outage-resolved",
+    OfficialChanged = "official-changed",
 });
 
 /// A live event: an incident opened, escalated or resolved, a series' state change, or an
@@ -61,8 +63,9 @@ words!(LiveEventKind, "live event kind", {
 #[schema(description = "The JSON `data` of one Server-Sent Event of `GET /api/v1/events`.")]
 pub struct LiveEvent {
     /// `incident-opened`, `incident-escalated`, `incident-resolved`, `state-changed`,
-    /// `outage-opened`, `outage-grew`, `outage-updated` or `outage-resolved` (also the SSE
-    /// `event:` name). For an outage event, `service` and `incident_id` are its first
+    /// `outage-opened`, `outage-grew`, `outage-updated`, `outage-resolved` or
+    /// `official-changed` (the service's official status page changed state); also the SSE
+    /// `event:` name. For an outage event, `service` and `incident_id` are its first
     /// member's and `outage_id` is set.
     #[schema(value_type = String)]
     pub kind: LiveEventKind,
@@ -76,6 +79,10 @@ pub struct LiveEvent {
     /// The outage event (`/api/v1/outages/{id}`), for `outage-*` events.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outage_id: Option<i64>,
+    /// `official-changed` only: what the official status page says now (`operational`,
+    /// `issues`, `unavailable`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub official: Option<crate::official::OfficialState>,
 }
 
 /// A live event with its id in the event log.
@@ -123,6 +130,7 @@ mod tests {
                 "outage-grew",
                 "outage-updated",
                 "outage-resolved",
+                "official-changed",
             ]
         );
     }

@@ -13,7 +13,8 @@ use super::redis::RedisStore;
 use super::sqlite::{SqliteElection, SqliteStore};
 use super::{
     AbuseGate, ApiKeyStore, BucketStore, CatalogStore, IncidentReader, LeaderElection,
-    OutageReader, RateCounter, ReportLog, RollupStore, StatusBoard, StoreError, WebhookStore,
+    OfficialStore, OutageReader, RateCounter, ReportLog, RollupStore, StatusBoard, StoreError,
+    WebhookStore,
 };
 
 /// Where Downwatch keeps its data.
@@ -71,6 +72,8 @@ pub struct Stores {
     pub api_keys: Arc<dyn ApiKeyStore>,
     /// Webhooks and their delivery log (durable).
     pub webhooks: Arc<dyn WebhookStore>,
+    /// Official status pages: sources, incidents, links (durable).
+    pub official: Arc<dyn OfficialStore>,
     /// The read rate limit's counters (hot, shared by every node).
     pub read_counter: Arc<dyn RateCounter>,
 }
@@ -120,6 +123,7 @@ pub async fn open(at: &Location<'_>) -> Result<Stores, OpenError> {
                 outages: pg.clone(),
                 api_keys: pg.clone(),
                 webhooks: pg.clone(),
+                official: pg.clone(),
                 read_counter: redis.clone(),
                 gate: redis.clone(),
                 buckets: redis.clone(),
@@ -155,6 +159,7 @@ pub async fn open(at: &Location<'_>) -> Result<Stores, OpenError> {
                 outages: sqlite.clone(),
                 api_keys: sqlite.clone(),
                 webhooks: sqlite.clone(),
+                official: sqlite.clone(),
                 read_counter: memory.clone(),
                 gate: memory.clone(),
                 buckets: memory.clone(),

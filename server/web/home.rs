@@ -6,6 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
+use super::official::says_operational;
 use super::outage_words::{line, OutageLine};
 use super::service::{incident_line, IncidentLine};
 use super::view::{state_label, Chrome};
@@ -23,6 +24,8 @@ struct Home {
     results: Option<Vec<ServiceLink>>,
     results_heading: String,
     problems: Vec<Problem>,
+    /// Services with problems whose official page says all is well.
+    unacknowledged: Vec<ServiceLink>,
     recent: Vec<IncidentLine>,
     outages: Vec<OutageLine>,
     categories: Vec<Category>,
@@ -117,6 +120,18 @@ pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
             .collect(),
         Err(err) => return unavailable(&req, &err),
     };
+    let mut unacknowledged = Vec::new();
+    for p in problems.iter().filter(|p| p.state == State::Problems) {
+        let Some(service) = state.catalog.get(&p.slug) else {
+            continue;
+        };
+        // A store error here only leaves the list out.
+        if let Ok(true) =
+            says_operational(state.stores.official.as_ref(), &service, chrono::Utc::now()).await
+        {
+            unacknowledged.push(link(&service));
+        }
+    }
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     for s in &services {
         *counts.entry(s.category.as_str()).or_default() += 1;
@@ -136,6 +151,7 @@ pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
         results,
         results_heading,
         problems,
+        unacknowledged,
         recent,
         outages,
         categories,

@@ -7,6 +7,7 @@ use askama::Template;
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use serde_json::Value;
 
+use super::official::{incident_timeline, OfficialTimeline};
 use super::outage_words::{self, WiderOutage};
 use super::said::{phrase_rows, phrases, platform_fact};
 use super::service::{incident_line, incident_title, IncidentLine};
@@ -35,6 +36,8 @@ struct IncidentPage {
     phrases_note: String,
     methodology_text: String,
     timeline: Vec<TimelineRow>,
+    /// What the official page said, when an official incident is linked to this one.
+    official: Option<OfficialTimeline>,
     series_csv: String,
     embed_snippet: String,
     wider: Option<WiderOutage>,
@@ -262,6 +265,20 @@ pub async fn incident_page(
     };
     let k = state.config.phrase_min_reporters.to_string();
     let title = incident_title(&c, &name, &incident);
+    // The official side is a bonus: a store error there never hides the incident.
+    let official = incident_timeline(
+        &c,
+        state.stores.official.as_ref(),
+        &name,
+        &incident.service,
+        id,
+        incident.started_at,
+    )
+    .await
+    .unwrap_or_else(|e| {
+        tracing::warn!(incident = id, error = %e, "official timeline unreadable");
+        None
+    });
     let page = IncidentPage {
         id,
         slug: incident.service.clone(),
@@ -273,6 +290,10 @@ pub async fn incident_page(
             from: Some(iso(from)),
             to: Some(iso(to)),
             country: incident.scope.country().map(|c| c.to_string()),
+            marks: official
+                .as_ref()
+                .map(|o| o.marks.clone())
+                .unwrap_or_default(),
             ..ChartSpec::new(&c, &incident.service, chart_step)
         },
         facts,
@@ -284,6 +305,7 @@ pub async fn incident_page(
             &[("version", &incident.methodology)],
         ),
         timeline,
+        official,
         series_csv,
         embed_snippet,
         wider,

@@ -11,6 +11,7 @@ mod home;
 pub mod i18n;
 mod incident;
 mod map;
+mod official;
 pub(crate) mod outage_feed;
 mod outage_words;
 mod outages;

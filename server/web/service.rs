@@ -8,6 +8,7 @@ use askama::Template;
 use chrono::{DateTime, Utc};
 
 use super::map::{map_view, recent_counters, MapView, WINDOW_MINUTES};
+use super::official::{official_line, OfficialLine};
 use super::outage_words::{self, WiderOutage};
 use super::said::{phrase_rows, phrases, platform_choices, platform_rows, PlatformChoice};
 use super::view::{state_label, ChartSpec, Chrome, ShareRow, Stamp};
@@ -34,6 +35,7 @@ struct ServicePage {
     feed_title: String,
     report_heading: String,
     status: Banner,
+    official: Option<OfficialLine>,
     reported: Option<String>,
     reported_class: &'static str,
     symptoms: Vec<SymptomChoice>,
@@ -112,6 +114,13 @@ pub async fn service_page(
             .await?;
         Ok::<_, StoreError>((status, fields, incidents, said, map, wider))
     };
+    // The official line is a bonus: a store error there never hides the crowd's page.
+    let official = official_line(&c, state.stores.official.as_ref(), &service, now)
+        .await
+        .unwrap_or_else(|e| {
+            tracing::warn!(service = %service.slug, error = %e, "official status unreadable");
+            None
+        });
     let (status, fields, incidents, said, map, wider) = match loaded.await {
         Ok(loaded) => loaded,
         Err(err) => return unavailable(&req, &err),
@@ -166,6 +175,7 @@ pub async fn service_page(
         feed_title: c.f("feeds.service", &who),
         report_heading: c.f("report.heading", &who),
         status: banner(&c, &name, status.as_ref()),
+        official,
         reported,
         reported_class,
         symptoms: service

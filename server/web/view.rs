@@ -148,6 +148,9 @@ pub struct ChartSpec {
     pub country: Option<String>,
     /// The y axis: "Reports per 5 minutes".
     pub label: String,
+    /// Moments marked on the chart (official posts), as JSON `[{"t": seconds, "label"}]`;
+    /// empty for none.
+    pub marks: String,
 }
 
 impl ChartSpec {
@@ -165,6 +168,7 @@ impl ChartSpec {
             to: None,
             country: None,
             label: label.to_owned(),
+            marks: String::new(),
         }
     }
 }

@@ -161,8 +161,42 @@
     this.fig.dataset.loaded = '1';
   };
 
+  /* Official posts (data-marks: [{t: seconds, label}]) as dashed vertical lines, labelled. */
+  function drawMarks(u, marks, stroke, family) {
+    var ctx = u.ctx, r = uPlot.pxRatio, box = u.bbox;
+    ctx.save();
+    ctx.strokeStyle = stroke;
+    ctx.fillStyle = stroke;
+    ctx.lineWidth = r;
+    ctx.setLineDash([4 * r, 3 * r]);
+    ctx.font = Math.round(11 * r) + 'px ' + family;
+    marks.forEach(function (m, i) {
+      var x = Math.round(u.valToPos(m.t, 'x', true));
+      if (!(x >= box.left && x <= box.left + box.width)) return;
+      ctx.beginPath();
+      ctx.moveTo(x, box.top);
+      ctx.lineTo(x, box.top + box.height);
+      ctx.stroke();
+      var right = x > box.left + box.width / 2; // labels of late marks go to their left
+      ctx.textAlign = right ? 'right' : 'left';
+      ctx.fillText(String(m.label || ''), x + (right ? -4 : 4) * r, box.top + (12 + 13 * (i % 3)) * r);
+    });
+    ctx.restore();
+  }
+
+  function parseMarks(raw) {
+    try {
+      var list = raw ? JSON.parse(raw) : [];
+      return Array.isArray(list) ? list.filter(function (m) { return typeof m.t === 'number'; }) : [];
+    } catch (e) {
+      return [];
+    }
+  }
+
   Chart.prototype.create = function (data) {
     var fig = this.fig, d = fig.dataset;
+    var marks = parseMarks(d.marks);
+    var family = getComputedStyle(fig).fontFamily || 'sans-serif';
     var reports = color(fig, ['--chart-reports', '--bad'], '#a3141d');
     var muted = color(fig, ['--muted'], '#555d6b');
     var c = {
@@ -236,7 +270,8 @@
         // The band is two series: hiding or showing one does both.
         setSeries: [function (u, i, o) {
           if (i === 1 && o && o.show != null && u.series[2].show !== o.show) u.setSeries(2, { show: o.show });
-        }]
+        }],
+        draw: marks.length ? [function (u) { drawMarks(u, marks, c.axis, family); }] : []
       }
     };
     this.u = new uPlot(opts, data, this.plot);

@@ -67,7 +67,8 @@
     if (holder) url += "?service=" + encodeURIComponent(holder.dataset.liveService);
     var source = new EventSource(url);
     ["incident-opened", "incident-escalated", "incident-updated", "incident-resolved", "state-changed",
-     "outage-opened", "outage-grew", "outage-updated", "outage-resolved"]
+     "outage-opened", "outage-grew", "outage-updated", "outage-resolved",
+     "official-changed"]
       .forEach(function (name) { source.addEventListener(name, soon); });
     source.onmessage = soon;
     if (document.querySelector("[data-live-service], [data-live]")) setInterval(refresh, 60000);

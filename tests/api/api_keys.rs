@@ -581,6 +581,7 @@ async fn the_embedded_stack_limits_reads_and_accepts_keys() {
         detect: DetectConfig::default(),
         run_detector: false,
         webhooks: WebhookConfig::default(),
+        status: downwatch::corroborate::PollSettings::default(),
     }
     .validate()
     .expect("valid config");

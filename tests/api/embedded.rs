@@ -32,6 +32,7 @@ async fn start(dir: &Path) -> (String, tokio::task::JoinHandle<Result<(), std::i
         detect: DetectConfig::default(),
         run_detector: true,
         webhooks: WebhookConfig::default(),
+        status: downwatch::corroborate::PollSettings::default(),
     }
     .validate()
     .expect("valid config");

@@ -126,6 +126,7 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
         // Tests drive the detector tick by tick.
         run_detector: false,
         webhooks: WebhookConfig::default(),
+        status: downwatch::corroborate::PollSettings::default(),
     };
     (options.config)(&mut config);
     let config = config.validate().expect("valid config");

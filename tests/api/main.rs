@@ -14,6 +14,8 @@ mod helpers;
 mod hostile;
 mod metrics;
 mod nodes;
+mod official;
+mod official_fake;
 mod openapi;
 mod outages;
 mod pages;

@@ -238,6 +238,7 @@ async fn live_events_reach_the_clients_of_every_node() {
             state: State::Problems,
             at: chrono::Utc::now(),
             outage_id: None,
+            official: None,
         })
         .await
         .expect("publish");

@@ -765,3 +765,171 @@ async fn the_api_page_is_html_that_lists_the_endpoints_and_needs_nothing_else() 
         assert!(!page.contains(external), "the page loads {external}");
     }
 }
+
+#[tokio::test]
+async fn official_status_answers_validate_against_the_document() {
+    use downwatch::catalog::{StatusKind, StatusSource};
+    use downwatch::corroborate::record::{record_failure, record_snapshot};
+    use downwatch::domain::{Scope, Severity};
+    use downwatch::official::{
+        Component, ComponentStatus, Impact, Indicator, OfficialUpdate, ParsedIncident, Snapshot,
+        Stage,
+    };
+    use downwatch::store::{IncidentLink, IncidentTick, OfficialFilter};
+
+    let app = spawn_app().await;
+    let schemas = SchemaCheck::new(document(&app).await);
+    let get = |path: &str| app.http.get(app.url(path));
+    let now = Utc::now();
+    let source = StatusSource {
+        kind: StatusKind::Statuspage,
+        url: "https://www.githubstatus.com/api/v2/summary.json".into(),
+    };
+    let posted = now - TimeDelta::minutes(10);
+    let snapshot = Snapshot {
+        indicator: Some(Indicator::Minor),
+        components: vec![Component {
+            name: "Actions".into(),
+            status: ComponentStatus::PartialOutage,
+        }],
+        incidents: vec![ParsedIncident {
+            external_id: "x1".into(),
+            title: "Incident with Actions".into(),
+            impact: Impact::Minor,
+            stage: Stage::Investigating,
+            url: Some("https://stspg.io/x1".into()),
+            started_at: posted,
+            resolved_at: None,
+            components: vec!["Actions".into()],
+            updates: vec![OfficialUpdate {
+                stage: Stage::Investigating,
+                posted_at: posted,
+                body: "We are investigating.".into(),
+            }],
+        }],
+        active_only: true,
+    };
+    let official = app.stores.official.as_ref();
+    record_snapshot(official, "github", &source, &snapshot, now)
+        .await
+        .expect("record");
+    record_failure(official, "discord", &source, "HTTP 500", now)
+        .await
+        .expect("record");
+    let mut leader = app
+        .stores
+        .election
+        .campaign()
+        .await
+        .expect("campaign")
+        .expect("leader");
+    let tick = IncidentTick {
+        service: "github".into(),
+        scope: Scope::Global,
+        severity: Severity::Problems,
+        at: now - TimeDelta::minutes(18),
+        observed: 40.0,
+        expected: 3.0,
+        score: 0.99,
+        evidence: json!({}),
+    };
+    let incident = leader
+        .open_incident(&tick, "dw-detect-2")
+        .await
+        .expect("open")
+        .id;
+    let official_id = official
+        .list_official(&OfficialFilter {
+            service: Some("github".into()),
+            since: None,
+            limit: 1,
+        })
+        .await
+        .expect("list")[0]
+        .id;
+    official
+        .save_link(&IncidentLink {
+            incident_id: incident,
+            official_id,
+            service: "github".into(),
+            onset_at: tick.at,
+            lead_minutes: 8,
+            linked_at: now,
+        })
+        .await
+        .expect("link");
+
+    let path = "/api/v1/services/{slug}/official";
+    let github = check(
+        &app,
+        &schemas,
+        get("/api/v1/services/github/official"),
+        path,
+        200,
+    )
+    .await;
+    assert_eq!(github["lead_minutes"], 8);
+    let discord = check(
+        &app,
+        &schemas,
+        get("/api/v1/services/discord/official"),
+        path,
+        200,
+    )
+    .await;
+    assert_eq!(discord["state"], "unavailable");
+    let none = check(
+        &app,
+        &schemas,
+        get("/api/v1/services/netflix/official"),
+        path,
+        200,
+    )
+    .await;
+    assert_eq!(none["state"], "no_source");
+    check(
+        &app,
+        &schemas,
+        get("/api/v1/services/nope/official"),
+        path,
+        404,
+    )
+    .await;
+    let path = "/api/v1/services/{slug}/official/incidents";
+    let list = check(
+        &app,
+        &schemas,
+        get("/api/v1/services/github/official/incidents?days=7"),
+        path,
+        200,
+    )
+    .await;
+    assert_eq!(list["incidents"][0]["updates"][0]["stage"], "investigating");
+    check(
+        &app,
+        &schemas,
+        get("/api/v1/services/github/official/incidents?days=91"),
+        path,
+        400,
+    )
+    .await;
+    let path = "/api/v1/official/lead-times";
+    let leads = check(
+        &app,
+        &schemas,
+        get("/api/v1/official/lead-times"),
+        path,
+        200,
+    )
+    .await;
+    assert_eq!(leads["lead_times"][0]["lead_minutes"], 8);
+    let bad = check(
+        &app,
+        &schemas,
+        get("/api/v1/official/lead-times?service=nope"),
+        path,
+        400,
+    )
+    .await;
+    assert_eq!(bad["field"], "service");
+}

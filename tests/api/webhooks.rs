@@ -692,6 +692,7 @@ async fn the_embedded_stack_delivers_signed_webhooks_too() {
         // The test writes the incidents itself, as the leader.
         run_detector: false,
         webhooks: fast(8),
+        status: downwatch::corroborate::PollSettings::default(),
     }
     .validate()
     .expect("valid config");

@@ -178,6 +178,23 @@ test("the outage archive lists the demo's ISP outage and its page names the netw
   assert.match(await page.locator(".empty").innerText(), /No outage matches/);
 });
 
+test("the chatbot's page says what its official status page says, beside the crowd", async (t) => {
+  // The demo plays ChatGPT's official page (no request leaves the machine): operational at
+  // first, a partial outage posted a few minutes after reports rose during its outage.
+  const page = await open(t, "/s/chatgpt");
+  const line = page.locator("#official");
+  await line.waitFor();
+  const text = await line.innerText();
+  assert.match(text, /ChatGPT's status page: (Operational|Partial outage — ChatGPT)/, text);
+  assert.equal(await line.locator("a").getAttribute("rel"), "nofollow noopener noreferrer");
+  const api = await (await fetch(`${BASE}/api/v1/services/chatgpt/official`)).json();
+  assert.ok(["operational", "issues"].includes(api.state), JSON.stringify(api));
+  // A service with a source the demo does not play: polling is off, and the page says so.
+  const quiet = await open(t, "/s/github");
+  assert.match(await quiet.locator("#official").innerText(), /GitHub's status page: Not checked yet/);
+  await shot(page, "service-official");
+});
+
 test("Italian readers get Italian, and a 360 px phone gets no sideways scrolling", async (t) => {
   const page = await open(t, `/s/${SERVICE}`, { viewport: { width: 360, height: 780 }, locale: "it-IT", extraHTTPHeaders: { "Accept-Language": "it-IT,it;q=0.9" } });
   assert.equal(await page.getAttribute("html", "lang"), "it");
@@ -254,7 +271,7 @@ test("pages pass axe's accessibility rules (WCAG 2 A/AA: contrast, labels, landm
   const axePath = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
   const r = await fetch(`${BASE}/api/v1/incidents?service=${SERVICE}`);
   const { incidents } = await r.json();
-  const paths = ["/", `/s/${SERVICE}`, `/map?service=${SERVICE}`, `/incidents/${incidents[0].id}`, "/?lang=it", `/s/${SERVICE}?lang=de`, "/outages"];
+  const paths = ["/", `/s/${SERVICE}`, "/s/chatgpt", `/map?service=${SERVICE}`, `/incidents/${incidents[0].id}`, "/?lang=it", `/s/${SERVICE}?lang=de`, "/outages"];
   for (const scheme of ["light", "dark"]) {
     // axe is injected as a script: the test context bypasses the pages' CSP for it alone.
     const context = await browser.newContext({ bypassCSP: true, colorScheme: scheme });

@@ -9,7 +9,8 @@ use downwatch::store::redis::RedisStore;
 use downwatch::store::sqlite::{SqliteElection, SqliteStore};
 use downwatch::store::{
     AbuseGate, ApiKeyStore, BucketStore, CatalogStore, DetectorStore, IncidentReader,
-    LeaderElection, OutageReader, RateCounter, ReportLog, RollupStore, StatusBoard, WebhookStore,
+    LeaderElection, OfficialStore, OutageReader, RateCounter, ReportLog, RollupStore, StatusBoard,
+    WebhookStore,
 };
 
 use crate::throwaway::{redis_url, TestDb, TestPrefix};
@@ -23,6 +24,7 @@ pub struct Durable {
     pub outages: Arc<dyn OutageReader>,
     pub api_keys: Arc<dyn ApiKeyStore>,
     pub webhooks: Arc<dyn WebhookStore>,
+    pub official: Arc<dyn OfficialStore>,
     pub election: Arc<dyn LeaderElection>,
     // Last: the database goes after every handle on it.
     _storage: Storage,
@@ -56,7 +58,8 @@ impl Durable {
             incidents: store.clone(),
             outages: store.clone(),
             api_keys: store.clone(),
-            webhooks: store,
+            webhooks: store.clone(),
+            official: store,
             election,
             _storage: Storage::Sqlite(dir),
         }
@@ -74,7 +77,8 @@ impl Durable {
             incidents: store.clone(),
             outages: store.clone(),
             api_keys: store.clone(),
-            webhooks: store,
+            webhooks: store.clone(),
+            official: store,
             election: Arc::new(PgElection {
                 database_url: db.database_url.clone(),
             }),

@@ -42,6 +42,7 @@ fn event(n: i64) -> LiveEvent {
         state: State::Problems,
         at: at(n),
         outage_id: None,
+        official: None,
     }
 }
 

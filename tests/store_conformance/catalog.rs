@@ -1,5 +1,6 @@
 //! The service catalog: seeded once, created without duplicates, updated.
 
+use downwatch::catalog::{Service, StatusKind, StatusSource};
 use downwatch::store::StoreError;
 
 use crate::backends::Durable;
@@ -28,6 +29,10 @@ async fn the_catalog_is_seeded_once_created_without_duplicates_and_updated(db: D
     renamed.aliases = vec!["valve".into(), "steampowered".into()];
     renamed.symptoms = vec!["store".into()];
     renamed.url = Some("https://store.steampowered.com".into());
+    renamed.official_status = Some(StatusSource {
+        kind: StatusKind::Statuspage,
+        url: "https://status.steampowered.example/api/v2/summary.json".into(),
+    });
     assert!(db.catalog.update_service(&renamed).await.expect("update"));
     assert!(!db
         .catalog
@@ -37,4 +42,14 @@ async fn the_catalog_is_seeded_once_created_without_duplicates_and_updated(db: D
     let listed = db.catalog.list_services().await.expect("list");
     assert_eq!(listed.len(), 3);
     assert_eq!(listed[2], renamed);
+
+    // A replacement without a source or a URL clears them.
+    let plain = Service {
+        official_status: None,
+        url: None,
+        ..renamed
+    };
+    assert!(db.catalog.update_service(&plain).await.expect("update"));
+    let listed = db.catalog.list_services().await.expect("list");
+    assert_eq!(listed[2], plain);
 }

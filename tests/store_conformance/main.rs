@@ -65,6 +65,7 @@ mod api_keys;
 mod catalog;
 mod detector;
 mod incidents;
+mod official;
 mod outages;
 mod reports;
 mod retention;

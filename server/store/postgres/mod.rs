@@ -7,6 +7,7 @@ pub mod detector;
 mod election;
 mod incidents;
 pub mod models;
+mod official;
 mod outages;
 mod reports;
 mod retention;

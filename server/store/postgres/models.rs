@@ -9,8 +9,9 @@ use crate::domain::Platform;
 
 crate::store::rows::sql_rows!(Pg);
 
-/// A service to insert or update.
+/// A service to insert or update (an update replaces every column: `None` clears one).
 #[derive(Insertable, AsChangeset)]
+#[diesel(treat_none_as_null = true)]
 #[diesel(table_name = services, check_for_backend(Pg))]
 pub struct NewServiceRow {
     pub slug: String,
@@ -21,6 +22,8 @@ pub struct NewServiceRow {
     pub country: Option<String>,
     pub symptoms: Vec<String>,
     pub depends_on: Vec<String>,
+    pub status_kind: Option<&'static str>,
+    pub status_url: Option<String>,
 }
 
 impl From<&Service> for NewServiceRow {
@@ -34,6 +37,8 @@ impl From<&Service> for NewServiceRow {
             country: s.country.clone(),
             symptoms: s.symptoms.clone(),
             depends_on: s.depends_on.clone(),
+            status_kind: s.official_status.as_ref().map(|o| o.kind.as_str()),
+            status_url: s.official_status.as_ref().map(|o| o.url.clone()),
         }
     }
 }

@@ -12,6 +12,8 @@ diesel::table! {
         depends_on -> Array<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        status_kind -> Nullable<Text>,
+        status_url -> Nullable<Text>,
     }
 }
 
@@ -202,3 +204,63 @@ diesel::allow_tables_to_appear_in_same_query!(
     services,
     incidents
 );
+
+diesel::table! {
+    official_sources (service) {
+        service -> Text,
+        kind -> Text,
+        url -> Text,
+        indicator -> Nullable<Text>,
+        components -> Text,
+        checked_at -> Timestamptz,
+        ok_at -> Nullable<Timestamptz>,
+        unavailable_since -> Nullable<Timestamptz>,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    official_component_changes (service, component, changed_at) {
+        service -> Text,
+        component -> Text,
+        status -> Text,
+        changed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    official_incidents (id) {
+        id -> BigInt,
+        service -> Text,
+        external_id -> Text,
+        title -> Text,
+        impact -> Text,
+        stage -> Text,
+        url -> Nullable<Text>,
+        components -> Array<Text>,
+        started_at -> Timestamptz,
+        first_posted_at -> Timestamptz,
+        resolved_at -> Nullable<Timestamptz>,
+        updates -> Text,
+        seen_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    official_links (incident_id) {
+        incident_id -> BigInt,
+        official_id -> BigInt,
+        service -> Text,
+        onset_at -> Timestamptz,
+        lead_minutes -> Integer,
+        linked_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    official_lease (name) {
+        name -> Text,
+        holder -> Text,
+        expires_at -> Timestamptz,
+    }
+}

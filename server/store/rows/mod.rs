@@ -7,10 +7,12 @@
 //! here. What each backend writes stays its own (`New*` in its `models`).
 
 mod admin;
+mod official;
 mod outages;
 mod said;
 
 pub(crate) use admin::admin_rows;
+pub(crate) use official::official_rows;
 pub(crate) use outages::outage_query;
 pub use said::{PhraseRow, PlatformTotalRow, ReportersRow};
 
@@ -49,11 +51,22 @@ macro_rules! sql_rows {
             pub country: Option<String>,
             pub symptoms: Vec<String>,
             pub depends_on: Vec<String>,
+            pub status_kind: Option<String>,
+            pub status_url: Option<String>,
         }
 
         impl From<ServiceRow> for crate::catalog::Service {
             fn from(r: ServiceRow) -> Self {
+                // The column's CHECK admits only known kinds: an unknown one means no source.
+                let official_status = match (r.status_kind, r.status_url) {
+                    (Some(kind), Some(url)) => kind
+                        .parse()
+                        .ok()
+                        .map(|kind| crate::catalog::StatusSource { kind, url }),
+                    _ => None,
+                };
                 Self {
+                    official_status,
                     slug: r.slug,
                     name: r.name,
                     category: r.category,
@@ -317,6 +330,7 @@ macro_rules! sql_rows {
         }
 
         $crate::store::rows::admin_rows!($db);
+        $crate::store::rows::official_rows!($db);
     };
 }
 

@@ -17,6 +17,7 @@ pub mod detector;
 mod election;
 mod incidents;
 mod models;
+mod official;
 mod outages;
 mod reports;
 mod retention;

@@ -20,6 +20,8 @@ diesel::table! {
         depends_on -> TextList,
         created_at -> UnixMicros,
         updated_at -> UnixMicros,
+        status_kind -> Nullable<Text>,
+        status_url -> Nullable<Text>,
     }
 }
 
@@ -249,3 +251,78 @@ diesel::allow_tables_to_appear_in_same_query!(
     services,
     incidents
 );
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::store::sqlite::types::{TextList, UnixMicros};
+
+    official_sources (service) {
+        service -> Text,
+        kind -> Text,
+        url -> Text,
+        indicator -> Nullable<Text>,
+        components -> Text,
+        checked_at -> UnixMicros,
+        ok_at -> Nullable<UnixMicros>,
+        unavailable_since -> Nullable<UnixMicros>,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::store::sqlite::types::{TextList, UnixMicros};
+
+    official_component_changes (service, component, changed_at) {
+        service -> Text,
+        component -> Text,
+        status -> Text,
+        changed_at -> UnixMicros,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::store::sqlite::types::{TextList, UnixMicros};
+
+    official_incidents (id) {
+        id -> BigInt,
+        service -> Text,
+        external_id -> Text,
+        title -> Text,
+        impact -> Text,
+        stage -> Text,
+        url -> Nullable<Text>,
+        components -> TextList,
+        started_at -> UnixMicros,
+        first_posted_at -> UnixMicros,
+        resolved_at -> Nullable<UnixMicros>,
+        updates -> Text,
+        seen_at -> UnixMicros,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::store::sqlite::types::{TextList, UnixMicros};
+
+    official_links (incident_id) {
+        incident_id -> BigInt,
+        official_id -> BigInt,
+        service -> Text,
+        onset_at -> UnixMicros,
+        lead_minutes -> Integer,
+        linked_at -> UnixMicros,
+    }
+}
+
+diesel::table! {
+    use diesel::sql_types::*;
+    use crate::store::sqlite::types::{TextList, UnixMicros};
+
+    official_lease (name) {
+        name -> Text,
+        holder -> Text,
+        expires_at -> UnixMicros,
+    }
+}

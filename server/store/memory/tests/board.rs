@@ -18,6 +18,7 @@ fn event(n: i64) -> LiveEvent {
         state: State::Problems,
         at: at(T0 + n),
         outage_id: None,
+        official: None,
     }
 }
 

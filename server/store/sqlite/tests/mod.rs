@@ -77,6 +77,7 @@ fn service(slug: &str, name: &str) -> Service {
         country: Some("IT".into()),
         symptoms: vec!["login".into(), "app".into()],
         depends_on: Vec::new(),
+        official_status: None,
     }
 }
 

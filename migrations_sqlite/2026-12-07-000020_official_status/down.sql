@@ -1,0 +1,7 @@
+DROP TABLE official_lease;
+DROP TABLE official_links;
+DROP TABLE official_incidents;
+DROP TABLE official_component_changes;
+DROP TABLE official_sources;
+ALTER TABLE services DROP COLUMN status_url;
+ALTER TABLE services DROP COLUMN status_kind;
