@@ -41,13 +41,7 @@ impl Detector {
             .keys()
             .filter_map(|f| f.strip_prefix("asn:").and_then(|a| a.parse().ok()))
             .collect();
-        let orgs: HashMap<i32, String> = self
-            .store
-            .as_orgs(&asns)
-            .await?
-            .into_iter()
-            .map(|o| (o.asn, o.org))
-            .collect();
+        let orgs: HashMap<i32, String> = self.network_names(asns, at).await?;
         for scope in scopes {
             let key = (service.clone(), scope);
             let s = match scores.get(&scope) {

@@ -38,6 +38,7 @@ pub mod evidence;
 pub mod incidents;
 pub mod leader;
 pub mod learn;
+pub mod networks;
 pub mod outages;
 pub mod replay;
 #[cfg(test)]

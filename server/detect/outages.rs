@@ -39,7 +39,6 @@ pub struct Outages {
     catalog: Option<Arc<CatalogCache>>,
     learnt_at: Option<DateTime<Utc>>,
     catalog_size: usize,
-    orgs: HashMap<u32, String>,
 }
 
 impl Outages {
@@ -53,7 +52,6 @@ impl Outages {
             catalog,
             learnt_at: None,
             catalog_size: 0,
-            orgs: HashMap::new(),
         }
     }
 
@@ -193,13 +191,24 @@ impl Detector {
         let mut services: Vec<String> = chosen.keys().cloned().collect();
         services.sort();
         let windows = self.buckets.windows(&services, &minutes).await?;
-        self.learn_orgs(&windows).await;
+        let asns: HashSet<i32> = windows
+            .iter()
+            .flat_map(|w| w.fields.keys())
+            .filter_map(|f| f.strip_prefix("asn:").and_then(|a| a.parse().ok()))
+            .collect();
+        let orgs = match self.network_names(asns, at).await {
+            Ok(orgs) => orgs,
+            Err(e) => {
+                warn!(error = %e, "cannot name networks for outage events");
+                HashMap::new()
+            }
+        };
         let mut out = Vec::with_capacity(windows.len());
         for window in &windows {
             let Some(incident) = chosen.get(&window.service) else {
                 continue;
             };
-            out.push(self.candidate(window, incident, &minutes));
+            out.push(self.candidate(window, incident, &minutes, &orgs));
         }
         Ok(out)
     }
@@ -209,6 +218,7 @@ impl Detector {
         window: &ServiceWindow,
         incident: &OpenIncident,
         minutes: &[DateTime<Utc>],
+        orgs: &HashMap<i32, String>,
     ) -> Candidate {
         let series = self.series_mut(&(window.service.clone(), Scope::Global));
         let expected = minutes.iter().map(|m| series.expected(*m, 1)).collect();
@@ -223,7 +233,10 @@ impl Detector {
             let asn: u32 = top.0.parse().ok()?;
             Some(NetworkShare {
                 asn,
-                org: self.outages.orgs.get(&asn).cloned().unwrap_or_default(),
+                org: i32::try_from(asn)
+                    .ok()
+                    .and_then(|a| orgs.get(&a).cloned())
+                    .unwrap_or_default(),
                 country: countries
                     .first()
                     .filter(|c| c.1 >= 0.5)
@@ -254,32 +267,6 @@ impl Detector {
                 .map(|(code, share)| CountryShare { code, share })
                 .collect(),
             home_country: service.and_then(|s| s.country.clone()),
-        }
-    }
-
-    /// Remembers the organisation names of the networks in `windows` not named yet.
-    async fn learn_orgs(&mut self, windows: &[ServiceWindow]) {
-        let asns: Vec<i32> = windows
-            .iter()
-            .flat_map(|w| w.fields.keys())
-            .filter_map(|f| f.strip_prefix("asn:").and_then(|a| a.parse::<u32>().ok()))
-            .filter(|a| !self.outages.orgs.contains_key(a))
-            .filter_map(|a| i32::try_from(a).ok())
-            .collect::<HashSet<_>>()
-            .into_iter()
-            .collect();
-        if asns.is_empty() {
-            return;
-        }
-        match self.store.as_orgs(&asns).await {
-            Ok(orgs) => {
-                for o in orgs {
-                    if let Ok(asn) = u32::try_from(o.asn) {
-                        self.outages.orgs.insert(asn, o.org);
-                    }
-                }
-            }
-            Err(e) => warn!(error = %e, "cannot name networks for outage events"),
         }
     }
 }

@@ -15,6 +15,7 @@ use tracing::{debug, info};
 use super::config::DetectConfig;
 use super::damping::damped_total;
 use super::evidence::{scoped_reports, scoped_subnets};
+use super::networks::NetworkNames;
 use super::outages::Outages;
 use super::scope::{active_scopes, ScopeInputs};
 use super::score::{score, Score};
@@ -72,6 +73,8 @@ pub struct Detector {
     pub(super) last_update: HashMap<i64, DateTime<Utc>>,
     /// Incidents of several services grouped into outage events.
     pub(super) outages: Outages,
+    /// Network names, remembered between ticks.
+    pub(super) networks: NetworkNames,
 }
 
 impl Detector {
@@ -96,6 +99,7 @@ impl Detector {
             history_start: None,
             last_update: HashMap::new(),
             outages: Outages::new(None),
+            networks: NetworkNames::default(),
         }
     }
 

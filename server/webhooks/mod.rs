@@ -327,6 +327,27 @@ mod tests {
     }
 
     #[test]
+    fn an_outage_event_links_to_the_outage() {
+        let event = WebhookEvent {
+            id: 43,
+            incident_id: 7,
+            service: "netflix".into(),
+            scope: "global".parse().expect("a scope"),
+            kind: IncidentEventKind::OutageOpened,
+            state: State::Problems,
+            observed: 300.0,
+            expected: 3.0,
+            score: 0.8,
+            at: DateTime::from_timestamp(1_796_119_200, 0).expect("time"),
+            methodology: "dw-detect-2".into(),
+        };
+        let json = serde_json::to_value(EventPayload::from(&event)).expect("json");
+        assert_eq!(json["kind"], "outage-opened");
+        assert_eq!(json["outage_id"], 7);
+        assert_eq!(json["link"], "/api/v1/outages/7");
+    }
+
+    #[test]
     fn errors_are_bounded() {
         assert_eq!(bounded("short"), "short");
         let long = "é".repeat(1000);
