@@ -133,17 +133,19 @@ impl Detector {
         at: DateTime<Utc>,
         active: usize,
     ) -> Result<(), StoreError> {
-        let catalog: Vec<_> = self
-            .outages
-            .catalog
-            .as_ref()
-            .map(|c| c.all())
-            .unwrap_or_default();
         let due = self
             .outages
             .learnt_at
             .is_none_or(|t| at - t >= RELEARN_EVERY);
-        if catalog.len() != self.outages.catalog_size || due {
+        // The catalog is copied only when its statistics are relearnt, not every tick.
+        let size = self.outages.catalog.as_ref().map_or(0, |c| c.len());
+        if size != self.outages.catalog_size || due {
+            let catalog = self
+                .outages
+                .catalog
+                .as_ref()
+                .map(|c| c.all())
+                .unwrap_or_default();
             self.outages.catalog_size = catalog.len();
             let stats = ProviderStats::from_catalog(catalog.iter().map(|s| s.as_ref()));
             self.outages.grouper.set_provider_stats(stats);

@@ -65,6 +65,16 @@ pub struct OutageFilter {
     pub limit: i64,
 }
 
+/// The UTC calendar year `year` as `[from, to)`, for filtering events by the year they began.
+pub fn year_range(year: i32) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    let start = |y: i32| {
+        chrono::NaiveDate::from_ymd_opt(y, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| t.and_utc())
+    };
+    Some((start(year)?, start(year.checked_add(1)?)?))
+}
+
 /// The columns a stored event is filtered by, derived from the event.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CauseColumns {

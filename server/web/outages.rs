@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{Datelike, Utc};
 
 use super::outage_words::{cause_sentence, line, reasons, OutageLine, Phrase};
 use super::view::{Chrome, ShareRow};
@@ -15,7 +15,7 @@ use super::{error_page, html, unavailable};
 use crate::app::AppState;
 use crate::catalog::symptoms::category_symptoms;
 use crate::domain::CountryCode;
-use crate::store::{OutageFilter, OutageOrder};
+use crate::store::{year_range, OutageFilter, OutageOrder};
 
 /// Events the archive lists at most.
 const ARCHIVE_SIZE: i64 = 50;
@@ -55,14 +55,10 @@ pub async fn archive(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
         .get("country")
         .and_then(|c| CountryCode::parse(&c.trim().to_ascii_uppercase()));
     let by_rank = params.get("sort").is_none_or(|s| s != "recent");
-    let start = |y: i32| {
-        NaiveDate::from_ymd_opt(y, 1, 1)
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-            .map(|t| t.and_utc())
-    };
+    let range = year.and_then(year_range);
     let filter = OutageFilter {
-        from: year.and_then(start),
-        to: year.and_then(|y| start(y + 1)),
+        from: range.map(|r| r.0),
+        to: range.map(|r| r.1),
         country,
         category: category.clone(),
         provider: provider.clone(),
@@ -98,9 +94,9 @@ pub async fn archive(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
             .extend_pairs(query.iter().map(|(k, v)| (*k, v.as_str())))
             .finish()
     );
-    let mut categories: Vec<(String, String, bool)> = state
-        .catalog
-        .all()
+    // One walk over the catalog: its categories, and the providers something depends on.
+    let services = state.catalog.all();
+    let mut categories: Vec<(String, String, bool)> = services
         .iter()
         .map(|s| s.category.clone())
         .collect::<std::collections::BTreeSet<_>>()
@@ -112,10 +108,7 @@ pub async fn archive(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
         .map(|(label, code, selected)| (code, label, selected))
         .collect();
     categories.sort_by(|a, b| a.1.cmp(&b.1));
-    // Providers: services something depends on.
-    let mut providers: Vec<(String, String, bool)> = state
-        .catalog
-        .all()
+    let mut providers: Vec<(String, String, bool)> = services
         .iter()
         .flat_map(|s| s.depends_on.clone())
         .collect::<std::collections::BTreeSet<_>>()

@@ -1,7 +1,7 @@
 //! What `GET /api/v1/outages` takes: its query, checked into an [`OutageFilter`], and its
 //! cursors.
 
-use chrono::{DateTime, NaiveDate};
+use chrono::DateTime;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -11,7 +11,9 @@ use crate::domain::CountryCode;
 use crate::http::params::parse_time;
 use crate::http::problem::ApiError;
 use crate::http::schemas::FormatParam;
-use crate::store::{IncidentStatus, OutageCursor, OutageFilter, OutageOrder, StoredOutage};
+use crate::store::{
+    year_range, IncidentStatus, OutageCursor, OutageFilter, OutageOrder, StoredOutage,
+};
 
 const MAX_LIMIT: i64 = 200;
 
@@ -117,16 +119,12 @@ pub(super) fn filter_of(q: &OutageQuery, state: &AppState) -> Result<OutageFilte
         if from.is_some() || to.is_some() {
             return Err(ApiError::invalid("year", "give either year or from/to"));
         }
-        let start = |y: i32| {
-            NaiveDate::from_ymd_opt(y, 1, 1)
-                .and_then(|d| d.and_hms_opt(0, 0, 0))
-                .map(|t| t.and_utc())
-        };
         if !(2000..=2100).contains(&year) {
             return Err(ApiError::invalid("year", "must be 2000 to 2100"));
         }
-        from = start(year);
-        to = start(year + 1);
+        let range = year_range(year);
+        from = range.map(|r| r.0);
+        to = range.map(|r| r.1);
     }
     if let (Some(f), Some(t)) = (from, to) {
         if f >= t {
