@@ -48,6 +48,10 @@ pub struct Config {
     /// only once at least this many distinct reporters sent it in the window (k-anonymity;
     /// at least 2, default [`DEFAULT_PHRASE_MIN_REPORTERS`]).
     pub phrase_min_reporters: u32,
+    /// `DOWNWATCH_READ_CACHE_SECS`: how long a built page or hot API answer may be served
+    /// from memory at most (default [`DEFAULT_READ_CACHE`]; zero turns the cache off). It is
+    /// rebuilt sooner after every detector tick (see [`crate::app::read_cache`]).
+    pub read_cache: Duration,
     /// Detector thresholds and windows.
     pub detect: DetectConfig,
     /// Whether this process campaigns for detector leadership (`DOWNWATCH_DETECTOR`).
@@ -121,6 +125,9 @@ pub const DEFAULT_GATE: GateLimits = GateLimits {
     rate_limit: 30,
     rate_window_secs: 3600,
 };
+
+/// The default of `DOWNWATCH_READ_CACHE_SECS`: answers are at most 5 seconds old.
+pub const DEFAULT_READ_CACHE: Duration = Duration::from_secs(5);
 
 /// The default k of k-anonymous phrases: five distinct reporters.
 pub const DEFAULT_PHRASE_MIN_REPORTERS: u32 = 5;

@@ -31,6 +31,9 @@ pub struct Metrics {
     /// Webhook delivery attempts by outcome: delivered, retry (failed, will be retried),
     /// failed (failed, no attempt left).
     pub webhook_deliveries: IntCounterVec,
+    /// Cached reads (pages, status, series) by outcome: kept (served as built before),
+    /// built, off (the cache is turned off).
+    pub read_cache: IntCounterVec,
 }
 
 fn build() -> Result<Metrics, prometheus::Error> {
@@ -88,6 +91,14 @@ fn build() -> Result<Metrics, prometheus::Error> {
         ),
         &["outcome"],
     )?;
+    let read_cache = IntCounterVec::new(
+        Opts::new(
+            "read_cache_total",
+            "Pages and hot API answers by outcome: kept, built, off",
+        ),
+        &["outcome"],
+    )?;
+    registry.register(Box::new(read_cache.clone()))?;
     registry.register(Box::new(http_requests.clone()))?;
     registry.register(Box::new(http_seconds.clone()))?;
     registry.register(Box::new(reports.clone()))?;
@@ -110,6 +121,7 @@ fn build() -> Result<Metrics, prometheus::Error> {
         open_incidents,
         store_errors,
         webhook_deliveries,
+        read_cache,
     })
 }
 

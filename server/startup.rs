@@ -12,6 +12,7 @@ use tracing::{info, warn};
 
 use chrono::Utc;
 
+use crate::app::read_cache::{self, ReadCache};
 use crate::app::{AppState, EventHub};
 use crate::catalog::seed::seed_services;
 use crate::catalog::CatalogCache;
@@ -102,6 +103,12 @@ impl Application {
             queue,
         ));
         let (events, events_task) = EventHub::start(stores.board.clone());
+        let read_cache = Arc::new(ReadCache::new(config.read_cache));
+        let watcher = tokio::spawn(read_cache::watch(
+            read_cache.clone(),
+            stores.board.clone(),
+            events.subscribe(),
+        ));
         let reads = web::Data::new(http::ReadLimiter::new(
             config.read_limits,
             Hasher::new(config.secret.clone()),
@@ -118,12 +125,14 @@ impl Application {
             expected: Default::default(),
             settled: Default::default(),
             phrases: Default::default(),
+            read_cache,
             credits,
             openapi: crate::openapi::document_json(),
         });
 
         let mut background = crate::jobs::spawn(&config, &stores, catalog.clone());
         background.push(events_task);
+        background.push(watcher);
 
         let port = listener.local_addr()?.port();
         let server = HttpServer::new(move || {

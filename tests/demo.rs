@@ -106,6 +106,7 @@ fn embedded_config(dir: &std::path::Path, geo: &geoip::GeoPaths) -> Config {
         ingest: IngestConfig::default(),
         gate: DEFAULT_GATE,
         phrase_min_reporters: 5,
+        read_cache: downwatch::config::DEFAULT_READ_CACHE,
         read_limits: DEFAULT_READ_LIMITS,
         detect: DetectConfig::default(),
         run_detector: false,

@@ -16,6 +16,7 @@
 //! - `app` holds the shared state and knows nothing of routes.
 
 pub mod events;
+pub mod read_cache;
 
 use std::sync::Arc;
 
@@ -45,6 +46,8 @@ pub struct AppState {
     pub settled: crate::read::recent::SettledCounters,
     /// The k-anonymous phrases of the windows being read, per minute.
     pub phrases: crate::read::phrases::PhraseCache,
+    /// Pages and hot API answers built once per change of their inputs.
+    pub read_cache: Arc<read_cache::ReadCache>,
     /// The OpenAPI document as JSON ([`crate::openapi::document_json`]).
     pub openapi: &'static str,
 }
@@ -54,6 +57,7 @@ impl AppState {
     pub async fn refresh_catalog(&self) -> Result<(), StoreError> {
         self.catalog
             .replace(self.stores.catalog.list_services().await?);
+        self.read_cache.bump();
         Ok(())
     }
 }

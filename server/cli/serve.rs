@@ -75,6 +75,11 @@ pub struct ServeArgs {
     /// reporters sent it in the window (at least 2).
     #[arg(long, env = "DOWNWATCH_PHRASE_MIN_REPORTERS", default_value_t = DEFAULT_PHRASE_MIN_REPORTERS)]
     phrase_min_reporters: u32,
+    /// Seconds a rendered page or hot API answer (home, service page, status, series) may be
+    /// served from memory at most; it is rebuilt sooner after every detector tick. 0 = off.
+    #[arg(long, env = "DOWNWATCH_READ_CACHE_SECS", default_value_t = crate::config::DEFAULT_READ_CACHE.as_secs(),
+        value_parser = clap::value_parser!(u64).range(0..=60))]
+    read_cache_secs: u64,
     /// TOML file overriding detector thresholds (see docs/detection.md); defaults otherwise.
     #[arg(long, env = "DOWNWATCH_DETECT_CONFIG")]
     detect_config: Option<PathBuf>,
@@ -188,6 +193,7 @@ fn config(args: ServeArgs) -> Result<Config, CliError> {
             log_days: args.webhook_log_days,
         },
         phrase_min_reporters: args.phrase_min_reporters,
+        read_cache: Duration::from_secs(args.read_cache_secs),
         status: PollSettings {
             enabled: args.status_poll,
             every: args.status_every,

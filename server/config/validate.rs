@@ -95,6 +95,7 @@ mod tests {
             ingest: IngestConfig::default(),
             gate: DEFAULT_GATE,
             phrase_min_reporters: crate::config::DEFAULT_PHRASE_MIN_REPORTERS,
+            read_cache: crate::config::DEFAULT_READ_CACHE,
             read_limits: DEFAULT_READ_LIMITS,
             detect: DetectConfig::default(),
             run_detector: true,
@@ -107,6 +108,7 @@ mod tests {
     fn a_phrase_threshold_below_two_is_refused_by_name() {
         let one = Config {
             phrase_min_reporters: 1,
+            read_cache: crate::config::DEFAULT_READ_CACHE,
             ..config()
         };
         let err = one

@@ -150,6 +150,7 @@ pub async fn run(opts: DemoOptions) -> Result<(), DemoError> {
         ingest: IngestConfig::default(),
         gate: DEFAULT_GATE,
         phrase_min_reporters: crate::config::DEFAULT_PHRASE_MIN_REPORTERS,
+        read_cache: crate::config::DEFAULT_READ_CACHE,
         read_limits: DEFAULT_READ_LIMITS,
         detect: DetectConfig::default(),
         run_detector: true,

@@ -79,7 +79,10 @@ pub async fn cache_and_cors(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/event-stream"));
-    if !is_get || streaming {
+    // Answers of the read cache come with their validators and compressed already.
+    let prepared =
+        res.headers().contains_key(header::ETAG) || res.status() == StatusCode::NOT_MODIFIED;
+    if !is_get || streaming || prepared {
         let mut res = res.map_into_boxed_body();
         if is_get {
             cors(res.headers_mut());

@@ -9,6 +9,7 @@
 pub(crate) mod api_keys;
 mod body;
 pub(crate) mod breakdown;
+pub mod cached;
 pub(crate) mod caching;
 pub use caching::cache_and_cors;
 mod client;

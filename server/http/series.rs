@@ -1,17 +1,19 @@
 //! `GET /api/v1/services/{slug}/series`: a service's reports over time against the expected
 //! level.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::body::parse_query;
+use super::cached::{serve, Sharing};
 use super::format::{csv_or_header, Format};
 use super::params::{parse_scope, parse_time};
 use super::problem::{ApiError, Problem};
 use super::responses::StoreUnavailable;
 use super::schemas::{FormatParam, Step};
+use crate::app::read_cache::ReadKey;
 use crate::app::AppState;
 use crate::catalog::Service;
 use crate::read::series::{series, Point, SeriesError, SeriesRequest, Sources};
@@ -111,35 +113,83 @@ pub async fn get_series(
     let q: SeriesQuery = parse_query(req.query_string())?;
     let format = Format::of(&req, q.format.as_deref())?;
     let service = service_of(&state, &slug)?;
-    let now = Utc::now();
-    let to =
-        q.to.as_deref()
-            .map(|t| parse_time("to", t))
-            .transpose()?
-            .unwrap_or(now);
-    let from = q
-        .from
-        .as_deref()
-        .map(|t| parse_time("from", t))
-        .transpose()?
-        .unwrap_or(to - TimeDelta::hours(24));
-    let step_minutes = match q.step.as_deref().unwrap_or("5m") {
+    let step = q.step.as_deref().unwrap_or("5m").to_owned();
+    let step_minutes = match step.as_str() {
         "1m" => 1,
         "5m" => 5,
         "15m" => 15,
         "1h" => 60,
         _ => return Err(ApiError::invalid("step", "must be 1m, 5m, 15m or 1h")),
     };
+    let country = q
+        .country
+        .as_deref()
+        .map(|c| parse_scope("country", c).map(|scope| scope.to_string()))
+        .transpose()?;
+    let from = q
+        .from
+        .as_deref()
+        .map(|t| parse_time("from", t))
+        .transpose()?;
+    let to = q.to.as_deref().map(|t| parse_time("to", t)).transpose()?;
+    let asked = Asked {
+        service,
+        country,
+        from,
+        to,
+        step,
+        step_minutes,
+        format,
+    };
+    if from.is_some() || to.is_some() {
+        // A window of the reader's choosing: built for this reader alone.
+        return build(&state, asked, Utc::now()).await;
+    }
+    // The last 24 hours: the same for every reader until the next tick or minute.
+    let key = ReadKey::new(
+        "series",
+        format!(
+            "{}|{}|{}|{:?}",
+            asked.service.slug,
+            asked.step,
+            asked.country.as_deref().unwrap_or(""),
+            asked.format
+        ),
+    );
+    let built = async {
+        build(&state, asked, Utc::now())
+            .await
+            .unwrap_or_else(|e| e.error_response())
+    };
+    Ok(serve(&req, &state.read_cache, key, Sharing::Public, built).await)
+}
+
+/// A parsed and checked request for a series.
+struct Asked {
+    service: std::sync::Arc<Service>,
+    country: Option<String>,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+    step: String,
+    step_minutes: i64,
+    format: Format,
+}
+
+async fn build(
+    state: &AppState,
+    asked: Asked,
+    now: DateTime<Utc>,
+) -> Result<HttpResponse, ApiError> {
+    let to = asked.to.unwrap_or(now);
+    let from = asked.from.unwrap_or(to - TimeDelta::hours(24));
     if to > now + TimeDelta::hours(1) {
         return Err(ApiError::invalid("to", "is in the future"));
     }
+    let service = asked.service;
+    let step_minutes = asked.step_minutes;
     let request = SeriesRequest {
         service: service.slug.clone(),
-        country: q
-            .country
-            .as_deref()
-            .map(|c| parse_scope("country", c).map(|scope| scope.to_string()))
-            .transpose()?,
+        country: asked.country,
         from,
         to,
         step_minutes,
@@ -155,7 +205,7 @@ pub async fn get_series(
         SeriesError::Invalid { field, reason } => ApiError::invalid(field, reason),
         SeriesError::Store(e) => e.into(),
     })?;
-    match format {
+    match asked.format {
         Format::Csv => {
             let rows: Vec<SeriesCsv> = points
                 .iter()
@@ -186,7 +236,7 @@ pub async fn get_series(
         Format::Json => Ok(HttpResponse::Ok().json(SeriesResponse {
             service: service.slug.clone(),
             country: request.country,
-            step: q.step.as_deref().unwrap_or("5m").to_owned(),
+            step: asked.step,
             from: points.first().map(|p| p.t),
             to: points
                 .last()

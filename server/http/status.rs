@@ -1,16 +1,19 @@
 //! `GET /api/v1/services/{slug}/status` and `GET /api/v1/trending`: what the detector says now.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::body::parse_query;
+use super::cached::{serve, Sharing};
 use super::format::{csv_or_header, Format};
 use super::problem::{ApiError, Problem};
 use super::responses::StoreUnavailable;
 use super::schemas::FormatParam;
+use crate::app::read_cache::ReadKey;
 use crate::app::AppState;
+use crate::catalog::Service;
 use crate::domain::{Scope, Severity, State};
 use crate::store::{IncidentFilter, IncidentStatus, ServiceStatus};
 
@@ -71,12 +74,23 @@ pub struct OpenIncident {
     )
 )]
 pub async fn get_status(
+    req: HttpRequest,
     slug: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let service = state.catalog.get(&slug).ok_or_else(|| ApiError::NotFound {
         what: format!("service {:?}", slug.as_str()),
     })?;
+    let key = ReadKey::new("status", service.slug.clone());
+    let built = async {
+        status_of(&state, &service)
+            .await
+            .unwrap_or_else(|e| e.error_response())
+    };
+    Ok(serve(&req, &state.read_cache, key, Sharing::Public, built).await)
+}
+
+async fn status_of(state: &AppState, service: &Service) -> Result<HttpResponse, ApiError> {
     let status = state.stores.board.status(&service.slug).await?;
     let open = state
         .stores
@@ -184,6 +198,16 @@ pub async fn trending(
     if !(1..=100).contains(&limit) {
         return Err(ApiError::invalid("limit", "must be 1 to 100"));
     }
+    let key = ReadKey::new("trending", format!("{limit}|{format:?}"));
+    let built = async {
+        ranked(&state, limit, format)
+            .await
+            .unwrap_or_else(|e| e.error_response())
+    };
+    Ok(serve(&req, &state.read_cache, key, Sharing::Public, built).await)
+}
+
+async fn ranked(state: &AppState, limit: usize, format: Format) -> Result<HttpResponse, ApiError> {
     let mut statuses: Vec<ServiceStatus> = state
         .stores
         .board

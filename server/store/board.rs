@@ -95,7 +95,11 @@ pub struct LoggedEvent {
 /// Where the detector leader publishes statuses and events for every node.
 #[async_trait]
 pub trait StatusBoard: Send + Sync {
+    /// Publishes the statuses of one detector tick and counts the tick.
     async fn publish_statuses(&self, statuses: &[ServiceStatus]) -> Result<(), StoreError>;
+    /// How many ticks have published statuses (nodes watch it to know that answers built
+    /// from the previous tick are out of date).
+    async fn tick_count(&self) -> Result<u64, StoreError>;
     async fn status(&self, service: &str) -> Result<Option<ServiceStatus>, StoreError>;
     async fn statuses(&self) -> Result<Vec<ServiceStatus>, StoreError>;
     /// The id of the newest event in the log, if any.

@@ -6,14 +6,17 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
+use super::i18n::negotiate;
 use super::official::says_operational;
 use super::outage_words::{line, OutageLine};
 use super::service::{incident_line, IncidentLine};
 use super::view::{state_label, Chrome};
 use super::{html, unavailable};
+use crate::app::read_cache::ReadKey;
 use crate::app::AppState;
 use crate::catalog::Service;
 use crate::domain::State;
+use crate::http::cached::{serve, Sharing};
 use crate::store::{IncidentFilter, IncidentStatus, OutageFilter};
 
 #[derive(Template)]
@@ -55,6 +58,23 @@ struct Category {
 const MAX_RESULTS: usize = 60;
 
 pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    if !req.query_string().is_empty() {
+        // A search, a category or a change of language: built for this reader.
+        return build(&req, &state).await;
+    }
+    let key = ReadKey::new("home", negotiate(&req).code());
+    serve(
+        &req,
+        &state.read_cache,
+        key,
+        Sharing::PublicPerLanguage,
+        build(&req, &state),
+    )
+    .await
+}
+
+async fn build(req: &HttpRequest, state: &AppState) -> HttpResponse {
+    let req = req.clone();
     let c = Chrome::new(&req);
     let params: BTreeMap<String, String> = form_urlencoded::parse(req.query_string().as_bytes())
         .map(|(k, v)| (k.into_owned(), v.chars().take(100).collect()))
@@ -103,7 +123,7 @@ pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse 
         (None, String::new())
     };
 
-    let (problems, recent) = match problems(&state, &c).await {
+    let (problems, recent) = match problems(state, &c).await {
         Ok(p) => p,
         Err(err) => return unavailable(&req, &err),
     };

@@ -7,14 +7,18 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::{DateTime, Utc};
 
+use super::i18n::negotiate;
 use super::map::{map_view, recent_counters, MapView, WINDOW_MINUTES};
 use super::official::{official_line, OfficialLine};
 use super::outage_words::{self, WiderOutage};
 use super::said::{phrase_rows, phrases, platform_choices, platform_rows, PlatformChoice};
 use super::view::{state_label, ChartSpec, Chrome, ShareRow, Stamp};
 use super::{error_page, html, unavailable};
+use crate::app::read_cache::ReadKey;
 use crate::app::AppState;
+use crate::catalog::Service;
 use crate::domain::{Scope, State};
+use crate::http::cached::{serve, Sharing};
 use crate::read::breakdown::breakdown;
 use crate::read::phrases::minute_window;
 use crate::store::{
@@ -83,6 +87,72 @@ pub async fn service_page(
     let Some(service) = state.catalog.get(&slug) else {
         return error_page(&req, StatusCode::NOT_FOUND, &slug);
     };
+    // The page is the same for every reader of a language, with or without one of the
+    // notes after a report (which only that reader sees, so no shared cache keeps it).
+    let mut note = None;
+    let mut other = false;
+    for (k, v) in form_urlencoded::parse(req.query_string().as_bytes()) {
+        match (k.as_ref(), Reported::parse(&v)) {
+            ("reported", Some(reported)) if note.is_none() => note = Some(reported),
+            _ => other = true,
+        }
+    }
+    if other {
+        return build(&req, &state, &service, note).await;
+    }
+    let key = ReadKey::new(
+        "service",
+        format!("{}|{}|{:?}", service.slug, negotiate(&req).code(), note),
+    );
+    let sharing = match note {
+        None => Sharing::PublicPerLanguage,
+        Some(_) => Sharing::Private,
+    };
+    let built = build(&req, &state, &service, note);
+    serve(&req, &state.read_cache, key, sharing, built).await
+}
+
+/// The note a reader sees after sending the form (`?reported=`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reported {
+    Thanks,
+    Already,
+    Limited,
+    Invalid,
+    Message,
+}
+
+impl Reported {
+    fn parse(word: &str) -> Option<Self> {
+        Some(match word {
+            "thanks" => Self::Thanks,
+            "already" => Self::Already,
+            "limited" => Self::Limited,
+            "invalid" => Self::Invalid,
+            "message" => Self::Message,
+            _ => return None,
+        })
+    }
+
+    /// The note's text key and its class.
+    fn note(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Thanks => ("report.thanks", "ok"),
+            Self::Already => ("report.already", "ok"),
+            Self::Limited => ("report.limited", "warn"),
+            Self::Invalid => ("report.invalid", "warn"),
+            Self::Message => ("report.message_invalid", "warn"),
+        }
+    }
+}
+
+async fn build(
+    req: &HttpRequest,
+    state: &AppState,
+    service: &Service,
+    note: Option<Reported>,
+) -> HttpResponse {
+    let req = req.clone();
     let c = Chrome::new(&req);
     let now = Utc::now();
     let filter = IncidentFilter {
@@ -94,13 +164,13 @@ pub async fn service_page(
         // Four independent reads (Redis, Redis, the database twice) at once.
         let (status, fields, incidents, said) = futures_util::future::try_join4(
             state.stores.board.status(&service.slug),
-            recent_counters(&state, Some(&service.slug), now),
+            recent_counters(state, Some(&service.slug), now),
             state.stores.incidents.list_incidents(&filter),
-            phrases(&state, &service.slug, minute_window(now, WINDOW_MINUTES)),
+            phrases(state, &service.slug, minute_window(now, WINDOW_MINUTES)),
         )
         .await?;
         // The map reads the same window's counters: they are read once.
-        let map = map_view(&state, &fields, Some(&service.slug), now).await?;
+        let map = map_view(state, &fields, Some(&service.slug), now).await?;
         // Part of an outage event going on now?
         let wider = state
             .stores
@@ -115,7 +185,7 @@ pub async fn service_page(
         Ok::<_, StoreError>((status, fields, incidents, said, map, wider))
     };
     // The official line is a bonus: a store error there never hides the crowd's page.
-    let official = official_line(&c, state.stores.official.as_ref(), &service, now)
+    let official = official_line(&c, state.stores.official.as_ref(), service, now)
         .await
         .unwrap_or_else(|e| {
             tracing::warn!(service = %service.slug, error = %e, "official status unreadable");
@@ -127,17 +197,9 @@ pub async fn service_page(
     };
     let name = service.name.clone();
     let who = [("service", name.as_str())];
-    let (reported, reported_class) = match form_urlencoded::parse(req.query_string().as_bytes())
-        .find(|(k, _)| k == "reported")
-        .map(|(_, v)| v.into_owned())
-        .as_deref()
-    {
-        Some("thanks") => (Some(c.t("report.thanks").to_owned()), "ok"),
-        Some("already") => (Some(c.t("report.already").to_owned()), "ok"),
-        Some("limited") => (Some(c.t("report.limited").to_owned()), "warn"),
-        Some("invalid") => (Some(c.t("report.invalid").to_owned()), "warn"),
-        Some("message") => (Some(c.t("report.message_invalid").to_owned()), "warn"),
-        _ => (None, ""),
+    let (reported, reported_class) = match note.map(Reported::note) {
+        Some((key, class)) => (Some(c.t(key).to_owned()), class),
+        None => (None, ""),
     };
     let top_symptoms = breakdown(&fields, "sym:")
         .into_iter()

@@ -574,6 +574,7 @@ async fn the_embedded_stack_limits_reads_and_accepts_keys() {
         ingest: IngestConfig::default(),
         gate: DEFAULT_GATE,
         phrase_min_reporters: 5,
+        read_cache: downwatch::config::DEFAULT_READ_CACHE,
         read_limits: ReadLimits {
             anonymous_per_minute: 2,
             key_per_minute: 10,

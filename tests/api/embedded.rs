@@ -28,6 +28,7 @@ async fn start(dir: &Path) -> (String, tokio::task::JoinHandle<Result<(), std::i
         ingest: IngestConfig::default(),
         gate: DEFAULT_GATE,
         phrase_min_reporters: 5,
+        read_cache: downwatch::config::DEFAULT_READ_CACHE,
         read_limits: DEFAULT_READ_LIMITS,
         detect: DetectConfig::default(),
         run_detector: true,

@@ -120,6 +120,7 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
         },
         gate: DEFAULT_GATE,
         phrase_min_reporters: 5,
+        read_cache: downwatch::config::DEFAULT_READ_CACHE,
         // Tests read much faster than anyone should; `api_keys` tests the limits.
         read_limits: TEST_READ_LIMITS,
         detect: DetectConfig::default(),

@@ -7,6 +7,7 @@ mod detect;
 mod embedded;
 mod events;
 mod feeds;
+mod freshness;
 mod geo;
 mod geoip_fixture;
 mod health;

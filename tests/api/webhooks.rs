@@ -687,6 +687,7 @@ async fn the_embedded_stack_delivers_signed_webhooks_too() {
         ingest: IngestConfig::default(),
         gate: DEFAULT_GATE,
         phrase_min_reporters: 5,
+        read_cache: downwatch::config::DEFAULT_READ_CACHE,
         read_limits: TEST_READ_LIMITS,
         detect: DetectConfig::default(),
         // The test writes the incidents itself, as the leader.

@@ -1,5 +1,5 @@
-//! The status board: statuses replaced per service; the live event log read in order,
-//! resumed strictly after an id, and waited on.
+//! The status board: statuses replaced per service, ticks counted; the live event log read
+//! in order, resumed strictly after an id, and waited on.
 
 use std::time::{Duration, Instant};
 
@@ -53,6 +53,7 @@ fn pairs(events: Vec<LoggedEvent>) -> Vec<(String, LiveEvent)> {
 
 async fn statuses_are_replaced_per_service_and_the_others_kept(hot: Hot) {
     assert_eq!(hot.board.status("netflix").await.expect("status"), None);
+    assert_eq!(hot.board.tick_count().await.expect("ticks"), 0);
     assert!(hot.board.statuses().await.expect("statuses").is_empty());
     hot.board
         .publish_statuses(&[
@@ -80,6 +81,8 @@ async fn statuses_are_replaced_per_service_and_the_others_kept(hot: Hot) {
     );
     hot.board.publish_statuses(&[]).await.expect("nothing");
     assert_eq!(hot.board.statuses().await.expect("statuses").len(), 2);
+    // Every publication is a tick, even one with nothing to say.
+    assert_eq!(hot.board.tick_count().await.expect("ticks"), 3);
 }
 
 async fn events_are_logged_in_order_with_increasing_ids(hot: Hot) {

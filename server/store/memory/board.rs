@@ -88,6 +88,8 @@ struct BoardState {
     events: VecDeque<(EventId, LiveEvent)>,
     /// The id of the last event added: ids keep increasing even if the log were emptied.
     last_id: Option<EventId>,
+    /// Ticks that published statuses.
+    ticks: u64,
 }
 
 impl Board {
@@ -120,7 +122,12 @@ impl StatusBoard for MemoryStore {
         for s in statuses {
             board.statuses.insert(s.service.clone(), s.clone());
         }
+        board.ticks += 1;
         Ok(())
+    }
+
+    async fn tick_count(&self) -> Result<u64, StoreError> {
+        Ok(self.board.lock().ticks)
     }
 
     async fn status(&self, service: &str) -> Result<Option<ServiceStatus>, StoreError> {

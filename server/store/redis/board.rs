@@ -42,7 +42,21 @@ impl StatusBoard for RedisStore {
                 .await
                 .map_err(redis_error)?;
         }
-        Ok(())
+        redis::cmd("INCR")
+            .arg(self.keys.ticks())
+            .query_async::<()>(&mut conn)
+            .await
+            .map_err(redis_error)
+    }
+
+    async fn tick_count(&self) -> Result<u64, StoreError> {
+        let mut conn = self.conn.clone();
+        let count: Option<u64> = redis::cmd("GET")
+            .arg(self.keys.ticks())
+            .query_async(&mut conn)
+            .await
+            .map_err(redis_error)?;
+        Ok(count.unwrap_or(0))
     }
 
     async fn status(&self, service: &str) -> Result<Option<ServiceStatus>, StoreError> {

@@ -74,6 +74,11 @@ impl Keys {
         format!("{}dw:status", self.prefix)
     }
 
+    /// Counter of the detector's ticks that published statuses.
+    pub fn ticks(&self) -> String {
+        format!("{}dw:ticks", self.prefix)
+    }
+
     /// Capped stream of live events.
     pub fn events(&self) -> String {
         format!("{}dw:events", self.prefix)

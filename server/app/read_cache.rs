@@ -1,0 +1,238 @@
+//! Answers built once and served to everyone: on an outage day thousands of readers a second
+//! ask for the same home page, service page, status and series, and every one of them would
+//! get the same bytes. [`ReadCache`] keeps each answer, compressed once, its `ETag` computed
+//! once, for as long as its inputs have not changed:
+//!
+//! - a **generation** that [`watch`] bumps when the detector leader finishes a tick (seen in
+//!   the status board's tick counter, on every node), on any live event, when the minute
+//!   turns and when this node reloads its catalog; a new generation is a new set of keys, so
+//!   the next reader rebuilds;
+//! - and at most [`ReadCache::max_age`] (a few seconds), which bounds how far the counts of
+//!   the current minute can lag behind the reports that arrive between ticks.
+//!
+//! Concurrent readers of a key being built wait for that one build (no stampede). Only `200`
+//! answers are kept; an error is built for the reader that asked and those waiting with it.
+
+use std::future::Future;
+use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::body::{self, MessageBody};
+use actix_web::http::header::{self, HeaderMap, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::web::Bytes;
+use actix_web::HttpResponse;
+use sha2::{Digest, Sha256};
+use tokio::sync::broadcast::error::RecvError;
+use tracing::debug;
+
+use crate::metrics::metrics;
+use crate::store::StatusBoard;
+
+/// Bodies smaller than this are not worth compressing.
+const MIN_GZIP: usize = 512;
+/// Answers kept per node at most (every service page in six languages fits many times).
+const MAX_ENTRIES: u64 = 20_000;
+/// How often a node asks the status board whether the leader ticked.
+const POLL: Duration = Duration::from_secs(1);
+
+/// What an answer depends on besides the generation: its route and the parts of the request
+/// that change it (slug, language, parsed parameters).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ReadKey {
+    pub route: &'static str,
+    pub parts: String,
+}
+
+impl ReadKey {
+    pub fn new(route: &'static str, parts: impl Into<String>) -> Self {
+        Self {
+            route,
+            parts: parts.into(),
+        }
+    }
+}
+
+/// One built answer: the status, the headers that describe the body, the body as is and
+/// gzipped, and its strong validator.
+#[derive(Debug)]
+pub struct Rendered {
+    pub status: StatusCode,
+    /// `Content-Type`, `Content-Disposition`, … as the handler set them (no cookie).
+    pub headers: HeaderMap,
+    pub body: Bytes,
+    pub gzip: Option<Bytes>,
+    /// `W/"…"`, a digest of the body.
+    pub etag: HeaderValue,
+    pub built: Instant,
+}
+
+impl Rendered {
+    /// Takes a handler's answer apart: its body is read whole (answers worth keeping are
+    /// small, finished documents).
+    pub async fn from_response(res: HttpResponse) -> Self {
+        let status = res.status();
+        // Everything that describes the answer, never a cookie meant for one reader.
+        let mut headers = res.headers().clone();
+        headers.remove(header::SET_COOKIE);
+        let body = body::to_bytes(res.into_body().boxed())
+            .await
+            .unwrap_or_default();
+        Self::new(status, headers, body)
+    }
+
+    pub fn new(status: StatusCode, headers: HeaderMap, body: Bytes) -> Self {
+        let digest = Sha256::digest(&body);
+        let etag = HeaderValue::from_str(&format!("W/\"{}\"", hex::encode(&digest[..12])))
+            .unwrap_or_else(|_| HeaderValue::from_static("W/\"x\""));
+        let gzip = (status == StatusCode::OK && body.len() >= MIN_GZIP)
+            .then(|| gzip(&body))
+            .flatten();
+        Self {
+            status,
+            headers,
+            body,
+            gzip,
+            etag,
+            built: Instant::now(),
+        }
+    }
+
+    /// Seconds since it was built (the `Age` a cache in front adds to its own).
+    pub fn age_secs(&self) -> u64 {
+        self.built.elapsed().as_secs()
+    }
+}
+
+fn gzip(body: &[u8]) -> Option<Bytes> {
+    let mut encoder = flate2::write::GzEncoder::new(
+        Vec::with_capacity(body.len() / 4),
+        flate2::Compression::default(),
+    );
+    encoder.write_all(body).ok()?;
+    encoder.finish().ok().map(Bytes::from)
+}
+
+/// The answers this node keeps; see the module's documentation.
+pub struct ReadCache {
+    entries: moka::future::Cache<(u64, ReadKey), Arc<Rendered>>,
+    generation: AtomicU64,
+    max_age: Duration,
+}
+
+impl ReadCache {
+    /// `max_age` zero keeps nothing: every answer is built for its reader.
+    pub fn new(max_age: Duration) -> Self {
+        Self {
+            entries: moka::future::Cache::builder()
+                .max_capacity(MAX_ENTRIES)
+                .time_to_live(max_age.max(Duration::from_millis(1)))
+                .build(),
+            generation: AtomicU64::new(0),
+            max_age,
+        }
+    }
+
+    /// How long an answer is kept at most.
+    pub fn max_age(&self) -> Duration {
+        self.max_age
+    }
+
+    /// Everything kept so far is out of date: the next reader of each key rebuilds it.
+    pub fn bump(&self) {
+        self.generation.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The answer for `key`: kept, or built by `build` (once, however many readers wait).
+    /// An answer other than `200` is given to its readers and not kept.
+    pub async fn get_or_build<Fut>(&self, key: ReadKey, build: Fut) -> Arc<Rendered>
+    where
+        Fut: Future<Output = HttpResponse>,
+    {
+        let counter = &metrics().read_cache;
+        if self.max_age.is_zero() {
+            counter.with_label_values(&["off"]).inc();
+            return Arc::new(Rendered::from_response(build.await).await);
+        }
+        let generation = self.generation.load(Ordering::Relaxed);
+        let built = std::sync::atomic::AtomicBool::new(false);
+        let result = self
+            .entries
+            .try_get_with((generation, key), async {
+                built.store(true, Ordering::Relaxed);
+                let rendered = Rendered::from_response(build.await).await;
+                if rendered.status == StatusCode::OK {
+                    Ok(Arc::new(rendered))
+                } else {
+                    Err(rendered)
+                }
+            })
+            .await;
+        counter
+            .with_label_values(&[if built.load(Ordering::Relaxed) {
+                "built"
+            } else {
+                "kept"
+            }])
+            .inc();
+        match result {
+            Ok(rendered) => rendered,
+            // Not kept: an error or a 404 is built again for the next reader.
+            Err(error) => Arc::new(Rendered::new(
+                error.status,
+                error.headers.clone(),
+                error.body.clone(),
+            )),
+        }
+    }
+}
+
+/// Bumps `cache`'s generation whenever what answers are built from changes: the leader's
+/// tick (polled on the status board every second), a live event, a new minute. Runs until
+/// aborted.
+pub async fn watch(
+    cache: Arc<ReadCache>,
+    board: Arc<dyn StatusBoard>,
+    events: tokio::sync::broadcast::Receiver<(String, crate::store::LiveEvent)>,
+) {
+    let mut events = Some(events);
+    let mut ticks = None;
+    let mut minute = chrono::Utc::now().timestamp() / 60;
+    let mut poll = tokio::time::interval(POLL);
+    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = poll.tick() => {
+                let now = chrono::Utc::now().timestamp() / 60;
+                let seen = match board.tick_count().await {
+                    Ok(seen) => Some(seen),
+                    Err(err) => {
+                        debug!(%err, "cannot read the detector's tick count");
+                        None
+                    }
+                };
+                if now != minute || (seen.is_some() && seen != ticks) {
+                    minute = now;
+                    ticks = seen.or(ticks);
+                    cache.bump();
+                }
+            }
+            event = next_event(&mut events) => match event {
+                Ok(_) | Err(RecvError::Lagged(_)) => cache.bump(),
+                // No more events on this node: the poll alone keeps answers fresh.
+                Err(RecvError::Closed) => events = None,
+            },
+        }
+    }
+}
+
+async fn next_event(
+    events: &mut Option<tokio::sync::broadcast::Receiver<(String, crate::store::LiveEvent)>>,
+) -> Result<(String, crate::store::LiveEvent), RecvError> {
+    match events {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
