@@ -32,7 +32,7 @@ pub struct Metrics {
     /// failed (failed, no attempt left).
     pub webhook_deliveries: IntCounterVec,
     /// Cached reads (pages, status, series) by outcome: kept (served as built before),
-    /// built, off (the cache is turned off).
+    /// stale (the one before, while another reader rebuilds it), built, off.
     pub read_cache: IntCounterVec,
 }
 
@@ -94,7 +94,7 @@ fn build() -> Result<Metrics, prometheus::Error> {
     let read_cache = IntCounterVec::new(
         Opts::new(
             "read_cache_total",
-            "Pages and hot API answers by outcome: kept, built, off",
+            "Pages and hot API answers by outcome: kept, stale, built, off",
         ),
         &["outcome"],
     )?;

@@ -5,17 +5,19 @@
 //!
 //! - a **generation** that [`watch`] bumps when the detector leader finishes a tick (seen in
 //!   the status board's tick counter, on every node), on any live event, when the minute
-//!   turns and when this node reloads its catalog; a new generation is a new set of keys, so
-//!   the next reader rebuilds;
+//!   turns and when this node reloads its catalog: what was built before is out of date;
 //! - and at most [`ReadCache::max_age`] (a few seconds), which bounds how far the counts of
 //!   the current minute can lag behind the reports that arrive between ticks.
 //!
-//! Concurrent readers of a key being built wait for that one build (no stampede). Only `200`
-//! answers are kept; an error is built for the reader that asked and those waiting with it.
+//! An answer out of date is rebuilt by the first reader who finds it so, while the others
+//! keep getting the previous one for the few milliseconds that takes: on an outage day a
+//! rebuild of a busy service's page never makes thousands of readers wait (stale while
+//! revalidate), and nothing served is older than twice the max age. A key never built is built once, however many readers ask at the same time. Only
+//! `200` answers are kept.
 
 use std::future::Future;
 use std::io::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -35,6 +37,8 @@ use crate::store::StatusBoard;
 const MIN_GZIP: usize = 512;
 /// Answers kept per node at most (every service page in six languages fits many times).
 const MAX_ENTRIES: u64 = 20_000;
+/// An answer nobody asked for in this long is dropped.
+const IDLE: Duration = Duration::from_secs(600);
 /// How often a node asks the status board whether the leader ticked.
 const POLL: Duration = Duration::from_secs(1);
 
@@ -100,6 +104,11 @@ impl Rendered {
         }
     }
 
+    /// The same answer again (for the readers of an error, which is not kept).
+    fn copy(&self) -> Self {
+        Self::new(self.status, self.headers.clone(), self.body.clone())
+    }
+
     /// Seconds since it was built (the `Age` a cache in front adds to its own).
     pub fn age_secs(&self) -> u64 {
         self.built.elapsed().as_secs()
@@ -115,9 +124,27 @@ fn gzip(body: &[u8]) -> Option<Bytes> {
     encoder.finish().ok().map(Bytes::from)
 }
 
+/// One kept answer and what it was built from.
+struct Entry {
+    rendered: Arc<Rendered>,
+    generation: u64,
+    /// A reader is building its successor: the others keep getting this one meanwhile.
+    rebuilding: AtomicBool,
+}
+
+/// Clears an entry's `rebuilding` when its builder finishes or gives up (a reader that
+/// disconnects drops the build half-way): another reader then takes over.
+struct Rebuilding<'a>(&'a AtomicBool);
+
+impl Drop for Rebuilding<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
+}
+
 /// The answers this node keeps; see the module's documentation.
 pub struct ReadCache {
-    entries: moka::future::Cache<(u64, ReadKey), Arc<Rendered>>,
+    entries: moka::future::Cache<ReadKey, Arc<Entry>>,
     generation: AtomicU64,
     max_age: Duration,
 }
@@ -128,7 +155,7 @@ impl ReadCache {
         Self {
             entries: moka::future::Cache::builder()
                 .max_capacity(MAX_ENTRIES)
-                .time_to_live(max_age.max(Duration::from_millis(1)))
+                .time_to_idle(IDLE)
                 .build(),
             generation: AtomicU64::new(0),
             max_age,
@@ -145,8 +172,13 @@ impl ReadCache {
         self.generation.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// The answer for `key`: kept, or built by `build` (once, however many readers wait).
-    /// An answer other than `200` is given to its readers and not kept.
+    /// The answer for `key`: kept, or built by `build`.
+    ///
+    /// - A key never built is built once however many readers ask at the same time.
+    /// - An answer out of date (a new generation, or older than the max age) is rebuilt by
+    ///   the first reader who finds it so; the readers arriving meanwhile get the one
+    ///   before, so that nobody waits for a rebuild but its builder.
+    /// - An answer other than `200` is given to its readers and not kept.
     pub async fn get_or_build<Fut>(&self, key: ReadKey, build: Fut) -> Arc<Rendered>
     where
         Fut: Future<Output = HttpResponse>,
@@ -157,35 +189,67 @@ impl ReadCache {
             return Arc::new(Rendered::from_response(build.await).await);
         }
         let generation = self.generation.load(Ordering::Relaxed);
-        let built = std::sync::atomic::AtomicBool::new(false);
-        let result = self
-            .entries
-            .try_get_with((generation, key), async {
-                built.store(true, Ordering::Relaxed);
-                let rendered = Rendered::from_response(build.await).await;
-                if rendered.status == StatusCode::OK {
-                    Ok(Arc::new(rendered))
-                } else {
-                    Err(rendered)
-                }
-            })
-            .await;
-        counter
-            .with_label_values(&[if built.load(Ordering::Relaxed) {
+        let Some(entry) = self.entries.get(&key).await else {
+            let built = AtomicBool::new(false);
+            let result = self
+                .entries
+                .try_get_with(key, async {
+                    built.store(true, Ordering::Relaxed);
+                    let rendered = Rendered::from_response(build.await).await;
+                    kept(rendered, generation)
+                })
+                .await;
+            let outcome = if built.load(Ordering::Relaxed) {
                 "built"
             } else {
                 "kept"
-            }])
-            .inc();
-        match result {
-            Ok(rendered) => rendered,
-            // Not kept: an error or a 404 is built again for the next reader.
-            Err(error) => Arc::new(Rendered::new(
-                error.status,
-                error.headers.clone(),
-                error.body.clone(),
-            )),
+            };
+            counter.with_label_values(&[outcome]).inc();
+            return match result {
+                Ok(entry) => entry.rendered.clone(),
+                Err(error) => Arc::new(error.copy()),
+            };
+        };
+        let fresh = entry.generation == generation && entry.rendered.built.elapsed() < self.max_age;
+        if fresh {
+            counter.with_label_values(&["kept"]).inc();
+            return entry.rendered.clone();
         }
+        if entry.rebuilding.swap(true, Ordering::AcqRel) {
+            // Someone rebuilds it. The one before will do meanwhile, unless nobody asked
+            // for it for so long that it is too old to show: then this reader builds its own.
+            if entry.rendered.built.elapsed() < self.max_age * 2 {
+                counter.with_label_values(&["stale"]).inc();
+                return entry.rendered.clone();
+            }
+            counter.with_label_values(&["built"]).inc();
+            return Arc::new(Rendered::from_response(build.await).await);
+        }
+        let _rebuilding = Rebuilding(&entry.rebuilding);
+        counter.with_label_values(&["built"]).inc();
+        let rendered = Rendered::from_response(build.await).await;
+        match kept(rendered, generation) {
+            Ok(successor) => {
+                let rendered = successor.rendered.clone();
+                self.entries.insert(key, successor).await;
+                rendered
+            }
+            // An error now: this reader gets it; the next one tries again.
+            Err(error) => Arc::new(*error),
+        }
+    }
+}
+
+/// A `200` answer as an entry to keep; anything else as an error not to keep.
+fn kept(rendered: Rendered, generation: u64) -> Result<Arc<Entry>, Box<Rendered>> {
+    if rendered.status == StatusCode::OK {
+        Ok(Arc::new(Entry {
+            rendered: Arc::new(rendered),
+            generation,
+            rebuilding: AtomicBool::new(false),
+        }))
+    } else {
+        Err(Box::new(rendered))
     }
 }
 
@@ -234,5 +298,86 @@ async fn next_event(
     match events {
         Some(rx) => rx.recv().await,
         None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures_util::FutureExt;
+
+    use super::*;
+
+    async fn page(text: &'static str) -> HttpResponse {
+        HttpResponse::Ok().content_type("text/plain").body(text)
+    }
+
+    async fn never() -> HttpResponse {
+        panic!("built when it should have been kept")
+    }
+
+    #[tokio::test]
+    async fn readers_get_the_previous_answer_while_one_reader_rebuilds() {
+        let cache = ReadCache::new(Duration::from_secs(60));
+        let key = ReadKey::new("test", "netflix");
+        let first = cache.get_or_build(key.clone(), page("one")).await;
+        assert_eq!(first.body, "one");
+        assert_eq!(cache.get_or_build(key.clone(), never()).await.body, "one");
+
+        // The leader ticked: the next reader rebuilds, slowly.
+        cache.bump();
+        let (done, wait) = tokio::sync::oneshot::channel::<()>();
+        let slow = cache.get_or_build(key.clone(), async move {
+            let _ = wait.await;
+            page("two").await
+        });
+        futures_util::pin_mut!(slow);
+        assert!((&mut slow).now_or_never().is_none(), "the rebuild waits");
+        // Meanwhile another reader gets the answer before, at once.
+        assert_eq!(cache.get_or_build(key.clone(), never()).await.body, "one");
+        done.send(()).expect("the rebuild waits for it");
+        assert_eq!(slow.await.body, "two");
+        assert_eq!(cache.get_or_build(key, never()).await.body, "two");
+    }
+
+    #[tokio::test]
+    async fn a_rebuild_given_up_half_way_is_taken_over_by_the_next_reader() {
+        let cache = ReadCache::new(Duration::from_secs(60));
+        let key = ReadKey::new("test", "netflix");
+        cache.get_or_build(key.clone(), page("one")).await;
+        cache.bump();
+        {
+            let abandoned = cache.get_or_build(key.clone(), std::future::pending());
+            futures_util::pin_mut!(abandoned);
+            assert!((&mut abandoned).now_or_never().is_none());
+            // The reader disconnects: its handler's future is dropped.
+        }
+        assert_eq!(cache.get_or_build(key, page("two")).await.body, "two");
+    }
+
+    #[tokio::test]
+    async fn errors_are_not_kept_and_zero_keeps_nothing() {
+        let cache = ReadCache::new(Duration::from_secs(60));
+        let key = ReadKey::new("test", "netflix");
+        let failed = cache
+            .get_or_build(key.clone(), async {
+                HttpResponse::ServiceUnavailable().body("later")
+            })
+            .await;
+        assert_eq!(failed.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(cache.get_or_build(key, page("one")).await.body, "one");
+
+        let off = ReadCache::new(Duration::ZERO);
+        let key = ReadKey::new("test", "spotify");
+        assert_eq!(off.get_or_build(key.clone(), page("one")).await.body, "one");
+        assert_eq!(off.get_or_build(key, page("two")).await.body, "two");
+    }
+
+    #[tokio::test]
+    async fn an_answer_older_than_the_max_age_is_rebuilt() {
+        let cache = ReadCache::new(Duration::from_millis(50));
+        let key = ReadKey::new("test", "netflix");
+        cache.get_or_build(key.clone(), page("one")).await;
+        tokio::time::sleep(Duration::from_millis(80)).await;
+        assert_eq!(cache.get_or_build(key, page("two")).await.body, "two");
     }
 }

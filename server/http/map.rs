@@ -1,17 +1,19 @@
 //! `GET /api/v1/map`: where recent reports come from, per country against the typical level,
 //! per subdivision and in clusters.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::body::parse_query;
+use super::cached::{serve, Sharing};
 use super::format::{csv_or_header, Format};
 use super::params::parse_minutes;
 use super::problem::{ApiError, Problem};
 use super::responses::StoreUnavailable;
 use super::schemas::FormatParam;
+use crate::app::read_cache::ReadKey;
 use crate::app::AppState;
 use crate::detect::evidence::Share;
 use crate::read::breakdown::{self, Cluster, CountryLoad};
@@ -84,7 +86,26 @@ pub async fn get_map(
         ),
         None => None,
     };
-    let slug = service.as_ref().map(|s| s.slug.as_str());
+    let slug = service.as_ref().map(|s| s.slug.clone());
+    // The same for every reader until the next tick or minute (windows are whole minutes).
+    let key = ReadKey::new(
+        "map",
+        format!("{}|{window}|{format:?}", slug.as_deref().unwrap_or("")),
+    );
+    let built = async {
+        build(&state, slug.as_deref(), window, format)
+            .await
+            .unwrap_or_else(|e| e.error_response())
+    };
+    Ok(serve(&req, &state.read_cache, key, Sharing::Public, built).await)
+}
+
+async fn build(
+    state: &AppState,
+    slug: Option<&str>,
+    window: i64,
+    format: Format,
+) -> Result<HttpResponse, ApiError> {
     let now = Utc::now();
     let map = breakdown::map(
         state.stores.buckets.as_ref(),
