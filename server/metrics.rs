@@ -10,8 +10,8 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::HttpResponse;
 use prometheus::{
-    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry,
-    TextEncoder,
+    Encoder, Gauge, Histogram, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts,
+    Registry, TextEncoder,
 };
 
 /// Every metric Downwatch exports.
@@ -31,6 +31,12 @@ pub struct Metrics {
     /// Webhook delivery attempts by outcome: delivered, retry (failed, will be retried),
     /// failed (failed, no attempt left).
     pub webhook_deliveries: IntCounterVec,
+    /// With a read replica (`DATABASE_READ_URL`): the read path's Postgres reads by the
+    /// server that answered them, `replica` or `primary` (the fallback).
+    pub db_reads: IntCounterVec,
+    /// With a read replica: how far behind the primary it was at the last check, in seconds
+    /// (+Inf until it is first seen caught up).
+    pub replica_lag_seconds: Gauge,
 }
 
 fn build() -> Result<Metrics, prometheus::Error> {
@@ -88,6 +94,17 @@ fn build() -> Result<Metrics, prometheus::Error> {
         ),
         &["outcome"],
     )?;
+    let db_reads = IntCounterVec::new(
+        Opts::new(
+            "db_reads_total",
+            "Read-path Postgres reads by the server that answered: replica or primary",
+        ),
+        &["target"],
+    )?;
+    let replica_lag_seconds = Gauge::new(
+        "read_replica_lag_seconds",
+        "How far the read replica was behind the primary at the last check",
+    )?;
     registry.register(Box::new(http_requests.clone()))?;
     registry.register(Box::new(http_seconds.clone()))?;
     registry.register(Box::new(reports.clone()))?;
@@ -98,6 +115,8 @@ fn build() -> Result<Metrics, prometheus::Error> {
     registry.register(Box::new(open_incidents.clone()))?;
     registry.register(Box::new(store_errors.clone()))?;
     registry.register(Box::new(webhook_deliveries.clone()))?;
+    registry.register(Box::new(db_reads.clone()))?;
+    registry.register(Box::new(replica_lag_seconds.clone()))?;
     Ok(Metrics {
         registry,
         http_requests,
@@ -110,6 +129,8 @@ fn build() -> Result<Metrics, prometheus::Error> {
         open_incidents,
         store_errors,
         webhook_deliveries,
+        db_reads,
+        replica_lag_seconds,
     })
 }
 

@@ -111,7 +111,9 @@ impl Application {
         let state = web::Data::new(AppState {
             config: config.clone(),
             catalog: catalog.clone(),
-            stores: stores.clone(),
+            // History from the read replica when there is one; the jobs below, the detector
+            // and ingest keep the primary.
+            stores: stores.readers(),
             events,
             ingest,
             typical: Default::default(),
