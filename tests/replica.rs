@@ -10,6 +10,7 @@
 mod throwaway;
 
 use std::net::TcpListener;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, TimeDelta, Utc};
@@ -181,6 +182,48 @@ impl App {
     }
 }
 
+/// Downwatch's log lines (info and up) since the test started.
+static LOG: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+
+struct LogWriter;
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOG.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn capture_logs() {
+    let _ = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_env_filter("downwatch=info")
+        .with_writer(|| LogWriter)
+        .try_init();
+}
+
+/// How many captured log lines contain `text`.
+fn logged(text: &str) -> usize {
+    let log = LOG.lock().unwrap_or_else(|e| e.into_inner());
+    String::from_utf8_lossy(&log)
+        .lines()
+        .filter(|l| l.contains(text))
+        .count()
+}
+
+const LAGS: &str =
+    "WARN downwatch::store::postgres::replica: reads: the read replica lags more than";
+const DOWN: &str =
+    "WARN downwatch::store::postgres::replica: reads: the read replica cannot be reached";
+const BACK: &str =
+    "INFO downwatch::store::postgres::replica: reads: served by the read replica again";
+
 /// Polls `check` every 100 ms until it is true or `within` passed.
 async fn eventually(within: Duration, mut check: impl AsyncFnMut() -> bool) -> bool {
     let deadline = Instant::now() + within;
@@ -205,6 +248,7 @@ async fn history_is_read_from_the_replica_and_from_the_primary_when_it_lags_or_i
         return;
     };
     let started = Instant::now();
+    capture_logs();
     // A database of its own on the pair; the standby replays its creation.
     let name = format!("dwreplica_{}", uuid::Uuid::new_v4().simple());
     sql(&pair.primary, &format!("CREATE DATABASE \"{name}\"")).await;
@@ -240,12 +284,19 @@ async fn history_is_read_from_the_replica_and_from_the_primary_when_it_lags_or_i
     let stale = app.incident(second).await;
     if paused_at.elapsed() < MAX_LAG / 2 {
         assert_eq!(stale, (404, "replica"), "read within the bound");
+    } else {
+        eprintln!("the machine is slow: not checking the read right after the pause");
     }
 
     // (2) Paused for longer than the bound: reads go to the primary and see the new incident.
     tokio::time::sleep(MAX_LAG.saturating_sub(paused_at.elapsed()) + Duration::from_secs(1)).await;
     assert_eq!(app.incident(second).await, (200, "primary"));
     assert!(metrics().replica_lag_seconds.get() > MAX_LAG.as_secs_f64());
+    assert_eq!(
+        logged(LAGS),
+        1,
+        "one WARN however many checks found it lagging"
+    );
 
     // Replay resumed: the replica catches up and serves again.
     sql(&replica, "SELECT pg_wal_replay_resume()").await;
@@ -256,6 +307,7 @@ async fn history_is_read_from_the_replica_and_from_the_primary_when_it_lags_or_i
         .await,
         "the replica did not serve again after catching up"
     );
+    assert_eq!(logged(BACK), 1, "one INFO when reads are back");
 
     // (4) Writes through the very stores the handlers read with go to the primary: each of
     // these would fail on a hot standby ("cannot execute … in a read-only transaction").
@@ -303,14 +355,25 @@ async fn history_is_read_from_the_replica_and_from_the_primary_when_it_lags_or_i
     pair.standby("stop");
     let third = app.open_incident("netflix").await;
     let down = app.incident(third).await;
-    pair.standby("start");
     assert_eq!(down, (200, "primary"), "with the standby down");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(app.incident(third).await, (200, "primary"), "still down");
+    assert_eq!(logged(DOWN), 1, "one WARN while it is down");
+    pair.standby("start");
+    assert!(
+        eventually(Duration::from_secs(10), async || logged(BACK) == 2).await,
+        "reads did not come back to the restarted standby"
+    );
 
     sql(
         &pair.primary,
         &format!("DROP DATABASE \"{name}\" WITH (FORCE)"),
     )
     .await;
+    if std::env::var_os("TEST_LOG").is_some() {
+        let log = LOG.lock().unwrap_or_else(|e| e.into_inner());
+        eprintln!("{}", String::from_utf8_lossy(&log));
+    }
     eprintln!(
         "replica test passed in {:.1} s",
         started.elapsed().as_secs_f64()
