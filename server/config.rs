@@ -11,7 +11,7 @@ use ipnet::IpNet;
 use crate::corroborate::PollSettings;
 use crate::detect::config::DetectConfig;
 use crate::secret::Secret;
-pub use crate::store::{Backend, ReadReplica, DEFAULT_READ_MAX_LAG};
+pub use crate::store::{Backend, ReadReplica};
 use crate::store::{GateLimits, Location};
 
 mod validate;

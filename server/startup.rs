@@ -164,8 +164,11 @@ impl Application {
         self.port
     }
 
-    /// The stores this process opened (the same ones its handlers use), e.g. for a test that
-    /// looks behind the API whatever the backend.
+    /// The stores this process opened (its handlers use their [`Stores::readers`], the same
+    /// ones unless there is a read replica), e.g. for a test that looks behind the API
+    /// whatever the backend.
+    ///
+    /// [`Stores::readers`]: crate::store::Stores::readers
     pub fn stores(&self) -> crate::store::Stores {
         self.stores.clone()
     }

@@ -18,7 +18,9 @@ pub const MIN_READ_MAX_LAG: Duration = Duration::from_millis(200);
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
     /// The storage settings do not go together: one of `DATABASE_URL` and `REDIS_URL` is set
-    /// without the other (the message, from [`crate::store::Backend::from_urls`], names both).
+    /// without the other, or `DATABASE_READ_URL` without them (the message, from
+    /// [`crate::store::Backend::from_urls`] or [`crate::store::Backend::with_read_replica`],
+    /// names them).
     #[error("{0}")]
     Backend(String),
     /// The reporter-pseudonym secret is too short to key a hash with.
@@ -36,8 +38,8 @@ impl Config {
     /// (the admin API off); and brings each limit below its working range up to it (and the
     /// batch size down to 4000, the most one statement takes): at least one report per batch,
     /// one in the queue, 2 days of retention, 100 ms between repair passes, 1 s dedupe and
-    /// rate windows, 200 ms of read-replica lag, 10 ms between webhook polls, 100 ms for a receiver to answer, one
-    /// delivery attempt and one day of delivery log.
+    /// rate windows, 200 ms of read-replica lag, 10 ms between webhook polls, 100 ms for a
+    /// receiver to answer, one delivery attempt and one day of delivery log.
     pub fn validate(mut self) -> Result<Config, ConfigError> {
         if self.secret.expose().len() < MIN_SECRET_LEN {
             return Err(ConfigError::SecretTooShort {

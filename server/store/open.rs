@@ -73,9 +73,6 @@ pub struct ReadReplica {
     pub max_lag: Duration,
 }
 
-/// The default of `DOWNWATCH_READ_MAX_LAG`.
-pub const DEFAULT_READ_MAX_LAG: Duration = Duration::from_secs(5);
-
 /// Where and how to open the stores.
 #[derive(Debug, Clone, Copy)]
 pub struct Location<'a> {
