@@ -11,12 +11,12 @@ use ipnet::IpNet;
 use crate::corroborate::PollSettings;
 use crate::detect::config::DetectConfig;
 use crate::secret::Secret;
-pub use crate::store::Backend;
+pub use crate::store::{Backend, ReadReplica};
 use crate::store::{GateLimits, Location};
 
 mod validate;
 
-pub use validate::{ConfigError, MIN_SECRET_LEN};
+pub use validate::{ConfigError, MIN_READ_MAX_LAG, MIN_SECRET_LEN};
 
 /// Everything a running Downwatch needs to know.
 #[derive(Debug, Clone)]

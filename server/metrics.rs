@@ -10,8 +10,8 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 use actix_web::HttpResponse;
 use prometheus::{
-    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry,
-    TextEncoder,
+    Encoder, Gauge, Histogram, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts,
+    Registry, TextEncoder,
 };
 
 /// Every metric Downwatch exports.
@@ -34,6 +34,12 @@ pub struct Metrics {
     /// Cached reads (pages, status, series) by outcome: kept (served as built before),
     /// stale (the one before, while another reader rebuilds it), built, off.
     pub read_cache: IntCounterVec,
+    /// With a read replica (`DATABASE_READ_URL`): the read path's Postgres reads by the
+    /// server that answered them, `replica` or `primary` (the fallback).
+    pub db_reads: IntCounterVec,
+    /// With a read replica: how far behind the primary it was at the last check, in seconds
+    /// (+Inf until it is first seen caught up).
+    pub replica_lag_seconds: Gauge,
 }
 
 fn build() -> Result<Metrics, prometheus::Error> {
@@ -98,7 +104,17 @@ fn build() -> Result<Metrics, prometheus::Error> {
         ),
         &["outcome"],
     )?;
-    registry.register(Box::new(read_cache.clone()))?;
+    let db_reads = IntCounterVec::new(
+        Opts::new(
+            "db_reads_total",
+            "Read-path Postgres reads by the server that answered: replica or primary",
+        ),
+        &["target"],
+    )?;
+    let replica_lag_seconds = Gauge::new(
+        "read_replica_lag_seconds",
+        "How far the read replica was behind the primary at the last check",
+    )?;
     registry.register(Box::new(http_requests.clone()))?;
     registry.register(Box::new(http_seconds.clone()))?;
     registry.register(Box::new(reports.clone()))?;
@@ -109,6 +125,9 @@ fn build() -> Result<Metrics, prometheus::Error> {
     registry.register(Box::new(open_incidents.clone()))?;
     registry.register(Box::new(store_errors.clone()))?;
     registry.register(Box::new(webhook_deliveries.clone()))?;
+    registry.register(Box::new(read_cache.clone()))?;
+    registry.register(Box::new(db_reads.clone()))?;
+    registry.register(Box::new(replica_lag_seconds.clone()))?;
     Ok(Metrics {
         registry,
         http_requests,
@@ -122,6 +141,8 @@ fn build() -> Result<Metrics, prometheus::Error> {
         store_errors,
         webhook_deliveries,
         read_cache,
+        db_reads,
+        replica_lag_seconds,
     })
 }
 

@@ -118,7 +118,9 @@ impl Application {
         let state = web::Data::new(AppState {
             config: config.clone(),
             catalog: catalog.clone(),
-            stores: stores.clone(),
+            // History from the read replica when there is one; the jobs below, the detector
+            // and ingest keep the primary.
+            stores: stores.readers(),
             events,
             ingest,
             typical: Default::default(),
@@ -171,8 +173,11 @@ impl Application {
         self.port
     }
 
-    /// The stores this process opened (the same ones its handlers use), e.g. for a test that
-    /// looks behind the API whatever the backend.
+    /// The stores this process opened (its handlers use their [`Stores::readers`], the same
+    /// ones unless there is a read replica), e.g. for a test that looks behind the API
+    /// whatever the backend.
+    ///
+    /// [`Stores::readers`]: crate::store::Stores::readers
     pub fn stores(&self) -> crate::store::Stores {
         self.stores.clone()
     }

@@ -27,6 +27,14 @@ pub struct ServeArgs {
     /// storage (SQLite in the data directory, in-process buckets), for one process.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     database_url: Option<String>,
+    /// Postgres streaming replica of DATABASE_URL that the pages and the API read history
+    /// from (incidents, outages, rollups, official status, phrases); writes, the detector and
+    /// jobs stay on DATABASE_URL. Reads fall back to DATABASE_URL while it is down or lags.
+    #[arg(long, env = "DATABASE_READ_URL", hide_env_values = true)]
+    database_read_url: Option<String>,
+    /// Reads go to DATABASE_URL while the read replica is further behind than this.
+    #[arg(long, env = "DOWNWATCH_READ_MAX_LAG", value_parser = parse_duration, default_value = "5s")]
+    read_max_lag: Duration,
     /// Redis connection URL (see DATABASE_URL); a cluster: redis+cluster://host:port,host:port,…
     #[arg(long, env = "REDIS_URL", hide_env_values = true)]
     redis_url: Option<String>,
@@ -151,8 +159,9 @@ pub async fn run(args: ServeArgs) -> Result<(), CliError> {
 
 /// The flags as a [`Config`], validated.
 fn config(args: ServeArgs) -> Result<Config, CliError> {
-    let backend =
-        Backend::from_urls(args.database_url, args.redis_url).map_err(ConfigError::Backend)?;
+    let backend = Backend::from_urls(args.database_url, args.redis_url)
+        .and_then(|b| b.with_read_replica(args.database_read_url, args.read_max_lag))
+        .map_err(ConfigError::Backend)?;
     let secret = match args.secret {
         Some(s) => Secret::new(s),
         // One process on its own data: keep a generated secret next to the data.

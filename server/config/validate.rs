@@ -4,17 +4,23 @@
 
 use std::time::Duration;
 
-use super::Config;
+use super::{Backend, Config};
 use crate::corroborate::{MAX_EVERY, MIN_EVERY};
 
 /// The shortest accepted `DOWNWATCH_SECRET`, in bytes.
 pub const MIN_SECRET_LEN: usize = 16;
 
+/// The shortest accepted `DOWNWATCH_READ_MAX_LAG`: the replica is checked four times within
+/// the bound, and no more often than every 50 ms.
+pub const MIN_READ_MAX_LAG: Duration = Duration::from_millis(200);
+
 /// Why a configuration was refused; each names the setting.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
     /// The storage settings do not go together: one of `DATABASE_URL` and `REDIS_URL` is set
-    /// without the other (the message, from [`crate::store::Backend::from_urls`], names both).
+    /// without the other, or `DATABASE_READ_URL` without them (the message, from
+    /// [`crate::store::Backend::from_urls`] or [`crate::store::Backend::with_read_replica`],
+    /// names them).
     #[error("{0}")]
     Backend(String),
     /// The reporter-pseudonym secret is too short to key a hash with.
@@ -32,8 +38,8 @@ impl Config {
     /// (the admin API off); and brings each limit below its working range up to it (and the
     /// batch size down to 4000, the most one statement takes): at least one report per batch,
     /// one in the queue, 2 days of retention, 100 ms between repair passes, 1 s dedupe and
-    /// rate windows, 10 ms between webhook polls, 100 ms for a receiver to answer, one
-    /// delivery attempt and one day of delivery log.
+    /// rate windows, 200 ms of read-replica lag, 10 ms between webhook polls, 100 ms for a
+    /// receiver to answer, one delivery attempt and one day of delivery log.
     pub fn validate(mut self) -> Result<Config, ConfigError> {
         if self.secret.expose().len() < MIN_SECRET_LEN {
             return Err(ConfigError::SecretTooShort {
@@ -56,6 +62,14 @@ impl Config {
         let gate = &mut self.gate;
         gate.dedupe_secs = gate.dedupe_secs.max(1);
         gate.rate_window_secs = gate.rate_window_secs.max(1);
+
+        if let Backend::Production {
+            read_replica: Some(replica),
+            ..
+        } = &mut self.backend
+        {
+            replica.max_lag = replica.max_lag.max(MIN_READ_MAX_LAG);
+        }
 
         let webhooks = &mut self.webhooks;
         webhooks.poll = webhooks.poll.max(Duration::from_millis(10));
@@ -150,6 +164,46 @@ mod tests {
         );
         assert_eq!(backend(None, Some(String::new())), Ok(Backend::Embedded));
         assert!(matches!(backend(db, redis), Ok(Backend::Production { .. })));
+    }
+
+    #[test]
+    fn a_read_replica_needs_postgres_and_a_lag_bound_of_at_least_200_ms() {
+        let production = Backend::from_urls(Some("postgres://p".into()), Some("redis://r".into()))
+            .expect("production");
+        let lag = Duration::from_secs(5);
+        assert_eq!(
+            production
+                .clone()
+                .with_read_replica(Some(String::new()), lag),
+            Ok(production.clone()),
+            "an empty DATABASE_READ_URL is none"
+        );
+        let err = Backend::Embedded
+            .with_read_replica(Some("postgres://r".into()), lag)
+            .expect_err("no primary");
+        assert!(
+            err.starts_with("DATABASE_READ_URL is set but DATABASE_URL is not"),
+            "{err}"
+        );
+
+        let backend = production
+            .with_read_replica(Some("postgres://replica".into()), Duration::ZERO)
+            .expect("with replica");
+        let config = Config {
+            backend,
+            ..config()
+        }
+        .validate()
+        .expect("valid");
+        let Backend::Production {
+            read_replica: Some(replica),
+            ..
+        } = config.backend
+        else {
+            panic!("the replica is kept: {:?}", config.backend);
+        };
+        assert_eq!(replica.url, "postgres://replica");
+        assert_eq!(replica.max_lag, MIN_READ_MAX_LAG);
     }
 
     #[test]

@@ -36,7 +36,7 @@ pub use error::*;
 pub use gate::*;
 pub use incidents::*;
 pub use official::*;
-pub use open::{open, Backend, Location, OpenError, Stores};
+pub use open::{open, Backend, Location, OpenError, ReadReplica, Stores};
 pub use outages::*;
 pub use rate::*;
 pub use reports::*;

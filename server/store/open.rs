@@ -3,12 +3,13 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
 use tracing::info;
 
 use super::memory::MemoryStore;
-use super::postgres::{run_migrations, PgElection, PgStore};
+use super::postgres::{run_migrations, PgElection, PgStore, ReplicaReads};
 use super::redis::RedisStore;
 use super::sqlite::{SqliteElection, SqliteStore};
 use super::{
@@ -24,6 +25,9 @@ pub enum Backend {
     Production {
         database_url: String,
         redis_url: String,
+        /// `DATABASE_READ_URL`: a streaming replica of `database_url` that the request
+        /// handlers read history from (see [`Stores::readers`]).
+        read_replica: Option<ReadReplica>,
     },
     /// Neither set: SQLite in the data directory and in-process buckets; one process.
     Embedded,
@@ -36,12 +40,37 @@ impl Backend {
         redis_url: Option<String>,
     ) -> Result<Self, String> {
         match (database_url.filter(|u| !u.is_empty()), redis_url.filter(|u| !u.is_empty())) {
-            (Some(database_url), Some(redis_url)) => Ok(Backend::Production { database_url, redis_url }),
+            (Some(database_url), Some(redis_url)) => Ok(Backend::Production { database_url, redis_url, read_replica: None }),
             (None, None) => Ok(Backend::Embedded),
             (Some(_), None) => Err("DATABASE_URL is set but REDIS_URL is not: set both (Postgres + Redis) or neither (embedded storage)".into()),
             (None, Some(_)) => Err("REDIS_URL is set but DATABASE_URL is not: set both (Postgres + Redis) or neither (embedded storage)".into()),
         }
     }
+
+    /// The same backend reading history from the replica at `url` (when given and not
+    /// empty), falling back to the primary while the replica lags more than `max_lag`.
+    pub fn with_read_replica(self, url: Option<String>, max_lag: Duration) -> Result<Self, String> {
+        let Some(url) = url.filter(|u| !u.is_empty()) else {
+            return Ok(self);
+        };
+        match self {
+            Backend::Production { database_url, redis_url, .. } => Ok(Backend::Production {
+                database_url,
+                redis_url,
+                read_replica: Some(ReadReplica { url, max_lag }),
+            }),
+            Backend::Embedded => Err("DATABASE_READ_URL is set but DATABASE_URL is not: a read replica needs the Postgres + Redis stack".into()),
+        }
+    }
+}
+
+/// A Postgres streaming replica that serves the read path's history (`DATABASE_READ_URL`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadReplica {
+    /// Its connection URL.
+    pub url: String,
+    /// `DOWNWATCH_READ_MAX_LAG`: reads go to the primary while the replica is further behind.
+    pub max_lag: Duration,
 }
 
 /// Where and how to open the stores.
@@ -76,6 +105,29 @@ pub struct Stores {
     pub official: Arc<dyn OfficialStore>,
     /// The read rate limit's counters (hot, shared by every node).
     pub read_counter: Arc<dyn RateCounter>,
+    /// With a read replica: the stores of [`Stores::readers`].
+    replica_reads: Option<Arc<ReplicaReads>>,
+}
+
+impl Stores {
+    /// The stores the request handlers use. Without a read replica, these stores. With one,
+    /// incidents, outages, rollups, official status and phrases are read from the replica
+    /// while it is reachable and within its lag bound, else from the primary; every write
+    /// (and the report log's other reads) goes to the primary. Background jobs, the detector
+    /// and ingest keep the primary's stores.
+    pub fn readers(&self) -> Stores {
+        match &self.replica_reads {
+            None => self.clone(),
+            Some(reads) => Stores {
+                log: reads.clone(),
+                rollups: reads.clone(),
+                incidents: reads.clone(),
+                outages: reads.clone(),
+                official: reads.clone(),
+                ..self.clone()
+            },
+        }
+    }
 }
 
 /// Which store failed to open.
@@ -96,6 +148,7 @@ pub async fn open(at: &Location<'_>) -> Result<Stores, OpenError> {
         Backend::Production {
             database_url,
             redis_url,
+            read_replica,
         } => {
             let applied = run_migrations(database_url)
                 .await
@@ -115,6 +168,14 @@ pub async fn open(at: &Location<'_>) -> Result<Stores, OpenError> {
                 .await
                 .map_err(OpenError::Postgres)?;
             info!("storage: Postgres (report log, rollups, incidents) and Redis (buckets, abuse gate, live events)");
+            let replica_reads = match read_replica {
+                None => None,
+                Some(replica) => Some(
+                    ReplicaReads::open(pg.clone(), &replica.url, at.db_pool_size, replica.max_lag)
+                        .await
+                        .map_err(OpenError::Postgres)?,
+                ),
+            };
             Ok(Stores {
                 log: pg.clone(),
                 catalog: pg.clone(),
@@ -131,6 +192,7 @@ pub async fn open(at: &Location<'_>) -> Result<Stores, OpenError> {
                 election: Arc::new(PgElection {
                     database_url: database_url.clone(),
                 }),
+                replica_reads,
             })
         }
         Backend::Embedded => {
@@ -167,6 +229,7 @@ pub async fn open(at: &Location<'_>) -> Result<Stores, OpenError> {
                 election: Arc::new(SqliteElection {
                     store: sqlite.as_ref().clone(),
                 }),
+                replica_reads: None,
             })
         }
     }

@@ -102,6 +102,7 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
             Stack::Production => Backend::Production {
                 database_url: database_url.clone(),
                 redis_url: redis_url(),
+                read_replica: None,
             },
             Stack::Embedded => Backend::Embedded,
         },

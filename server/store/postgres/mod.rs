@@ -9,6 +9,8 @@ mod incidents;
 pub mod models;
 mod official;
 mod outages;
+mod replica;
+mod replica_reads;
 mod reports;
 mod retention;
 mod rollups;
@@ -16,6 +18,7 @@ pub mod schema;
 mod webhooks;
 
 pub use election::PgElection;
+pub use replica::ReplicaReads;
 
 use std::time::Duration;
 
@@ -45,13 +48,23 @@ pub struct PgStore {
 impl PgStore {
     /// Builds a pool of at most `max_size` connections; connections are opened lazily.
     pub fn new(database_url: &str, max_size: usize) -> Result<Self, StoreError> {
+        Self::with_timeout(database_url, max_size, Duration::from_secs(5))
+    }
+
+    /// [`PgStore::new`] giving up on a connection (waiting for one, opening one, checking
+    /// one) after `timeout`.
+    pub fn with_timeout(
+        database_url: &str,
+        max_size: usize,
+        timeout: Duration,
+    ) -> Result<Self, StoreError> {
         let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
         let pool = Pool::builder(manager)
             .max_size(max_size)
             .runtime(Runtime::Tokio1)
-            .wait_timeout(Some(Duration::from_secs(5)))
-            .create_timeout(Some(Duration::from_secs(5)))
-            .recycle_timeout(Some(Duration::from_secs(5)))
+            .wait_timeout(Some(timeout))
+            .create_timeout(Some(timeout))
+            .recycle_timeout(Some(timeout))
             .build()
             .map_err(|e| StoreError::Failed {
                 store: STORE,
