@@ -151,8 +151,11 @@ impl Application {
                 .app_data(state.clone())
                 .app_data(reads.clone())
                 .route("/metrics", web::get().to(crate::metrics::export))
-                .configure(crate::web::routes)
+                // The API first: its paths are plain text or under the `/api/v1` prefix, so a
+                // report POST or a probe is routed without trying the pages' patterns (a
+                // regex each). No path of one table is a path of the other.
                 .configure(http::routes)
+                .configure(crate::web::routes)
         })
         .client_request_timeout(REQUEST_HEAD_TIMEOUT)
         .client_disconnect_timeout(DISCONNECT_TIMEOUT)

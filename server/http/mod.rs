@@ -20,6 +20,8 @@ pub use head::limit_headers;
 pub(crate) mod health;
 pub(crate) mod incidents;
 pub(crate) mod lead_times;
+mod logging;
+pub use logging::log_requests;
 pub(crate) mod map;
 pub(crate) mod official;
 pub(crate) mod openapi_json;
@@ -39,12 +41,7 @@ pub(crate) mod services;
 pub(crate) mod status;
 pub(crate) mod webhooks;
 
-use std::time::Instant;
-
-use actix_web::dev::{Service, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{web, HttpResponse};
-use tracing::info;
 
 use problem::ApiError;
 
@@ -126,49 +123,5 @@ fn truncate(s: &str, max: usize) -> &str {
     match s.char_indices().nth(max) {
         Some((i, _)) => &s[..i],
         None => s,
-    }
-}
-
-/// Request logging: id, method, route, status and latency — never the client address.
-pub fn log_requests<S, B>(
-    req: actix_web::dev::ServiceRequest,
-    srv: &S,
-) -> impl std::future::Future<Output = Result<ServiceResponse<B>, actix_web::Error>> + use<S, B>
-where
-    S: Service<
-        actix_web::dev::ServiceRequest,
-        Response = ServiceResponse<B>,
-        Error = actix_web::Error,
-    >,
-{
-    let started = Instant::now();
-    let id = req
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_graphic()))
-        .map(str::to_owned)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
-    let method = req.method().clone();
-    let route = req
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_owned());
-    let fut = srv.call(req);
-    async move {
-        let mut res = fut.await?;
-        let status = res.status().as_u16();
-        info!(
-            request_id = %id,
-            method = %method,
-            route = %route,
-            status,
-            latency_us = started.elapsed().as_micros() as u64,
-            "request"
-        );
-        if let Ok(value) = HeaderValue::from_str(&id) {
-            res.headers_mut()
-                .insert(HeaderName::from_static("x-request-id"), value);
-        }
-        Ok(res)
     }
 }

@@ -121,36 +121,41 @@ impl Committer {
     /// Commits one batch and answers each of its reports.
     pub async fn commit(&self, batch: Vec<(Pending, Reply)>) {
         let started = Instant::now();
-        let checks: Vec<GateCheck> = batch.iter().map(|(p, _)| p.check.clone()).collect();
+        let mut checks: Vec<GateCheck> = Vec::with_capacity(batch.len());
+        let mut waiting: Vec<(NewReport, Reply)> = Vec::with_capacity(batch.len());
+        for (pending, reply) in batch {
+            checks.push(pending.check);
+            waiting.push((pending.report, reply));
+        }
         let outcomes = match self.gate.check(&checks, self.limits).await {
-            Ok(o) if o.len() == batch.len() => o,
+            Ok(o) if o.len() == waiting.len() => o,
             Ok(o) => {
                 error!(
-                    expected = batch.len(),
+                    expected = waiting.len(),
                     got = o.len(),
                     "abuse gate answered a wrong count"
                 );
-                return refuse(batch, "abuse gate answered a wrong count");
+                return refuse(waiting, "abuse gate answered a wrong count");
             }
             Err(e) => {
                 metrics().store_error("gate", "check");
-                warn!(error = %e, size = batch.len(), "abuse gate unavailable: batch refused");
-                return refuse(batch, &e.to_string());
+                warn!(error = %e, size = waiting.len(), "abuse gate unavailable: batch refused");
+                return refuse(waiting, &e.to_string());
             }
         };
 
-        let mut reports: Vec<NewReport> = Vec::with_capacity(batch.len());
-        let mut replies: Vec<Reply> = Vec::with_capacity(batch.len());
-        let mut gated: Vec<(GateCheck, GateOutcome)> = Vec::with_capacity(batch.len());
-        for ((pending, reply), outcome) in batch.into_iter().zip(outcomes) {
+        let mut reports: Vec<NewReport> = Vec::with_capacity(waiting.len());
+        let mut replies: Vec<Reply> = Vec::with_capacity(waiting.len());
+        let mut gated: Vec<(GateCheck, GateOutcome)> = Vec::with_capacity(waiting.len());
+        for ((check, (mut report, reply)), outcome) in checks.into_iter().zip(waiting).zip(outcomes)
+        {
             match outcome {
                 GateOutcome::RateLimited { retry_after_secs } => {
                     let _ = reply.send(Err(IngestError::RateLimited { retry_after_secs }));
                 }
                 GateOutcome::Counted | GateOutcome::Duplicate => {
-                    let mut report = pending.report;
                     report.counted = outcome == GateOutcome::Counted;
-                    gated.push((pending.check, outcome));
+                    gated.push((check, outcome));
                     reports.push(report);
                     replies.push(reply);
                 }
@@ -211,7 +216,7 @@ impl Committer {
     }
 }
 
-fn refuse(batch: Vec<(Pending, Reply)>, reason: &str) {
+fn refuse(batch: Vec<(NewReport, Reply)>, reason: &str) {
     for (_, reply) in batch {
         let _ = reply.send(Err(IngestError::Unavailable(reason.to_owned())));
     }

@@ -122,24 +122,69 @@ pub const HOT_WINDOW_MINUTES: i64 = 25 * 60;
 /// decimal).
 pub(crate) fn bucket_fields(r: &NewReport) -> Vec<String> {
     let mut fields = Vec::with_capacity(r.symptoms.len() + 4);
-    fields.push("total".to_owned());
-    fields.extend(r.symptoms.iter().map(|s| format!("sym:{s}")));
+    for_each_bucket_field(r, &mut String::new(), |f| fields.push(f.to_owned()));
+    fields
+}
+
+/// Calls `each` with every counter field of `r` (those of [`bucket_fields`], in the same
+/// order), each built in `buf`: no allocation per field once `buf` is large enough.
+pub(crate) fn for_each_bucket_field(r: &NewReport, buf: &mut String, mut each: impl FnMut(&str)) {
+    use std::fmt::Write;
+    // Writing to a String cannot fail.
+    let mut field = |args: std::fmt::Arguments<'_>, each: &mut dyn FnMut(&str)| {
+        buf.clear();
+        let _ = buf.write_fmt(args);
+        each(buf);
+    };
+    each("total");
+    for s in &r.symptoms {
+        field(format_args!("sym:{s}"), &mut each);
+    }
     if let Some(c) = &r.country {
-        fields.push(format!("cc:{c}"));
+        field(format_args!("cc:{c}"), &mut each);
     }
     if let Some(s) = &r.subdivision {
-        fields.push(format!("sd:{s}"));
+        field(format_args!("sd:{s}"), &mut each);
     }
     if let Some(a) = r.asn {
-        fields.push(format!("asn:{a}"));
+        field(format_args!("asn:{a}"), &mut each);
     }
     if let Some(p) = r.platform {
-        fields.push(format!("pf:{p}"));
+        field(format_args!("pf:{p}"), &mut each);
     }
     if let (Some(lat), Some(lon)) = (r.lat, r.lon) {
-        fields.push(format!("pt:{lat:.1},{lon:.1}"));
+        field(format_args!("pt:{lat:.1},{lon:.1}"), &mut each);
     }
-    fields
+}
+
+/// The subnet field of a counted report: `<country or ZZ>:<first 6 bytes of the subnet
+/// hash, in hex>`, the same in every backend.
+pub(crate) fn subnet_field(r: &NewReport) -> String {
+    let mut buf = String::with_capacity(16);
+    write_subnet_field(r, &mut buf);
+    buf
+}
+
+/// [`subnet_field`] written into `buf` (cleared first).
+pub(crate) fn write_subnet_field(r: &NewReport, buf: &mut String) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    buf.clear();
+    buf.push_str(r.country.as_deref().unwrap_or("ZZ"));
+    buf.push(':');
+    for b in &r.subnet[..r.subnet.len().min(6)] {
+        buf.push(char::from(HEX[usize::from(b >> 4)]));
+        buf.push(char::from(HEX[usize::from(b & 0xf)]));
+    }
+}
+
+/// Adds `n` to `counters[field]`, allocating the field's name only when it is new.
+pub(crate) fn bump(counters: &mut std::collections::HashMap<String, i64>, field: &str, n: i64) {
+    match counters.get_mut(field) {
+        Some(v) => *v += n,
+        None => {
+            counters.insert(field.to_owned(), n);
+        }
+    }
 }
 
 /// The pseudo-service whose minute buckets add up every service (for the all-services map).

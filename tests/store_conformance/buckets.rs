@@ -14,6 +14,7 @@ hot_tests!(
     active_services_are_those_with_a_counted_report_since,
     series_of_one_counter_follow_applies_and_rebuilds,
     buckets_lost_are_noted_filled_again,
+    a_large_batch_adds_each_report_once_to_every_key_it_shares,
 );
 
 async fn apply_fills_every_field_of_the_minute_bucket(hot: Hot) {
@@ -256,4 +257,66 @@ async fn buckets_lost_are_noted_filled_again(hot: Hot) {
     hot.buckets.ping().await.expect("ping");
     hot.buckets.mark_filled().await.expect("mark");
     assert!(hot.buckets.is_filled().await.expect("filled"));
+}
+
+async fn a_large_batch_adds_each_report_once_to_every_key_it_shares(hot: Hot) {
+    // 600 reports over 3 services and 2 minutes, reporters repeating, some repeats not
+    // counted: the batch merges what they share, and every count stays exact.
+    let services = ["netflix", "spotify", "steam"];
+    let batch: Vec<_> = (0..600i64)
+        .map(|i| {
+            let service = services[(i % 3) as usize];
+            let country = (i % 4 == 0).then_some("IT");
+            let mut r = report(service, i % 120, (i % 40) as u8, country);
+            r.subnet = vec![(i % 5) as u8; 8];
+            r.counted = i % 10 != 9;
+            r
+        })
+        .collect();
+    hot.buckets.apply(&batch).await.expect("apply");
+    for service in services {
+        for minute in [at(0), at(60)] {
+            let own: Vec<_> = batch
+                .iter()
+                .filter(|r| r.counted && r.service == service && minute_of(r.received_at) == minute)
+                .collect();
+            let bucket = hot.buckets.minute(service, minute).await.expect("minute");
+            assert_eq!(bucket.total, own.len() as i64, "{service} {minute}");
+            let it = own.iter().filter(|r| r.country.is_some()).count() as i64;
+            assert!(bucket.fields.contains(&("cc:IT".into(), it)), "{bucket:?}");
+            assert!(bucket
+                .fields
+                .contains(&("sym:login".into(), own.len() as i64)));
+            let mut reporters: Vec<_> = own.iter().map(|r| r.reporter.clone()).collect();
+            reporters.sort();
+            reporters.dedup();
+            assert_eq!(bucket.unique_reporters, reporters.len() as i64);
+            let window = hot
+                .buckets
+                .windows(&[service.to_owned()], &[minute])
+                .await
+                .expect("windows");
+            let subnets: i64 = window[0].subnets.values().sum();
+            assert_eq!(subnets, own.len() as i64);
+            let mut distinct: Vec<_> = own
+                .iter()
+                .map(|r| (r.country.clone(), r.subnet.clone()))
+                .collect();
+            distinct.sort();
+            distinct.dedup();
+            assert_eq!(window[0].subnets.len(), distinct.len());
+        }
+    }
+    let all = hot
+        .buckets
+        .minute(ALL_SERVICES, at(0))
+        .await
+        .expect("minute");
+    let counted_first_minute = batch
+        .iter()
+        .filter(|r| r.counted && minute_of(r.received_at) == at(0))
+        .count() as i64;
+    assert_eq!(all.total, counted_first_minute);
+    let active = hot.buckets.active_services(at(100)).await.expect("active");
+    assert_eq!(active.len(), 3, "{active:?}");
 }

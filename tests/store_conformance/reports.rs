@@ -59,6 +59,19 @@ async fn append_returns_ids_in_order_and_counted_between_reads_them_back(db: Dur
         .expect("read");
     // [from, to): the report at 5 s is in, those at 30 s are out.
     assert_eq!(netflix, [batch[3].clone()]);
+    // Reports of one instant read back in id order, which is the batch's order: each id
+    // is its own report's.
+    let same: Vec<NewReport> = (0..50u8)
+        .map(|i| report(if i % 2 == 0 { "steam" } else { "xbox" }, 45, i, None))
+        .collect();
+    let ids = db.log.append(&same).await.expect("append");
+    assert_eq!(ids.len(), same.len());
+    let back = db
+        .log
+        .counted_between(at(45), at(46), None)
+        .await
+        .expect("read");
+    assert_eq!(back, same);
     db.log.ping().await.expect("ping");
 }
 

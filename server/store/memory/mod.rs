@@ -93,15 +93,6 @@ fn secs_until(now: DateTime<Utc>, end: DateTime<Utc>) -> u64 {
     u64::try_from(micros).unwrap_or(0).div_ceil(1_000_000)
 }
 
-/// The subnet field of one report: `<country or ZZ>:<first 6 bytes of the subnet hash, hex>`.
-fn subnet_field(r: &NewReport) -> String {
-    format!(
-        "{}:{}",
-        r.country.as_deref().unwrap_or("ZZ"),
-        hex::encode(&r.subnet[..r.subnet.len().min(6)])
-    )
-}
-
 impl State {
     /// Drops every expired entry, at most once per `SWEEP_EVERY`.
     fn sweep(&mut self, now: DateTime<Utc>) {
@@ -187,7 +178,10 @@ impl State {
             for field in fields {
                 *bucket.counters.entry(field).or_default() += 1;
             }
-            *bucket.subnets.entry(subnet_field(r)).or_default() += 1;
+            *bucket
+                .subnets
+                .entry(crate::store::subnet_field(r))
+                .or_default() += 1;
             bucket.reporters.insert(hex::encode(&r.reporter));
             let seen = self.active.entry(r.service.clone()).or_insert(i64::MIN);
             *seen = (*seen).max(r.received_at.timestamp());

@@ -1,18 +1,21 @@
 //! The append-only report log and the bucket-repair list in Postgres.
 
+mod append;
+
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Integer, Text, Timestamptz};
 use diesel_async::RunQueryDsl;
 
-use super::models::{NewReportRow, ReportRow};
+use super::models::ReportRow;
 use super::schema::{bucket_repairs, reports};
 use super::{db_error, PgStore};
 use crate::store::rows::{PhraseRow, ReportersRow};
 use crate::store::{
     Expired, NewReport, PhraseCount, Phrases, ReportLog, ServiceMinute, StoreError,
 };
+use append::AppendBatch;
 
 #[async_trait]
 impl ReportLog for PgStore {
@@ -21,15 +24,15 @@ impl ReportLog for PgStore {
             return Ok(Vec::new());
         }
         let mut conn = self.conn().await?;
-        let rows: Vec<NewReportRow<'_>> = batch.iter().map(NewReportRow::from).collect();
-        // One multi-row INSERT is one statement, hence atomic: the whole batch or nothing.
-        // Postgres returns the rows of INSERT … VALUES … RETURNING in VALUES order.
-        diesel::insert_into(reports::table)
-            .values(&rows)
-            .returning(reports::id)
+        // One INSERT is one statement, hence atomic: the whole batch or nothing. Its rows
+        // take their ids in the batch's order (see `append`); sorted, the ids are in that
+        // order whatever order RETURNING lists them in.
+        let mut ids: Vec<i64> = AppendBatch::new(batch)
             .get_results(&mut conn)
             .await
-            .map_err(db_error)
+            .map_err(db_error)?;
+        ids.sort_unstable();
+        Ok(ids)
     }
 
     async fn counted_between(

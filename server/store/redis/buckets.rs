@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 
 use super::{redis_error, series_cache, RedisStore, BUCKET_TTL_SECS, STORE};
 use crate::store::{
-    minute_of, BucketStore, MinuteBucket, MinuteSeries, NewReport, ServiceWindow, StoreError,
-    ALL_SERVICES,
+    bump, minute_of, write_subnet_field, BucketStore, MinuteBucket, MinuteSeries, NewReport,
+    ServiceWindow, StoreError, ALL_SERVICES,
 };
 
 fn parse<T: redis::FromRedisValue>(value: Option<redis::Value>) -> Result<T, StoreError> {
@@ -22,9 +22,31 @@ fn parse<T: redis::FromRedisValue>(value: Option<redis::Value>) -> Result<T, Sto
     })
 }
 
+/// Adds to `pipe` one `HINCRBY` per field of `counters` on `key`, then the key's `EXPIRE`
+/// (none when there is nothing to add: no key is created empty).
+fn hincr_all(pipe: &mut redis::Pipeline, key: &str, counters: &HashMap<String, i64>) {
+    if counters.is_empty() {
+        return;
+    }
+    for (field, n) in counters {
+        pipe.hincr(key, field, *n).ignore();
+    }
+    pipe.expire(key, BUCKET_TTL_SECS).ignore();
+}
+
+/// What one batch adds to one service-minute: counters, subnets and reporters.
+#[derive(Default)]
+struct MinuteAdds {
+    counters: HashMap<String, i64>,
+    subnets: HashMap<String, i64>,
+    reporters: Vec<String>,
+}
+
 impl RedisStore {
-    /// Adds `reports` to `pipe`, merging increments per key and field; `aggregate` also adds
-    /// them to the all-services buckets. Answers each service's last report time, for
+    /// Adds `reports` to `pipe`: the reports are grouped by service-minute first, so a batch
+    /// sends one `HINCRBY` per key and field, one `PFADD` (all reporters at once) and one
+    /// `EXPIRE` per key, however many reports share them; `aggregate` also adds them to the
+    /// all-services buckets. Answers each service's last report time, for
     /// [`Self::mark_active`] (a key of its own: in a cluster, on another slot).
     fn add_reports<'r>(
         &self,
@@ -32,47 +54,40 @@ impl RedisStore {
         reports: &'r [NewReport],
         aggregate: bool,
     ) -> HashMap<&'r str, i64> {
-        let mut counters: HashMap<(String, String), i64> = HashMap::new();
-        let mut reporters: HashMap<String, Vec<String>> = HashMap::new();
+        let mut minutes: HashMap<(&str, DateTime<Utc>), MinuteAdds> = HashMap::new();
         let mut last_seen: HashMap<&str, i64> = HashMap::new();
+        let mut buf = String::with_capacity(32);
         for r in reports.iter().filter(|r| r.counted) {
-            let minute = minute_of(r.received_at);
-            let key = self.keys.minute(&r.service, minute);
-            let all = self.keys.minute(ALL_SERVICES, minute);
-            for field in crate::store::bucket_fields(r) {
-                if aggregate {
-                    *counters.entry((all.clone(), field.clone())).or_default() += 1;
-                }
-                *counters.entry((key.clone(), field)).or_default() += 1;
-            }
-            let subnet = format!(
-                "{}:{}",
-                r.country.as_deref().unwrap_or("ZZ"),
-                hex::encode(&r.subnet[..r.subnet.len().min(6)])
-            );
-            *counters
-                .entry((self.keys.minute_subnets(&r.service, minute), subnet))
-                .or_default() += 1;
-            reporters
-                .entry(self.keys.minute_reporters(&r.service, minute))
-                .or_default()
-                .push(hex::encode(&r.reporter));
-            let seen = last_seen.entry(&r.service).or_default();
+            let adds = minutes
+                .entry((r.service.as_str(), minute_of(r.received_at)))
+                .or_default();
+            crate::store::for_each_bucket_field(r, &mut buf, |field| {
+                bump(&mut adds.counters, field, 1);
+            });
+            write_subnet_field(r, &mut buf);
+            bump(&mut adds.subnets, &buf, 1);
+            adds.reporters.push(hex::encode(&r.reporter));
+            let seen = last_seen.entry(&r.service).or_insert(i64::MIN);
             *seen = (*seen).max(r.received_at.timestamp());
         }
-        let mut touched: Vec<&String> = Vec::new();
-        for ((key, field), n) in &counters {
-            pipe.hincr(key, field, *n).ignore();
-            touched.push(key);
+        let mut all: HashMap<DateTime<Utc>, HashMap<String, i64>> = HashMap::new();
+        for ((service, minute), adds) in &minutes {
+            if aggregate {
+                let sums = all.entry(*minute).or_default();
+                for (field, n) in &adds.counters {
+                    bump(sums, field, *n);
+                }
+            }
+            let key = self.keys.minute(service, *minute);
+            hincr_all(pipe, &key, &adds.counters);
+            let key = self.keys.minute_subnets(service, *minute);
+            hincr_all(pipe, &key, &adds.subnets);
+            let key = self.keys.minute_reporters(service, *minute);
+            pipe.pfadd(&key, &adds.reporters).ignore();
+            pipe.expire(&key, BUCKET_TTL_SECS).ignore();
         }
-        for (key, members) in &reporters {
-            pipe.pfadd(key, members).ignore();
-            touched.push(key);
-        }
-        touched.sort();
-        touched.dedup();
-        for key in touched {
-            pipe.expire(key, BUCKET_TTL_SECS).ignore();
+        for (minute, sums) in &all {
+            hincr_all(pipe, &self.keys.minute(ALL_SERVICES, *minute), sums);
         }
         last_seen
     }
@@ -178,15 +193,13 @@ impl BucketStore for RedisStore {
             // Only the aggregate: each service's own buckets are rebuilt on their own.
             let key = self.keys.minute(ALL_SERVICES, minute);
             let mut counters: HashMap<String, i64> = HashMap::new();
+            let mut buf = String::new();
             for r in own.iter().filter(|r| r.counted) {
-                for field in crate::store::bucket_fields(r) {
-                    *counters.entry(field).or_default() += 1;
-                }
+                crate::store::for_each_bucket_field(r, &mut buf, |field| {
+                    bump(&mut counters, field, 1);
+                });
             }
-            for (field, n) in &counters {
-                pipe.hincr(&key, field, *n).ignore();
-            }
-            pipe.expire(&key, BUCKET_TTL_SECS).ignore();
+            hincr_all(&mut pipe, &key, &counters);
             return pipe.query_async::<()>(&mut conn).await.map_err(redis_error);
         }
         // The transaction holds only this service's keys (one hash tag, so one cluster
