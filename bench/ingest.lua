@@ -33,13 +33,6 @@ local statuses = {} -- status code -> responses seen by this thread
 local bodies = {}  -- ingest: one ready-made JSON body per target
 local path_ingest = "/api/v1/reports"
 
-local function xff(index)
-  local a = math.floor(index / 65536) % 256
-  local b = math.floor(index / 256) % 256
-  local c = index % 256
-  return "10." .. a .. "." .. b .. "." .. c
-end
-
 -- Runs in each thread's own Lua state.
 function init(args)
   mode = args[1] or "ingest"

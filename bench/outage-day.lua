@@ -22,13 +22,6 @@ local sent = 0
 local statuses = {}
 local bodies = {}
 
-local function xff(index)
-  local a = math.floor(index / 65536) % 256
-  local b = math.floor(index / 256) % 256
-  local c = index % 256
-  return "10." .. a .. "." .. b .. "." .. c
-end
-
 function init(args)
   kind = args[1] or "get"
   arg = args[2] or "/healthz"

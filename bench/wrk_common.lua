@@ -1,5 +1,6 @@
 -- bench/wrk_common.lua — what every bench wrk script shares, loaded with dofile by
--- bench/ingest.lua and bench/read.lua: setup() numbers the threads (`tid`, from 0) and keeps
+-- bench/ingest.lua, bench/read.lua and bench/outage-day.lua: xff() numbers client addresses;
+-- setup() numbers the threads (`tid`, from 0) and keeps
 -- them; done() sums their counters (`dw_sent`, `dw_statuses`) and prints machine-readable
 -- lines:
 --   DWBENCH requests=… duration_us=… rps=… p50_us=… p90_us=… p99_us=… max_us=… mean_us=…
@@ -8,6 +9,15 @@
 --   DWBENCH errors connect=… read=… write=… status=… timeout=…
 
 local threads = {}
+
+-- The client address of report number `index` (X-Forwarded-For, in 10.0.0.0/8): scripts
+-- give every request its own, so that every report is a new reporter.
+function xff(index)
+  local a = math.floor(index / 65536) % 256
+  local b = math.floor(index / 256) % 256
+  local c = index % 256
+  return "10." .. a .. "." .. b .. "." .. c
+end
 
 -- Runs in wrk's main Lua state, once per thread, before the thread starts.
 function setup(thread)
