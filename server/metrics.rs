@@ -32,7 +32,8 @@ pub struct Metrics {
     /// failed (failed, no attempt left).
     pub webhook_deliveries: IntCounterVec,
     /// Cached reads (pages, status, series) by outcome: kept (served as built before),
-    /// stale (the one before, while another reader rebuilds it), built, off.
+    /// stale (the one before, while another reader rebuilds it), waited (for a rebuild, the
+    /// one before being too old), built, off.
     pub read_cache: IntCounterVec,
     /// With a read replica (`DATABASE_READ_URL`): the read path's Postgres reads by the
     /// server that answered them, `replica` or `primary` (the fallback).
@@ -100,7 +101,7 @@ fn build() -> Result<Metrics, prometheus::Error> {
     let read_cache = IntCounterVec::new(
         Opts::new(
             "read_cache_total",
-            "Pages and hot API answers by outcome: kept, stale, built, off",
+            "Pages and hot API answers by outcome: kept, stale, waited, built, off",
         ),
         &["outcome"],
     )?;

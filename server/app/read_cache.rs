@@ -10,10 +10,13 @@
 //!   the current minute can lag behind the reports that arrive between ticks.
 //!
 //! An answer out of date is rebuilt by the first reader who finds it so, while the others
-//! keep getting the previous one for the few milliseconds that takes: on an outage day a
-//! rebuild of a busy service's page never makes thousands of readers wait (stale while
-//! revalidate), and nothing served is older than twice the max age. A key never built is built once, however many readers ask at the same time. Only
-//! `200` answers are kept.
+//! keep getting the previous one for the moment that takes: on an outage day a rebuild of a
+//! busy service's page never makes thousands of readers wait (stale while revalidate).
+//! Nothing served is older than twice the max age: readers who find an answer older than
+//! that wait for the rebuild under way rather than serve it, and never build it again
+//! themselves (a page read after a quiet spell would otherwise be built by every reader
+//! arriving during its build: a stampede on the database). Likewise a key never built is
+//! built once, however many readers ask at the same time. Only `200` answers are kept.
 
 use std::future::Future;
 use std::io::Write;
@@ -130,15 +133,18 @@ struct Entry {
     generation: u64,
     /// A reader is building its successor: the others keep getting this one meanwhile.
     rebuilding: AtomicBool,
+    /// Wakes the readers waiting for that successor (when this one is too old to show).
+    rebuilt: tokio::sync::Notify,
 }
 
 /// Clears an entry's `rebuilding` when its builder finishes or gives up (a reader that
 /// disconnects drops the build half-way): another reader then takes over.
-struct Rebuilding<'a>(&'a AtomicBool);
+struct Rebuilding<'a>(&'a Entry);
 
 impl Drop for Rebuilding<'_> {
     fn drop(&mut self) {
-        self.0.store(false, Ordering::Release);
+        self.0.rebuilding.store(false, Ordering::Release);
+        self.0.rebuilt.notify_waiters();
     }
 }
 
@@ -189,53 +195,63 @@ impl ReadCache {
             return Arc::new(Rendered::from_response(build.await).await);
         }
         let generation = self.generation.load(Ordering::Relaxed);
-        let Some(entry) = self.entries.get(&key).await else {
-            let built = AtomicBool::new(false);
-            let result = self
-                .entries
-                .try_get_with(key, async {
-                    built.store(true, Ordering::Relaxed);
-                    let rendered = Rendered::from_response(build.await).await;
-                    kept(rendered, generation)
-                })
-                .await;
-            let outcome = if built.load(Ordering::Relaxed) {
-                "built"
-            } else {
-                "kept"
+        loop {
+            let Some(entry) = self.entries.get(&key).await else {
+                let built = AtomicBool::new(false);
+                let result = self
+                    .entries
+                    .try_get_with(key, async {
+                        built.store(true, Ordering::Relaxed);
+                        let rendered = Rendered::from_response(build.await).await;
+                        kept(rendered, generation)
+                    })
+                    .await;
+                let outcome = if built.load(Ordering::Relaxed) {
+                    "built"
+                } else {
+                    "kept"
+                };
+                counter.with_label_values(&[outcome]).inc();
+                return match result {
+                    Ok(entry) => entry.rendered.clone(),
+                    Err(error) => Arc::new(error.copy()),
+                };
             };
-            counter.with_label_values(&[outcome]).inc();
-            return match result {
-                Ok(entry) => entry.rendered.clone(),
-                Err(error) => Arc::new(error.copy()),
-            };
-        };
-        let fresh = entry.generation == generation && entry.rendered.built.elapsed() < self.max_age;
-        if fresh {
-            counter.with_label_values(&["kept"]).inc();
-            return entry.rendered.clone();
-        }
-        if entry.rebuilding.swap(true, Ordering::AcqRel) {
-            // Someone rebuilds it. The one before will do meanwhile, unless nobody asked
-            // for it for so long that it is too old to show: then this reader builds its own.
-            if entry.rendered.built.elapsed() < self.max_age * 2 {
-                counter.with_label_values(&["stale"]).inc();
+            let age = entry.rendered.built.elapsed();
+            if entry.generation == generation && age < self.max_age {
+                counter.with_label_values(&["kept"]).inc();
                 return entry.rendered.clone();
             }
-            counter.with_label_values(&["built"]).inc();
-            return Arc::new(Rendered::from_response(build.await).await);
-        }
-        let _rebuilding = Rebuilding(&entry.rebuilding);
-        counter.with_label_values(&["built"]).inc();
-        let rendered = Rendered::from_response(build.await).await;
-        match kept(rendered, generation) {
-            Ok(successor) => {
-                let rendered = successor.rendered.clone();
-                self.entries.insert(key, successor).await;
-                rendered
+            if entry.rebuilding.swap(true, Ordering::AcqRel) {
+                // Someone rebuilds it. The one before will do meanwhile...
+                if age < self.max_age * 2 {
+                    counter.with_label_values(&["stale"]).inc();
+                    return entry.rendered.clone();
+                }
+                // ...unless nobody asked for it for so long that it is too old to show: then
+                // wait for that rebuild (not build again: on an outage day hundreds of
+                // readers would), and look again.
+                let rebuilt = entry.rebuilt.notified();
+                tokio::pin!(rebuilt);
+                rebuilt.as_mut().enable();
+                if entry.rebuilding.load(Ordering::Acquire) {
+                    counter.with_label_values(&["waited"]).inc();
+                    rebuilt.await;
+                }
+                continue;
             }
-            // An error now: this reader gets it; the next one tries again.
-            Err(error) => Arc::new(*error),
+            let _rebuilding = Rebuilding(&entry);
+            counter.with_label_values(&["built"]).inc();
+            let rendered = Rendered::from_response(build.await).await;
+            return match kept(rendered, generation) {
+                Ok(successor) => {
+                    let rendered = successor.rendered.clone();
+                    self.entries.insert(key, successor).await;
+                    rendered
+                }
+                // An error now: this reader gets it; the next one tries again.
+                Err(error) => Arc::new(*error),
+            };
         }
     }
 }
@@ -247,6 +263,7 @@ fn kept(rendered: Rendered, generation: u64) -> Result<Arc<Entry>, Box<Rendered>
             rendered: Arc::new(rendered),
             generation,
             rebuilding: AtomicBool::new(false),
+            rebuilt: tokio::sync::Notify::new(),
         }))
     } else {
         Err(Box::new(rendered))
@@ -379,5 +396,31 @@ mod tests {
         cache.get_or_build(key.clone(), page("one")).await;
         tokio::time::sleep(Duration::from_millis(80)).await;
         assert_eq!(cache.get_or_build(key, page("two")).await.body, "two");
+    }
+
+    #[tokio::test]
+    async fn readers_of_an_answer_too_old_to_show_wait_for_the_one_rebuild() {
+        let cache = ReadCache::new(Duration::from_millis(20));
+        let key = ReadKey::new("test", "netflix");
+        cache.get_or_build(key.clone(), page("one")).await;
+        // Nobody reads it for longer than twice the max age.
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        let (done, wait) = tokio::sync::oneshot::channel::<()>();
+        let slow = cache.get_or_build(key.clone(), async move {
+            let _ = wait.await;
+            page("two").await
+        });
+        futures_util::pin_mut!(slow);
+        assert!((&mut slow).now_or_never().is_none(), "the rebuild waits");
+        // Another reader neither gets the old page nor builds its own: it waits.
+        let waiting = cache.get_or_build(key.clone(), never());
+        futures_util::pin_mut!(waiting);
+        assert!(
+            (&mut waiting).now_or_never().is_none(),
+            "it waits for the rebuild"
+        );
+        done.send(()).expect("the rebuild waits for it");
+        assert_eq!(slow.await.body, "two");
+        assert_eq!(waiting.await.body, "two");
     }
 }
