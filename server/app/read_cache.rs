@@ -91,9 +91,7 @@ impl Rendered {
     }
 
     pub fn new(status: StatusCode, headers: HeaderMap, body: Bytes) -> Self {
-        let digest = Sha256::digest(&body);
-        let etag = HeaderValue::from_str(&format!("W/\"{}\"", hex::encode(&digest[..12])))
-            .unwrap_or_else(|_| HeaderValue::from_static("W/\"x\""));
+        let etag = etag_of(&body);
         let gzip = (status == StatusCode::OK && body.len() >= MIN_GZIP)
             .then(|| gzip(&body))
             .flatten();
@@ -116,6 +114,15 @@ impl Rendered {
     pub fn age_secs(&self) -> u64 {
         self.built.elapsed().as_secs()
     }
+}
+
+/// The weak validator of a body: `W/"…"`, 12 bytes of its SHA-256 in hex (the same for the
+/// read cache and for the API answers the caching middleware tags).
+pub fn etag_of(body: &[u8]) -> HeaderValue {
+    let digest = Sha256::digest(body);
+    // Hex digits between quotes: always a valid header value.
+    HeaderValue::from_str(&format!("W/\"{}\"", hex::encode(&digest[..12])))
+        .unwrap_or_else(|_| HeaderValue::from_static("W/\"x\""))
 }
 
 fn gzip(body: &[u8]) -> Option<Bytes> {

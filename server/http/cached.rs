@@ -61,7 +61,7 @@ pub fn respond(
         Sharing::Public => "Accept-Encoding",
         Sharing::PublicPerLanguage | Sharing::Private => "Accept-Encoding, Accept-Language, Cookie",
     };
-    if has_etag(req, &rendered.etag) {
+    if has_etag(req.headers(), &rendered.etag) {
         let mut not_modified = HttpResponse::NotModified();
         not_modified
             .insert_header((header::ETAG, rendered.etag.clone()))
@@ -83,12 +83,12 @@ pub fn respond(
     }
 }
 
-/// Whether `If-None-Match` names `etag` (or `*`).
-fn has_etag(req: &HttpRequest, etag: &HeaderValue) -> bool {
+/// Whether `If-None-Match` names `etag` (or `*`), weak or strong (RFC 9110's weak comparison).
+pub(crate) fn has_etag(headers: &header::HeaderMap, etag: &HeaderValue) -> bool {
     let Ok(etag) = etag.to_str() else {
         return false;
     };
-    req.headers()
+    headers
         .get_all(header::IF_NONE_MATCH)
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))

@@ -9,7 +9,9 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::HttpResponse;
-use sha2::{Digest, Sha256};
+
+use super::cached::has_etag;
+use crate::app::read_cache::etag_of;
 
 /// Whether `path` is read by API clients (and so cached, open to other origins and rate
 /// limited); the admin API is not.
@@ -68,11 +70,6 @@ pub async fn cache_and_cors(
         return Ok(req.into_response(res.finish()));
     }
     let is_get = req.method() == Method::GET || req.method() == Method::HEAD;
-    let if_none_match = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
     let res = next.call(req).await?;
     let streaming = res
         .headers()
@@ -95,18 +92,12 @@ pub async fn cache_and_cors(
     let bytes = body::to_bytes(body).await.unwrap_or_default();
     cors(head.headers_mut());
     if status == StatusCode::OK {
-        let digest = Sha256::digest(&bytes);
-        let etag = format!("W/\"{}\"", hex::encode(&digest[..12]));
-        let cache = format!("public, max-age={}", max_age(&path));
-        if let (Ok(tag), Ok(cache)) = (HeaderValue::from_str(&etag), HeaderValue::from_str(&cache))
-        {
-            head.headers_mut().insert(header::ETAG, tag);
+        let etag = etag_of(&bytes);
+        head.headers_mut().insert(header::ETAG, etag.clone());
+        if let Ok(cache) = HeaderValue::from_str(&format!("public, max-age={}", max_age(&path))) {
             head.headers_mut().insert(header::CACHE_CONTROL, cache);
         }
-        let matches = if_none_match
-            .as_deref()
-            .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
-        if matches {
+        if has_etag(req.headers(), &etag) {
             let mut not_modified = HttpResponse::NotModified().finish();
             let rate_limit = super::ratelimit::RATELIMIT_HEADERS.map(HeaderName::from_static);
             for name in [
