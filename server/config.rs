@@ -63,6 +63,34 @@ pub struct Config {
 }
 
 impl Config {
+    /// A configuration with every other setting at its default: a free loopback port, no
+    /// admin token, no trusted proxies, no GeoIP databases but fetched ones, the default
+    /// limits and thresholds, the detector campaigning for leadership, no official status
+    /// polling. The demo and the tests start from it and change what they need, so that a
+    /// new setting is added here and in `downwatch serve`, not in every one of them.
+    pub fn new(backend: Backend, secret: Secret, data_dir: PathBuf) -> Self {
+        Self {
+            backend,
+            redis_prefix: String::new(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            secret,
+            admin_token: None,
+            trusted_proxies: Vec::new(),
+            geoip_city_db: None,
+            geoip_asn_db: None,
+            data_dir,
+            ingest: IngestConfig::default(),
+            gate: DEFAULT_GATE,
+            phrase_min_reporters: DEFAULT_PHRASE_MIN_REPORTERS,
+            read_cache: DEFAULT_READ_CACHE,
+            read_limits: DEFAULT_READ_LIMITS,
+            detect: DetectConfig::default(),
+            run_detector: true,
+            webhooks: WebhookConfig::default(),
+            status: PollSettings::default(),
+        }
+    }
+
     /// Where and how this configuration's stores are opened.
     pub fn store_location(&self) -> Location<'_> {
         Location {

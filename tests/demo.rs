@@ -9,9 +9,7 @@ use chrono::{DateTime, TimeDelta, Timelike, Utc};
 use serde_json::Value;
 
 use downwatch::catalog::seed::seed_services;
-use downwatch::config::{
-    Backend, Config, IngestConfig, WebhookConfig, DEFAULT_GATE, DEFAULT_READ_LIMITS,
-};
+use downwatch::config::{Backend, Config};
 use downwatch::demo::backfill::{self, BackfillPlan};
 use downwatch::demo::geoip;
 use downwatch::demo::population::Population;
@@ -94,24 +92,14 @@ fn the_rhythm_is_the_same_for_a_seed_and_quiet_at_night() {
 
 fn embedded_config(dir: &std::path::Path, geo: &geoip::GeoPaths) -> Config {
     Config {
-        backend: Backend::Embedded,
-        redis_prefix: String::new(),
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        secret: Secret::new("demo-test-secret-0123456789"),
-        admin_token: None,
-        trusted_proxies: Vec::new(),
         geoip_city_db: Some(geo.city_db.clone()),
         geoip_asn_db: Some(geo.asn_db.clone()),
-        data_dir: dir.to_owned(),
-        ingest: IngestConfig::default(),
-        gate: DEFAULT_GATE,
-        phrase_min_reporters: 5,
-        read_cache: downwatch::config::DEFAULT_READ_CACHE,
-        read_limits: DEFAULT_READ_LIMITS,
-        detect: DetectConfig::default(),
         run_detector: false,
-        webhooks: WebhookConfig::default(),
-        status: downwatch::corroborate::PollSettings::default(),
+        ..Config::new(
+            Backend::Embedded,
+            Secret::new("demo-test-secret-0123456789"),
+            dir.to_owned(),
+        )
     }
     .validate()
     .expect("valid config")

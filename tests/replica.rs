@@ -17,10 +17,7 @@ use chrono::{NaiveDate, TimeDelta, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::json;
 
-use downwatch::config::{
-    Backend, Config, IngestConfig, ReadLimits, ReadReplica, WebhookConfig, DEFAULT_GATE,
-};
-use downwatch::detect::config::DetectConfig;
+use downwatch::config::{Backend, Config, IngestConfig, ReadLimits, ReadReplica};
 use downwatch::domain::{Scope, Severity};
 use downwatch::metrics::metrics;
 use downwatch::secret::Secret;
@@ -89,38 +86,26 @@ struct App {
 impl App {
     async fn start(primary: &str, replica: &str, prefix: &str) -> Self {
         let dir = std::env::temp_dir();
+        let backend = Backend::Production {
+            database_url: primary.to_owned(),
+            redis_url: redis_url(),
+            read_replica: Some(ReadReplica {
+                url: replica.to_owned(),
+                max_lag: MAX_LAG,
+            }),
+        };
         let config = Config {
-            backend: Backend::Production {
-                database_url: primary.to_owned(),
-                redis_url: redis_url(),
-                read_replica: Some(ReadReplica {
-                    url: replica.to_owned(),
-                    max_lag: MAX_LAG,
-                }),
-            },
             redis_prefix: prefix.to_owned(),
-            listen: "127.0.0.1:0".parse().expect("addr"),
-            secret: Secret::new("test-secret-0123456789"),
-            admin_token: None,
-            trusted_proxies: Vec::new(),
-            geoip_city_db: None,
-            geoip_asn_db: None,
-            data_dir: dir,
             ingest: IngestConfig {
                 db_pool_size: 4,
                 ..IngestConfig::default()
             },
-            gate: DEFAULT_GATE,
-            phrase_min_reporters: 5,
-            read_cache: downwatch::config::DEFAULT_READ_CACHE,
             read_limits: ReadLimits {
                 anonymous_per_minute: 0,
                 key_per_minute: 0,
             },
-            detect: DetectConfig::default(),
             run_detector: false,
-            webhooks: WebhookConfig::default(),
-            status: downwatch::corroborate::PollSettings::default(),
+            ..Config::new(backend, Secret::new("test-secret-0123456789"), dir)
         }
         .validate()
         .expect("valid config");

@@ -92,37 +92,20 @@ mod tests {
     use crate::config::{
         Backend, GateLimits, IngestConfig, WebhookConfig, DEFAULT_GATE, DEFAULT_READ_LIMITS,
     };
-    use crate::detect::config::DetectConfig;
     use crate::secret::Secret;
 
     fn config() -> Config {
-        Config {
-            backend: Backend::Embedded,
-            redis_prefix: String::new(),
-            listen: "127.0.0.1:0".parse().expect("addr"),
-            secret: Secret::new("0123456789abcdef"),
-            admin_token: None,
-            trusted_proxies: Vec::new(),
-            geoip_city_db: None,
-            geoip_asn_db: None,
-            data_dir: "./downwatch-data".into(),
-            ingest: IngestConfig::default(),
-            gate: DEFAULT_GATE,
-            phrase_min_reporters: crate::config::DEFAULT_PHRASE_MIN_REPORTERS,
-            read_cache: crate::config::DEFAULT_READ_CACHE,
-            read_limits: DEFAULT_READ_LIMITS,
-            detect: DetectConfig::default(),
-            run_detector: true,
-            webhooks: WebhookConfig::default(),
-            status: crate::corroborate::PollSettings::default(),
-        }
+        Config::new(
+            Backend::Embedded,
+            Secret::new("0123456789abcdef"),
+            "./downwatch-data".into(),
+        )
     }
 
     #[test]
     fn a_phrase_threshold_below_two_is_refused_by_name() {
         let one = Config {
             phrase_min_reporters: 1,
-            read_cache: crate::config::DEFAULT_READ_CACHE,
             ..config()
         };
         let err = one

@@ -29,10 +29,7 @@ use ipnet::IpNet;
 use tokio::sync::watch;
 
 use crate::catalog::seed::{seed_services, SeedError};
-use crate::config::{
-    Backend, Config, ConfigError, IngestConfig, WebhookConfig, DEFAULT_GATE, DEFAULT_READ_LIMITS,
-};
-use crate::detect::config::DetectConfig;
+use crate::config::{Backend, Config, ConfigError};
 use crate::geo::GeoIp;
 use crate::ingest::reconcile;
 use crate::secret::Secret;
@@ -138,24 +135,16 @@ pub async fn run(opts: DemoOptions) -> Result<(), DemoError> {
     })?;
     let local = listener.local_addr().map_err(DemoError::Server)?;
     let config = Config {
-        backend,
         redis_prefix: opts.redis_prefix.clone(),
         listen: local,
-        secret: Secret::new(uuid::Uuid::new_v4().simple().to_string()),
-        admin_token: None,
         trusted_proxies: trusted_proxies(local.ip()),
         geoip_city_db: Some(geo_paths.city_db.clone()),
         geoip_asn_db: Some(geo_paths.asn_db.clone()),
-        data_dir: opts.data_dir.clone(),
-        ingest: IngestConfig::default(),
-        gate: DEFAULT_GATE,
-        phrase_min_reporters: crate::config::DEFAULT_PHRASE_MIN_REPORTERS,
-        read_cache: crate::config::DEFAULT_READ_CACHE,
-        read_limits: DEFAULT_READ_LIMITS,
-        detect: DetectConfig::default(),
-        run_detector: true,
-        webhooks: WebhookConfig::default(),
-        status: crate::corroborate::PollSettings::default(),
+        ..Config::new(
+            backend,
+            Secret::new(uuid::Uuid::new_v4().simple().to_string()),
+            opts.data_dir.clone(),
+        )
     }
     .validate()?;
     let geo = GeoIp::open(Some(&geo_paths.city_db), Some(&geo_paths.asn_db))?;

@@ -8,8 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use downwatch::config::{Backend, Config, IngestConfig, ReadLimits, WebhookConfig, DEFAULT_GATE};
-use downwatch::detect::config::DetectConfig;
+use downwatch::config::{Backend, Config, ReadLimits};
 use downwatch::secret::Secret;
 use downwatch::startup::Application;
 
@@ -562,27 +561,18 @@ async fn limits_and_keys_hold_across_two_nodes_sharing_postgres_and_redis() {
 async fn the_embedded_stack_limits_reads_and_accepts_keys() {
     let dir = tempfile::tempdir().expect("dir");
     let config = Config {
-        backend: Backend::Embedded,
-        redis_prefix: String::new(),
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        secret: Secret::new("embedded-keys-secret-0123"),
         admin_token: Some(Secret::new(ADMIN_TOKEN)),
         trusted_proxies: downwatch::config::parse_networks("127.0.0.1").expect("nets"),
-        geoip_city_db: None,
-        geoip_asn_db: None,
-        data_dir: dir.path().to_owned(),
-        ingest: IngestConfig::default(),
-        gate: DEFAULT_GATE,
-        phrase_min_reporters: 5,
-        read_cache: downwatch::config::DEFAULT_READ_CACHE,
         read_limits: ReadLimits {
             anonymous_per_minute: 2,
             key_per_minute: 10,
         },
-        detect: DetectConfig::default(),
         run_detector: false,
-        webhooks: WebhookConfig::default(),
-        status: downwatch::corroborate::PollSettings::default(),
+        ..Config::new(
+            Backend::Embedded,
+            Secret::new("embedded-keys-secret-0123"),
+            dir.path().to_owned(),
+        )
     }
     .validate()
     .expect("valid config");

@@ -7,33 +7,18 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use downwatch::config::{
-    Backend, Config, IngestConfig, WebhookConfig, DEFAULT_GATE, DEFAULT_READ_LIMITS,
-};
-use downwatch::detect::config::DetectConfig;
+use downwatch::config::{Backend, Config};
 use downwatch::secret::Secret;
 use downwatch::startup::Application;
 
 async fn start(dir: &Path) -> (String, tokio::task::JoinHandle<Result<(), std::io::Error>>) {
     let config = Config {
-        backend: Backend::Embedded,
-        redis_prefix: String::new(),
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        secret: Secret::new("embedded-test-secret-0123"),
-        admin_token: None,
         trusted_proxies: downwatch::config::parse_networks("127.0.0.1").expect("nets"),
-        geoip_city_db: None,
-        geoip_asn_db: None,
-        data_dir: dir.to_owned(),
-        ingest: IngestConfig::default(),
-        gate: DEFAULT_GATE,
-        phrase_min_reporters: 5,
-        read_cache: downwatch::config::DEFAULT_READ_CACHE,
-        read_limits: DEFAULT_READ_LIMITS,
-        detect: DetectConfig::default(),
-        run_detector: true,
-        webhooks: WebhookConfig::default(),
-        status: downwatch::corroborate::PollSettings::default(),
+        ..Config::new(
+            Backend::Embedded,
+            Secret::new("embedded-test-secret-0123"),
+            dir.to_owned(),
+        )
     }
     .validate()
     .expect("valid config");

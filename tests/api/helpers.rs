@@ -13,8 +13,7 @@ use std::time::Duration;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::Value;
 
-use downwatch::config::{Backend, Config, IngestConfig, ReadLimits, WebhookConfig, DEFAULT_GATE};
-use downwatch::detect::config::DetectConfig;
+use downwatch::config::{Backend, Config, IngestConfig, ReadLimits};
 use downwatch::secret::Secret;
 use downwatch::startup::Application;
 use downwatch::store::postgres::PgStore;
@@ -97,38 +96,34 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
 
     let dir = tempfile::tempdir().expect("temp dir");
     let geo = write_geoip_fixture(dir.path());
-    let mut config = Config {
-        backend: match options.stack {
-            Stack::Production => Backend::Production {
-                database_url: database_url.clone(),
-                redis_url: redis_url(),
-                read_replica: None,
-            },
-            Stack::Embedded => Backend::Embedded,
+    let backend = match options.stack {
+        Stack::Production => Backend::Production {
+            database_url: database_url.clone(),
+            redis_url: redis_url(),
+            read_replica: None,
         },
+        Stack::Embedded => Backend::Embedded,
+    };
+    let mut config = Config {
         redis_prefix: prefix.clone(),
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        secret: Secret::new("test-secret-0123456789"),
         admin_token: options.admin_token.map(Secret::new),
         trusted_proxies: downwatch::config::parse_networks(options.trusted_proxies)
             .expect("trusted proxies"),
         geoip_city_db: options.geoip.then(|| geo.city_db.clone()),
         geoip_asn_db: options.geoip.then(|| geo.asn_db.clone()),
-        data_dir: dir.path().to_owned(),
         ingest: IngestConfig {
             db_pool_size: 8,
             ..IngestConfig::default()
         },
-        gate: DEFAULT_GATE,
-        phrase_min_reporters: 5,
-        read_cache: downwatch::config::DEFAULT_READ_CACHE,
         // Tests read much faster than anyone should; `api_keys` tests the limits.
         read_limits: TEST_READ_LIMITS,
-        detect: DetectConfig::default(),
         // Tests drive the detector tick by tick.
         run_detector: false,
-        webhooks: WebhookConfig::default(),
-        status: downwatch::corroborate::PollSettings::default(),
+        ..Config::new(
+            backend,
+            Secret::new("test-secret-0123456789"),
+            dir.path().to_owned(),
+        )
     };
     (options.config)(&mut config);
     let config = config.validate().expect("valid config");

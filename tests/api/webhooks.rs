@@ -14,8 +14,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
-use downwatch::config::{Backend, Config, IngestConfig, WebhookConfig, DEFAULT_GATE};
-use downwatch::detect::config::DetectConfig;
+use downwatch::config::{Backend, Config, WebhookConfig};
 use downwatch::domain::{Scope, Severity};
 use downwatch::secret::Secret;
 use downwatch::startup::Application;
@@ -675,25 +674,16 @@ async fn only_the_admin_manages_webhooks_and_no_list_shows_a_secret() {
 async fn the_embedded_stack_delivers_signed_webhooks_too() {
     let dir = tempfile::tempdir().expect("dir");
     let config = Config {
-        backend: Backend::Embedded,
-        redis_prefix: String::new(),
-        listen: "127.0.0.1:0".parse().expect("addr"),
-        secret: Secret::new("embedded-webhooks-secret-01"),
         admin_token: Some(Secret::new(ADMIN_TOKEN)),
-        trusted_proxies: Vec::new(),
-        geoip_city_db: None,
-        geoip_asn_db: None,
-        data_dir: dir.path().to_owned(),
-        ingest: IngestConfig::default(),
-        gate: DEFAULT_GATE,
-        phrase_min_reporters: 5,
-        read_cache: downwatch::config::DEFAULT_READ_CACHE,
         read_limits: TEST_READ_LIMITS,
-        detect: DetectConfig::default(),
         // The test writes the incidents itself, as the leader.
         run_detector: false,
         webhooks: fast(8),
-        status: downwatch::corroborate::PollSettings::default(),
+        ..Config::new(
+            Backend::Embedded,
+            Secret::new("embedded-webhooks-secret-01"),
+            dir.path().to_owned(),
+        )
     }
     .validate()
     .expect("valid config");
